@@ -1,0 +1,151 @@
+"""FIFO buffer of (policy parameters, return) pairs with recency-weighted sampling."""
+
+import os
+import pathlib
+
+import numpy as np
+import torch as th
+
+BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
+_FORMAT_VERSION = 1
+
+
+class PolicyBuffer:
+    """
+    The replay buffer of GoGePo: the last ``buffer_size`` episodes' policy parameters and training returns.
+
+    Sampling is recency-weighted (paper Section 5.1): an entry stored ``x`` episodes ago (the newest has
+    ``x = 1``) is drawn with probability proportional to ``1 / x**recency_exponent``; ``recency_exponent=0``
+    samples uniformly. Draws are with replacement.
+
+    Parameters can be stored in a narrower dtype than they are trained in (``float16`` halves the memory of a
+    full buffer); samples are returned as ``float32``. Storage is allocated at once but only touched as it
+    fills, so the resident memory grows with the number of entries.
+
+    :param buffer_size: Maximum number of entries; the oldest is overwritten when full.
+    :param n_params: Size of one flat parameter vector.
+    :param recency_exponent: Exponent of the recency weights (1.1 in the paper).
+    :param device: Where entries are stored and sampled.
+    :param storage_dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+    """
+
+    def __init__(
+        self,
+        buffer_size: int,
+        n_params: int,
+        recency_exponent: float = 1.1,
+        device: th.device | str = "cpu",
+        storage_dtype: str = "float32",
+    ) -> None:
+        if storage_dtype not in BUFFER_DTYPES:
+            raise ValueError(f"storage_dtype must be one of {sorted(BUFFER_DTYPES)}, got {storage_dtype!r}")
+        self.buffer_size = buffer_size
+        self.n_params = n_params
+        self.recency_exponent = recency_exponent
+        self.device = th.device(device)
+        self.storage_dtype = storage_dtype
+        self.params = th.empty(buffer_size, n_params, dtype=BUFFER_DTYPES[storage_dtype], device=self.device)
+        self.returns = th.zeros(buffer_size, dtype=th.float32, device=self.device)
+        self.pos = 0
+        self.full = False
+        # Weight of the entry that is `age` episodes old sits at index `age - 1`.
+        ages = th.arange(1, buffer_size + 1, dtype=th.float64)
+        self.age_weights = ages.pow(-recency_exponent).to(th.float32).to(self.device)
+
+    def size(self) -> int:
+        """:return: Number of stored entries."""
+        return self.buffer_size if self.full else self.pos
+
+    def add(self, params: th.Tensor, episode_return: float) -> None:
+        """
+        Store one episode.
+
+        :param params: Flat parameters ``(n_params,)`` of the policy that was run.
+        :param episode_return: Its training return.
+        """
+        self.params[self.pos].copy_(params.detach())
+        self.returns[self.pos] = episode_return
+        self.pos += 1
+        if self.pos == self.buffer_size:
+            self.pos = 0
+            self.full = True
+
+    def _indices_of_ages(self, ages: th.Tensor) -> th.Tensor:
+        return th.remainder(self.pos - ages, self.buffer_size)
+
+    def recency_weights(self) -> th.Tensor:
+        """:return: Sampling probability of every stored entry, by storage index (sums to 1)."""
+        size = self.size()
+        weights = th.zeros(self.buffer_size, device=self.device)
+        ages = th.arange(1, size + 1, device=self.device)
+        weights[self._indices_of_ages(ages)] = self.age_weights[:size]
+        weights = weights[:size] if not self.full else weights
+        return weights / weights.sum()
+
+    def sample_indices(self, batch_size: int) -> th.Tensor:
+        """:return: ``batch_size`` storage indices drawn with the recency weights."""
+        size = self.size()
+        if size == 0:
+            raise RuntimeError("Cannot sample from an empty policy buffer")
+        ages = th.multinomial(self.age_weights[:size], batch_size, replacement=True) + 1
+        return self._indices_of_ages(ages)
+
+    def sample(self, batch_size: int) -> tuple[th.Tensor, th.Tensor]:
+        """:return: Parameters ``(batch_size, n_params)`` as float32 and their returns ``(batch_size,)``."""
+        indices = self.sample_indices(batch_size)
+        return self.params[indices].float(), self.returns[indices]
+
+    def sample_returns(self, batch_size: int) -> th.Tensor:
+        """:return: Returns ``(batch_size,)`` drawn with the recency weights (the generator's commands)."""
+        return self.returns[self.sample_indices(batch_size)]
+
+    def ordered(self) -> tuple[th.Tensor, th.Tensor]:
+        """:return: Stored parameters and returns, oldest first."""
+        if not self.full:
+            return self.params[: self.pos], self.returns[: self.pos]
+        order = th.remainder(th.arange(self.buffer_size, device=self.device) + self.pos, self.buffer_size)
+        return self.params[order], self.returns[order]
+
+    def save(self, path: str | os.PathLike) -> None:
+        """
+        Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code).
+
+        :param path: Target file.
+        """
+        params, returns = self.ordered()
+        if self.storage_dtype == "bfloat16":
+            params_array = params.view(th.int16).cpu().numpy()
+        else:
+            params_array = params.cpu().numpy()
+        with open(path, "wb") as file:
+            np.savez(
+                file,
+                format_version=np.array(_FORMAT_VERSION),
+                params=params_array,
+                returns=returns.cpu().numpy(),
+                storage_dtype=np.array(self.storage_dtype),
+                n_params=np.array(self.n_params),
+            )
+
+    def load(self, path: str | os.PathLike) -> None:
+        """
+        Replace the contents with a file written by :meth:`save`. The newest ``buffer_size`` entries are kept.
+
+        :param path: Source file.
+        """
+        path = pathlib.Path(path)
+        with np.load(path, allow_pickle=False) as data:
+            n_params = int(data["n_params"])
+            if n_params != self.n_params:
+                raise ValueError(f"{path} holds policies with {n_params} parameters, this model's have {self.n_params}")
+            stored_dtype = str(data["storage_dtype"])
+            params = th.from_numpy(data["params"])
+            if stored_dtype == "bfloat16":
+                params = params.view(th.bfloat16)
+            returns = th.from_numpy(data["returns"])
+        params, returns = params[-self.buffer_size :], returns[-self.buffer_size :]
+        count = len(returns)
+        self.params[:count].copy_(params.to(self.params.dtype))
+        self.returns[:count].copy_(returns)
+        self.full = count == self.buffer_size
+        self.pos = 0 if self.full else count

@@ -1,0 +1,491 @@
+"""GoGePo: Goal-Conditioned Generators of Deep Policies, as a Stable-Baselines3 algorithm."""
+
+import math
+import os
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch as th
+import torch.nn.functional as F
+from gymnasium import spaces
+from stable_baselines3.common.base_class import BaseAlgorithm, maybe_make_env
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.preprocessing import is_image_space
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_learning_rate
+
+from sb3_gogepo.actor import SlotActor
+from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
+from sb3_gogepo.commands import next_command
+from sb3_gogepo.envs import survival_bonus
+from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
+
+SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
+
+
+class GoGePo(BaseAlgorithm):
+    """
+    Goal-Conditioned Generators of Deep Policies (Faccio, Herrmann, Ramesh, Kirsch, Schmidhuber; AAAI 2023).
+    Paper: https://arxiv.org/abs/2207.01570
+
+    A hypernetwork ``G(c)`` generates all weights of a deterministic MLP policy for a desired return ``c``. Each
+    env slot runs ``G(c) + noise`` for one episode and stores (parameters, return) in a buffer; after every
+    finished episode a fingerprinting evaluator ``V(theta)`` is fitted to the stored returns and the generator is
+    trained through ``V`` so that ``V(G(r)) = r``. Commands ask for ``command_drive`` more than the best return
+    seen. After training, :meth:`generate_policy` produces a policy for any desired return.
+
+    :param policy: The policy class or alias (``"MlpPolicy"``). As a shortcut, the environment may be given
+        here instead, with ``env`` left out: ``GoGePo("Hopper-v3")`` is ``GoGePo("MlpPolicy", "Hopper-v3")``.
+    :param env: The environment to learn from (an id, a ``gym.Env`` or a ``VecEnv``; ``None`` for loading).
+    :param learning_rate: Generator learning rate, float or schedule (2e-6 in the paper).
+    :param evaluator_learning_rate: Evaluator learning rate, float or schedule (5e-3 in the paper).
+    :param buffer_size: Number of (parameters, return) pairs kept (10 000).
+    :param batch_size: Minibatch size of evaluator and generator updates (16).
+    :param noise_std: Standard deviation of the Gaussian noise added to the generated parameters (0.1).
+    :param n_evaluator_updates: Evaluator gradient steps after every finished episode (5).
+    :param n_generator_updates: Generator gradient steps after every finished episode (20).
+    :param command_drive: The next command is the best training return seen plus this (20).
+    :param initial_command: The command before any episode has finished (0).
+    :param recency_exponent: Buffer entries ``x`` episodes old are sampled with weight ``1 / x**recency_exponent``
+        (1.1; 0 samples uniformly).
+    :param alive_bonus_offset: Constant added to every reward of the *training* return, as ARS's
+        ``alive_bonus_offset``. ``None`` removes the task's survival bonus (-1 per step for Hopper, Walker2d and
+        Ant, -5 for Humanoid, 0 for other tasks), as in the paper. Logs and evaluations report the true return.
+    :param buffer_dtype: Storage dtype of the buffer's parameters: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+    :param policy_kwargs: Keyword arguments of the policy (network sizes, ...), see :class:`GoGePoPolicy`.
+    :param stats_window_size: Number of episodes averaged in ``rollout/ep_rew_mean`` and ``rollout/ep_len_mean``.
+    :param tensorboard_log: Log folder for TensorBoard (None: no TensorBoard logging).
+    :param seed: Seed of the pseudo-random generators.
+    :param verbose: 0: no output, 1: info messages and logs, 2: debug.
+    :param device: Device of the generator and evaluator (``"auto"``, ``"cpu"``, ``"cuda"``).
+    :param _init_setup_model: Whether to build the networks at creation.
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {"MlpPolicy": GoGePoPolicy}
+    policy: GoGePoPolicy
+
+    def __init__(
+        self,
+        policy: str | type[GoGePoPolicy] | GymEnv = "MlpPolicy",
+        env: GymEnv | str | None = None,
+        learning_rate: float | Schedule = 2e-6,
+        evaluator_learning_rate: float | Schedule = 5e-3,
+        buffer_size: int = 10_000,
+        batch_size: int = 16,
+        noise_std: float = 0.1,
+        n_evaluator_updates: int = 5,
+        n_generator_updates: int = 20,
+        command_drive: float = 20.0,
+        initial_command: float = 0.0,
+        recency_exponent: float = 1.1,
+        alive_bonus_offset: float | None = None,
+        buffer_dtype: str = "float32",
+        policy_kwargs: dict[str, Any] | None = None,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        seed: int | None = None,
+        verbose: int = 0,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ) -> None:
+        if env is None and not (isinstance(policy, type) or policy in self.policy_aliases):
+            policy, env = "MlpPolicy", policy
+        _check_hyperparameters(
+            learning_rate=learning_rate,
+            evaluator_learning_rate=evaluator_learning_rate,
+            buffer_size=buffer_size,
+            batch_size=batch_size,
+            noise_std=noise_std,
+            n_evaluator_updates=n_evaluator_updates,
+            n_generator_updates=n_generator_updates,
+            command_drive=command_drive,
+            initial_command=initial_command,
+            recency_exponent=recency_exponent,
+            alive_bonus_offset=alive_bonus_offset,
+            buffer_dtype=buffer_dtype,
+        )
+        super().__init__(
+            policy,  # type: ignore[arg-type]
+            env,
+            learning_rate=learning_rate,
+            policy_kwargs=policy_kwargs,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            verbose=verbose,
+            device=device,
+            support_multi_env=True,
+            seed=seed,
+        )
+        self.evaluator_learning_rate = evaluator_learning_rate
+        self.buffer_size = buffer_size
+        self.batch_size = batch_size
+        self.noise_std = noise_std
+        self.n_evaluator_updates = n_evaluator_updates
+        self.n_generator_updates = n_generator_updates
+        self.command_drive = command_drive
+        self.initial_command = initial_command
+        self.recency_exponent = recency_exponent
+        self.buffer_dtype = buffer_dtype
+        self.alive_bonus_offset = alive_bonus_offset
+        if self.env is not None:
+            check_spaces(self.observation_space, self.action_space)
+            if alive_bonus_offset is None:
+                self.alive_bonus_offset = -survival_bonus(self.env)
+        self.command = initial_command
+        self.n_dropped_episodes = 0
+        self.last_training_return = math.nan
+        self.policy_buffer: PolicyBuffer | None = None
+        self._actor: SlotActor | None = None
+        self._slot_returns = np.zeros(0)
+        self._slot_lengths = np.zeros(0, dtype=np.int64)
+        if _init_setup_model:
+            self._setup_model()
+
+    def _setup_model(self) -> None:
+        self._setup_lr_schedule()
+        self.evaluator_lr_schedule = FloatSchedule(self.evaluator_learning_rate)
+        self.set_random_seed(self.seed)
+        self.policy = self.policy_class(  # type: ignore[assignment]
+            self.observation_space,
+            self.action_space,
+            self.lr_schedule,
+            self.evaluator_lr_schedule,
+            **self.policy_kwargs,
+        )
+        self.policy = self.policy.to(self.device)
+        self.policy_buffer = PolicyBuffer(
+            self.buffer_size, self.policy.layout.n_params, self.recency_exponent, self.device, self.buffer_dtype
+        )
+        self._actor = None
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "policy_buffer", "_actor", "_slot_returns", "_slot_lengths"]
+
+    def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
+        return ["policy", "policy.generator_optimizer", "policy.evaluator_optimizer"], []
+
+    # ------------------------------------------------------------------ training
+
+    def learn(
+        self: SelfGoGePo,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 10,
+        tb_log_name: str = "GoGePo",
+        reset_num_timesteps: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfGoGePo:
+        """
+        Train the generator.
+
+        :param total_timesteps: Number of environment steps to train for.
+        :param callback: Callback(s) called at every step (``on_step``) and around every rollout
+            (``on_rollout_start``/``on_rollout_end``; a rollout lasts until an episode finishes).
+        :param log_interval: Write the logs every ``log_interval`` finished episodes (None: never).
+        :param tb_log_name: Name of the run in TensorBoard.
+        :param reset_num_timesteps: Whether to reset the timestep counter (False continues a run).
+        :param progress_bar: Display a progress bar (tqdm and rich).
+        :return: The trained model.
+        """
+        last_obs = self._last_obs
+        total_timesteps, callback = self._setup_learn(
+            total_timesteps, callback, reset_num_timesteps, tb_log_name, progress_bar
+        )
+        assert self.env is not None
+        if self._actor is None or self._actor.n_slots != self.env.num_envs or self._last_obs is not last_obs:
+            self._start_all_slots()
+        callback.on_training_start(locals(), globals())
+        while self.num_timesteps < total_timesteps:
+            self._update_current_progress_remaining(self.num_timesteps, total_timesteps)
+            if not self._collect_and_train(callback, total_timesteps, log_interval):
+                break
+        callback.on_training_end()
+        return self
+
+    def _start_all_slots(self) -> None:
+        assert self.env is not None
+        n_envs = self.env.num_envs
+        self._actor = SlotActor(self.policy, n_envs)
+        self._slot_returns = np.zeros(n_envs)
+        self._slot_lengths = np.zeros(n_envs, dtype=np.int64)
+        self._assign_new_policies(np.arange(n_envs))
+
+    def _assign_new_policies(self, slots: np.ndarray) -> None:
+        """Give each slot ``G(command) + noise`` for its next episode."""
+        assert self._actor is not None
+        with th.no_grad():
+            commands = th.full((len(slots),), self.command, device=self.device)
+            params = self.policy.generate(commands)
+            params = params + self.noise_std * th.randn_like(params)
+        self._actor.set_params(slots, params)
+        self._slot_returns[slots] = 0.0
+        self._slot_lengths[slots] = 0
+
+    def _collect_and_train(self, callback: BaseCallback, total_timesteps: int, log_interval: int | None) -> bool:
+        """Step all slots until at least one episode ends, then train once per finished episode."""
+        assert self.env is not None and self._actor is not None and self._last_obs is not None
+        callback.on_rollout_start()
+        dones = np.zeros(self.env.num_envs, dtype=bool)
+        while not dones.any() and self.num_timesteps < total_timesteps:
+            observations = np.asarray(self._last_obs)
+            actions = self._actor.act(observations)
+            self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
+            new_obs, rewards, dones, infos = self.env.step(actions)
+            if self._vec_normalize_env is not None:
+                rewards = self._vec_normalize_env.get_original_reward()
+            self._slot_returns += rewards
+            self._slot_lengths += 1
+            self.num_timesteps += self.env.num_envs
+            callback.update_locals(locals())
+            if not callback.on_step():
+                return False
+            self._update_info_buffer(infos, dones)
+            self._last_obs = new_obs  # type: ignore[assignment]
+            self._last_episode_starts = dones
+        callback.on_rollout_end()
+
+        finished = np.flatnonzero(dones)
+        for slot in finished:
+            assert self.alive_bonus_offset is not None
+            training_return = float(self._slot_returns[slot] + self.alive_bonus_offset * self._slot_lengths[slot])
+            self._finish_episode(int(slot), training_return)
+            if log_interval is not None and self._episode_num % log_interval == 0:
+                self.dump_logs()
+        if len(finished):
+            self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
+            self._assign_new_policies(finished)
+        return True
+
+    def _finish_episode(self, slot: int, training_return: float) -> None:
+        assert self._actor is not None and self.policy_buffer is not None
+        self._episode_num += 1
+        self.policy.observation_normalizer.commit()
+        self.policy.invalidate_cache()
+        if not math.isfinite(training_return):
+            self.n_dropped_episodes += 1
+            warnings.warn(
+                f"Episode {self._episode_num} has a non-finite return ({training_return}); it is neither stored nor "
+                f"trained on ({self.n_dropped_episodes} dropped so far)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
+        self.policy_buffer.add(self._actor.params[slot], training_return)
+        self.last_training_return = training_return
+        if training_return > float(self.policy.best_return):
+            self.policy.best_return.fill_(training_return)
+        self.train()
+
+    def train(self) -> None:
+        """One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps."""
+        assert self.policy_buffer is not None
+        progress = self._current_progress_remaining
+        update_learning_rate(self.policy.evaluator_optimizer, self.evaluator_lr_schedule(progress))
+        update_learning_rate(self.policy.generator_optimizer, self.lr_schedule(progress))
+        self.policy.set_training_mode(True)
+        evaluator, optimizer = self.policy.evaluator, self.policy.evaluator_optimizer
+        evaluator_losses = []
+        for _ in range(self.n_evaluator_updates):
+            params, returns = self.policy_buffer.sample(self.batch_size)
+            loss = F.mse_loss(evaluator(params), returns)
+            evaluator_losses.append(_finite(loss, "evaluator"))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+        generator_losses = []
+        optimizer = self.policy.generator_optimizer
+        evaluator.requires_grad_(False)
+        try:
+            for _ in range(self.n_generator_updates):
+                commands = self.policy_buffer.sample_returns(self.batch_size)
+                loss = F.mse_loss(evaluator(self.policy.generate(commands)), commands)
+                generator_losses.append(_finite(loss, "generator"))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+        finally:
+            evaluator.requires_grad_(True)
+        self.policy.set_training_mode(False)
+        self.policy.invalidate_cache()
+        self._n_updates += self.n_evaluator_updates + self.n_generator_updates
+        if evaluator_losses:
+            self.logger.record("train/evaluator_loss", float(np.mean(evaluator_losses)))
+        if generator_losses:
+            self.logger.record("train/generator_loss", float(np.mean(generator_losses)))
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+
+    def dump_logs(self) -> None:
+        """Write the training statistics to the logger."""
+        assert self.ep_info_buffer is not None and self.policy_buffer is not None
+        time_elapsed = max((time.time_ns() - self.start_time) / 1e9, sys.float_info.epsilon)
+        fps = int((self.num_timesteps - self._num_timesteps_at_start) / time_elapsed)
+        if len(self.ep_info_buffer) > 0:
+            self.logger.record("rollout/ep_rew_mean", safe_mean([info["r"] for info in self.ep_info_buffer]))
+            self.logger.record("rollout/ep_len_mean", safe_mean([info["l"] for info in self.ep_info_buffer]))
+        self.logger.record("rollout/best_return", float(self.policy.best_return))
+        self.logger.record("rollout/training_return", self.last_training_return)
+        self.logger.record("train/command", self.command)
+        self.logger.record("train/buffer_size", self.policy_buffer.size())
+        self.logger.record("train/dropped_episodes", self.n_dropped_episodes)
+        self.logger.record("time/episodes", self._episode_num, exclude="tensorboard")
+        self.logger.record("time/fps", fps)
+        self.logger.record("time/time_elapsed", int(time_elapsed), exclude="tensorboard")
+        self.logger.record("time/total_timesteps", self.num_timesteps, exclude="tensorboard")
+        self.logger.dump(step=self.num_timesteps)
+
+    # ------------------------------------------------------------------ acting and commands
+
+    def predict(  # type: ignore[override]
+        self,
+        observation: np.ndarray | dict[str, np.ndarray],
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+        command: float | None = None,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """
+        Act with the policy generated for the best training return seen (no noise), or for ``command``.
+
+        :param observation: Observation(s).
+        :param state: Unused (the generated policies have no recurrent state).
+        :param episode_start: Unused.
+        :param deterministic: Unused: generated policies are deterministic (as for ARS).
+        :param command: Desired return; act with the policy the generator produces for it.
+        :return: Actions and ``None``.
+        """
+        return self.policy.predict(observation, state, episode_start, deterministic, command=command)
+
+    def generate_policy(self, command: float | None = None) -> GeneratedPolicy:
+        """
+        The policy the generator produces for a desired return, as a standalone ``torch.nn.Module``.
+
+        :param command: Desired return (default: the best training return seen).
+        :return: A plain MLP with the observation statistics and action mapping built in.
+        """
+        return self.policy.export(command)
+
+    def evaluate_commands(
+        self,
+        env: GymEnv | str,
+        commands: Sequence[float] | np.ndarray,
+        n_eval_episodes: int = 10,
+    ) -> np.ndarray:
+        """
+        Run the policy generated for each command (the data of the paper's Figure 4).
+
+        :param env: Environment to evaluate in (an id, a ``gym.Env`` or a ``VecEnv``); returns are read from its
+            ``Monitor`` wrapper if it has one, so they are true environment returns.
+        :param commands: Desired returns.
+        :param n_eval_episodes: Episodes per command.
+        :return: Achieved returns, shape ``(len(commands), n_eval_episodes)``.
+        """
+        vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
+        results = np.zeros((len(commands), n_eval_episodes))
+        for index, command in enumerate(commands):
+            episode_returns, _ = evaluate_policy(
+                _CommandedModel(self.policy, float(command)),  # type: ignore[arg-type]
+                vec_env,
+                n_eval_episodes=n_eval_episodes,
+                return_episode_rewards=True,
+                warn=False,
+            )
+            results[index] = episode_returns
+        return results
+
+    # ------------------------------------------------------------------ policy buffer persistence
+
+    def save_policy_buffer(self, path: str | os.PathLike) -> None:
+        """
+        Save the policy buffer as plain arrays (``.npz``, no pickle), like SB3's ``save_replay_buffer``.
+
+        :param path: Target file.
+        """
+        assert self.policy_buffer is not None
+        self.policy_buffer.save(path)
+
+    def load_policy_buffer(self, path: str | os.PathLike) -> None:
+        """
+        Load a buffer written by :meth:`save_policy_buffer`; loading runs no code from the file.
+
+        :param path: Source file.
+        """
+        assert self.policy_buffer is not None
+        self.policy_buffer.load(path)
+
+
+class _CommandedModel:
+    """Adapter so that SB3's ``evaluate_policy`` acts with the policy generated for a fixed command."""
+
+    def __init__(self, policy: GoGePoPolicy, command: float) -> None:
+        self.policy = policy
+        self.command = command
+
+    def predict(
+        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
+    ) -> Any:
+        return self.policy.predict(observation, state, episode_start, deterministic, command=self.command)
+
+
+def _finite(loss: th.Tensor, name: str) -> float:
+    value = loss.item()
+    if not math.isfinite(value):
+        raise FloatingPointError(
+            f"The {name} loss is {value}; training stopped before applying it (the model's parameters are unchanged "
+            "by this step). Check the environment's rewards and observations for NaN/inf or very large values."
+        )
+    return value
+
+
+def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) -> None:
+    """
+    Fail early, with the reason, on spaces GoGePo cannot handle.
+
+    :param observation_space: Must be a non-image ``Box``.
+    :param action_space: Must be a ``Box`` or a ``Discrete``.
+    """
+    if not isinstance(observation_space, spaces.Box):
+        raise ValueError(
+            f"GoGePo needs a flat Box observation space (the generated policies are MLPs); got "
+            f"{type(observation_space).__name__}. Wrap the env (e.g. gymnasium's FlattenObservation) to turn it into a Box."
+        )
+    if is_image_space(observation_space, check_channels=False) or len(observation_space.shape) > 2:
+        raise ValueError(f"GoGePo does not support image observations (got a Box of shape {observation_space.shape})")
+    if not isinstance(action_space, (spaces.Box, spaces.Discrete)):
+        raise ValueError(f"GoGePo supports Box and Discrete action spaces, not {type(action_space).__name__}")
+
+
+def _check_hyperparameters(**values: Any) -> None:
+    for name in ("buffer_size", "batch_size"):
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    for name in ("n_evaluator_updates", "n_generator_updates"):
+        value = values[name]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    for name in ("noise_std", "recency_exponent"):
+        value = values[name]
+        if not isinstance(value, (int, float, np.number)) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    for name in ("command_drive", "initial_command"):
+        value = values[name]
+        if not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    for name in ("learning_rate", "evaluator_learning_rate"):
+        value = values[name]
+        if callable(value):
+            continue
+        if not isinstance(value, (int, float, np.number)) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
+    offset = values["alive_bonus_offset"]
+    if offset is not None and (not isinstance(offset, (int, float, np.number)) or not math.isfinite(offset)):
+        raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
+    if values["buffer_dtype"] not in BUFFER_DTYPES:
+        raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")

@@ -1,0 +1,167 @@
+"""Slice hypernetwork G(c): a return command in, the flat parameters of a whole MLP policy out."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch as th
+import torch.nn.functional as F
+from torch import nn
+
+from sb3_gogepo.functional import ParameterLayout
+
+LAYER_KINDS = ("input", "hidden", "output")
+
+
+@dataclass(frozen=True)
+class LayerTiling:
+    """
+    How one weight matrix of the generated policy is cut into slices.
+
+    The matrix (``out x in``) is covered by a grid of ``grid_out x grid_in`` tiles of shape
+    ``tile_out x tile_in``; the grid may overhang the matrix, and the overhang is cropped away.
+    """
+
+    kind: str
+    out_features: int
+    in_features: int
+    tile_out: int
+    tile_in: int
+
+    @property
+    def grid_out(self) -> int:
+        return math.ceil(self.out_features / self.tile_out)
+
+    @property
+    def grid_in(self) -> int:
+        return math.ceil(self.in_features / self.tile_in)
+
+    @property
+    def n_tiles(self) -> int:
+        return self.grid_out * self.grid_in
+
+
+def tile_layout(layout: ParameterLayout, slice_size: int) -> list[LayerTiling]:
+    """
+    The paper's tiling (Section 4.1): hidden layers are cut into ``f x f`` slices; the input layer into
+    ``f x n_obs`` slices (one per output tile) and the output layer into ``n_act x f`` slices (one per input
+    tile), because observation and action sizes are not multiples of ``f``. A policy without hidden layers
+    has a single layer, tiled like an input layer.
+    """
+    tilings = []
+    for layer in range(layout.n_layers):
+        n_out, n_in = layout.layer_shape(layer)
+        if layer == 0:
+            tilings.append(LayerTiling("input", n_out, n_in, slice_size, n_in))
+        elif layer == layout.n_layers - 1:
+            tilings.append(LayerTiling("output", n_out, n_in, n_out, slice_size))
+        else:
+            tilings.append(LayerTiling("hidden", n_out, n_in, slice_size, slice_size))
+    return tilings
+
+
+class SliceNetwork(nn.Module):
+    """
+    An MLP ``H([z, c])`` applied to every (embedding, command) pair.
+
+    The first layer's product with the embeddings is computed once per call and the command's contribution
+    is added by broadcasting, which equals applying the layer to the concatenation ``[z, c]``.
+
+    :param embedding_dim: Size of the slice embeddings ``z``.
+    :param net_arch: Hidden layer sizes.
+    :param n_outputs: Output size (elements of one slice).
+    """
+
+    def __init__(self, embedding_dim: int, net_arch: Sequence[int], n_outputs: int) -> None:
+        super().__init__()
+        sizes = [embedding_dim + 1, *net_arch, n_outputs]
+        self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, embeddings: th.Tensor, commands: th.Tensor) -> th.Tensor:
+        """
+        :param embeddings: ``(T, embedding_dim)``
+        :param commands: ``(B,)`` normalised commands
+        :return: ``(B, T, n_outputs)``
+        """
+        first = self.linears[0]
+        hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
+        hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
+        for linear in self.linears[1:]:
+            hidden = linear(F.relu(hidden))
+        return hidden
+
+
+class SliceHypernetwork(nn.Module):
+    """
+    The generator ``G(c)`` of GoGePo (paper Section 4.1 and Appendix A.2).
+
+    Every tile of every weight matrix has a learned embedding ``z`` (initialised ``N(0, 1)``). Per layer kind
+    (input, hidden, output) a weight network maps ``[z, c]`` to the tile and a bias network maps it to a
+    ``tile_out x 1`` bias slice; bias slices are averaged over the input-tile axis. Each layer's weights and
+    biases are multiplied by ``2 / sqrt(fan_in)`` so a fresh generator produces weights of the order of
+    PyTorch's default initialisation.
+
+    :param layout: Layout of the generated policy's parameters.
+    :param slice_size: Tile size ``f`` (16 in the paper).
+    :param embedding_dim: Size of the tile embeddings (8 in the paper).
+    :param net_arch: Hidden layers of every slice network (``[256, 256]`` in the paper).
+    :param output_scaling: Multiply generated parameters by ``2 / sqrt(fan_in)`` (the paper's default).
+    """
+
+    def __init__(
+        self,
+        layout: ParameterLayout,
+        slice_size: int = 16,
+        embedding_dim: int = 8,
+        net_arch: Sequence[int] = (256, 256),
+        output_scaling: bool = True,
+    ) -> None:
+        super().__init__()
+        self.layout = layout
+        self.tilings = tile_layout(layout, slice_size)
+        self.output_scaling = output_scaling
+        self.embeddings = nn.ParameterList(nn.Parameter(th.randn(tiling.n_tiles, embedding_dim)) for tiling in self.tilings)
+        self.weight_networks = nn.ModuleDict()
+        self.bias_networks = nn.ModuleDict()
+        for kind in LAYER_KINDS:
+            tiling = next((t for t in self.tilings if t.kind == kind), None)
+            if tiling is None:
+                continue
+            self.weight_networks[kind] = SliceNetwork(embedding_dim, net_arch, tiling.tile_out * tiling.tile_in)
+            self.bias_networks[kind] = SliceNetwork(embedding_dim, net_arch, tiling.tile_out)
+        self.scales = [2.0 / math.sqrt(tiling.in_features) if output_scaling else 1.0 for tiling in self.tilings]
+
+    def forward(self, commands: th.Tensor) -> th.Tensor:
+        """
+        :param commands: ``(B,)`` normalised return commands.
+        :return: Flat policy parameters ``(B, n_params)`` in the layout's order.
+        """
+        commands = commands.reshape(-1)
+        batch = commands.shape[0]
+        layers: list[tuple[th.Tensor, th.Tensor] | None] = [None] * len(self.tilings)
+        for kind in self.weight_networks:
+            indices = [i for i, tiling in enumerate(self.tilings) if tiling.kind == kind]
+            embeddings = th.cat([self.embeddings[i] for i in indices]) if len(indices) > 1 else self.embeddings[indices[0]]
+            weight_slices = self.weight_networks[kind](embeddings, commands)
+            bias_slices = self.bias_networks[kind](embeddings, commands)
+            start = 0
+            for i in indices:
+                tiling = self.tilings[i]
+                stop = start + tiling.n_tiles
+                weight = (
+                    weight_slices[:, start:stop]
+                    .reshape(batch, tiling.grid_out, tiling.grid_in, tiling.tile_out, tiling.tile_in)
+                    .transpose(2, 3)
+                    .reshape(batch, tiling.grid_out * tiling.tile_out, tiling.grid_in * tiling.tile_in)
+                )
+                bias = (
+                    bias_slices[:, start:stop]
+                    .reshape(batch, tiling.grid_out, tiling.grid_in, tiling.tile_out)
+                    .mean(dim=2)
+                    .reshape(batch, tiling.grid_out * tiling.tile_out)
+                )
+                weight = weight[:, : tiling.out_features, : tiling.in_features]
+                bias = bias[:, : tiling.out_features]
+                layers[i] = (weight * self.scales[i], bias * self.scales[i])
+                start = stop
+        return self.layout.join([layer for layer in layers if layer is not None])

@@ -1,0 +1,90 @@
+"""Running observation statistics of the training observations, applied inside every generated policy."""
+
+import numpy as np
+import torch as th
+from torch import nn
+
+
+class ObservationNormalizer(nn.Module):
+    """
+    ``(obs - mean) / sqrt(var + eps)`` with running statistics over all training observations.
+
+    Observations are accumulated as they are acted on and merged into the statistics by :meth:`commit`, which
+    the algorithm calls whenever an episode ends; until the first commit the map is the identity (the authors'
+    code starts normalising after the first episode). Evaluation and prediction never change the statistics.
+
+    :param n_features: Observation size.
+    :param enabled: If False the map is always the identity.
+    :param epsilon: Added to the variance.
+    """
+
+    count: th.Tensor
+    running_mean: th.Tensor
+    running_var: th.Tensor
+    mean: th.Tensor
+    std: th.Tensor
+
+    def __init__(self, n_features: int, enabled: bool = True, epsilon: float = 1e-8) -> None:
+        super().__init__()
+        self.enabled = enabled
+        self.epsilon = epsilon
+        self.register_buffer("count", th.zeros((), dtype=th.float64))
+        self.register_buffer("running_mean", th.zeros(n_features, dtype=th.float64))
+        self.register_buffer("running_var", th.ones(n_features, dtype=th.float64))
+        self.register_buffer("mean", th.zeros(n_features))
+        self.register_buffer("std", th.ones(n_features))
+        self._pending_sum = np.zeros(n_features)
+        self._pending_sumsq = np.zeros(n_features)
+        self._pending_count = 0
+        self._numpy_cache: tuple[np.ndarray, np.ndarray] | None = None
+
+    def accumulate(self, observations: np.ndarray) -> None:
+        """:param observations: A batch ``(n, n_features)`` of training observations, not yet committed."""
+        if self.enabled:
+            self._pending_sum += observations.sum(axis=0)
+            self._pending_sumsq += np.square(observations, dtype=np.float64).sum(axis=0)
+            self._pending_count += observations.shape[0]
+
+    def commit(self) -> None:
+        """Merge the accumulated observations into the statistics (Chan et al.'s parallel update)."""
+        if not self.enabled or self._pending_count == 0:
+            return
+        n = self._pending_count
+        batch_mean = self._pending_sum / n
+        batch_var = np.maximum(self._pending_sumsq / n - np.square(batch_mean), 0.0)
+        count = float(self.count)
+        mean = self.running_mean.cpu().numpy()
+        var = self.running_var.cpu().numpy()
+        total = count + n
+        delta = batch_mean - mean
+        new_mean = mean + delta * n / total
+        new_var = (var * count + batch_var * n + np.square(delta) * count * n / total) / total
+        self.count.fill_(total)
+        self.running_mean.copy_(th.from_numpy(new_mean))
+        self.running_var.copy_(th.from_numpy(new_var))
+        self.mean.copy_(self.running_mean.float())
+        self.std.copy_(th.sqrt(self.running_var + self.epsilon).float())
+        self._pending_sum[:] = 0.0
+        self._pending_sumsq[:] = 0.0
+        self._pending_count = 0
+        self._numpy_cache = None
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        """:return: Normalised observations (float32)."""
+        observations = observations.float()
+        if not self.enabled:
+            return observations
+        return (observations - self.mean) / self.std
+
+    def normalize_numpy(self, observations: np.ndarray) -> np.ndarray:
+        """The same map as :meth:`forward` for NumPy arrays (the CPU fast path of the rollout)."""
+        if not self.enabled:
+            return observations.astype(np.float32, copy=False)
+        if self._numpy_cache is None:
+            self._numpy_cache = (self.mean.cpu().numpy().copy(), self.std.cpu().numpy().copy())
+        mean, std = self._numpy_cache
+        return (observations.astype(np.float32, copy=False) - mean) / std
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super()._load_from_state_dict(*args, **kwargs)
+        self._numpy_cache = None

@@ -1,0 +1,302 @@
+"""GoGePo's policy object: generator, evaluator, observation statistics, and the policy generated for the best return."""
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
+from torch import nn
+
+from sb3_gogepo.action_heads import ActionHead
+from sb3_gogepo.commands import normalize_commands
+from sb3_gogepo.fingerprint import FingerprintEvaluator
+from sb3_gogepo.functional import ParameterLayout, batched_mlp
+from sb3_gogepo.hypernetwork import SliceHypernetwork
+from sb3_gogepo.normalization import ObservationNormalizer
+
+
+class GeneratedPolicy(nn.Module):
+    """
+    A standalone deterministic MLP policy, as produced by the generator for one command.
+
+    It holds plain ``nn.Linear`` layers, the observation statistics and the action mapping, and needs nothing
+    of the training state: save it with ``torch.save``, trace it with ``torch.jit.trace``, or call it.
+
+    :param layout: Layer sizes of the MLP.
+    :param params: Flat parameters ``(n_params,)``.
+    :param observation_normalizer: Statistics to copy into the module.
+    :param action_head: Output stage to copy into the module.
+    :param activation_fn: Hidden non-linearity.
+    """
+
+    def __init__(
+        self,
+        layout: ParameterLayout,
+        params: th.Tensor,
+        observation_normalizer: ObservationNormalizer,
+        action_head: ActionHead,
+        activation_fn: type[nn.Module] = nn.Tanh,
+    ) -> None:
+        super().__init__()
+        self.register_buffer("obs_mean", observation_normalizer.mean.detach().clone())
+        self.register_buffer("obs_std", observation_normalizer.std.detach().clone())
+        self.normalize_observations = observation_normalizer.enabled
+        modules: list[nn.Module] = []
+        for layer, (weight, bias) in enumerate(layout.split(params.detach().reshape(-1))):
+            linear = nn.Linear(weight.shape[1], weight.shape[0], device=params.device)
+            with th.no_grad():
+                linear.weight.copy_(weight)
+                linear.bias.copy_(bias)
+            modules.append(linear)
+            if layer < layout.n_layers - 1:
+                modules.append(activation_fn())
+        self.mlp = nn.Sequential(*modules)
+        self.action_head = copy.deepcopy(action_head)
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        """
+        :param observations: Raw observations ``(..., n_obs)``.
+        :return: Actions (``Box``: within the bounds; ``Discrete``: indices).
+        """
+        observations = observations.float()
+        if self.normalize_observations:
+            observations = (observations - self.obs_mean) / self.obs_std
+        return self.action_head.act(self.mlp(observations))
+
+
+class GoGePoPolicy(BasePolicy):
+    """
+    Policy class of GoGePo: the generator ``G(c)``, the evaluator ``V(theta)`` and their optimizers, the running
+    observation statistics, and the best training return seen. Acting (``predict``) uses the policy generated
+    for the best return, without noise.
+
+    :param observation_space: Observation space (flat ``Box``).
+    :param action_space: Action space (``Box`` or ``Discrete``).
+    :param lr_schedule: Learning rate schedule of the generator (default: constant 2e-6, the paper's).
+    :param evaluator_lr_schedule: Learning rate schedule of the evaluator (default: constant 5e-3).
+    :param net_arch: Hidden layers of the generated policies (``[256, 256]`` in the paper).
+    :param activation_fn: Hidden non-linearity of the generated policies (``nn.Tanh`` in the paper).
+    :param slice_size: Tile size of the hypernetwork (16).
+    :param embedding_dim: Size of the tile embeddings (8).
+    :param hypernetwork_net_arch: Hidden layers of every slice network ``H`` (``[256, 256]``).
+    :param output_scaling: Scale generated parameters by ``2 / sqrt(fan_in)`` (True in the paper).
+    :param evaluator_net_arch: Hidden layers of the evaluator's MLP ``U`` (``[256, 256]``).
+    :param n_probing_states: Number of learnable probing states (200).
+    :param command_scale: ``None``: commands enter the generator through ``symlog`` (environment-agnostic);
+        a number: commands are divided by it (the authors' per-environment return range).
+    :param normalize_observations: Normalise observations with running statistics (True in the paper).
+    :param optimizer_class: Optimizer of generator and evaluator (Adam).
+    :param optimizer_kwargs: Extra keyword arguments of the optimizer.
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        lr_schedule: Schedule | None = None,
+        evaluator_lr_schedule: Schedule | None = None,
+        net_arch: Sequence[int] | None = None,
+        activation_fn: type[nn.Module] = nn.Tanh,
+        slice_size: int = 16,
+        embedding_dim: int = 8,
+        hypernetwork_net_arch: Sequence[int] | None = None,
+        output_scaling: bool = True,
+        evaluator_net_arch: Sequence[int] | None = None,
+        n_probing_states: int = 200,
+        command_scale: float | None = None,
+        normalize_observations: bool = True,
+        optimizer_class: type[th.optim.Optimizer] = th.optim.Adam,
+        optimizer_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            observation_space,
+            action_space,
+            optimizer_class=optimizer_class,
+            optimizer_kwargs=optimizer_kwargs,
+            normalize_images=False,
+        )
+        self.net_arch = [256, 256] if net_arch is None else list(net_arch)
+        self.hypernetwork_net_arch = [256, 256] if hypernetwork_net_arch is None else list(hypernetwork_net_arch)
+        self.evaluator_net_arch = [256, 256] if evaluator_net_arch is None else list(evaluator_net_arch)
+        _check_policy_arguments(
+            self.net_arch,
+            self.hypernetwork_net_arch,
+            self.evaluator_net_arch,
+            slice_size,
+            embedding_dim,
+            n_probing_states,
+            command_scale,
+        )
+        self.activation_fn = activation_fn
+        self.slice_size = slice_size
+        self.embedding_dim = embedding_dim
+        self.output_scaling = output_scaling
+        self.n_probing_states = n_probing_states
+        self.command_scale = command_scale
+        self.normalize_observations = normalize_observations
+
+        n_obs = int(np.prod(observation_space.shape))  # type: ignore[arg-type]
+        self.action_head = ActionHead(action_space)
+        self.layout = ParameterLayout([n_obs, *self.net_arch, self.action_head.n_outputs])
+        self._activation = activation_fn()
+        self.observation_normalizer = ObservationNormalizer(n_obs, enabled=normalize_observations)
+        self.generator = SliceHypernetwork(self.layout, slice_size, embedding_dim, self.hypernetwork_net_arch, output_scaling)
+        self.evaluator = FingerprintEvaluator(
+            self.layout, self.action_head, n_probing_states, self.evaluator_net_arch, nn.ReLU, self._activation
+        )
+        self.register_buffer("best_return", th.tensor(-float("inf"), dtype=th.float64))
+        self.generator_optimizer = self.optimizer_class(
+            self.generator.parameters(), lr=lr_schedule(1) if lr_schedule else 2e-6, **self.optimizer_kwargs
+        )
+        self.evaluator_optimizer = self.optimizer_class(
+            self.evaluator.parameters(),
+            lr=evaluator_lr_schedule(1) if evaluator_lr_schedule else 5e-3,
+            **self.optimizer_kwargs,
+        )
+        self._acting_command: float | None = None
+        self._params_cache: dict[float, th.Tensor] = {}
+
+    def _get_constructor_parameters(self) -> dict[str, Any]:
+        data = super()._get_constructor_parameters()
+        data.update(
+            dict(
+                net_arch=self.net_arch,
+                activation_fn=self.activation_fn,
+                slice_size=self.slice_size,
+                embedding_dim=self.embedding_dim,
+                hypernetwork_net_arch=self.hypernetwork_net_arch,
+                output_scaling=self.output_scaling,
+                evaluator_net_arch=self.evaluator_net_arch,
+                n_probing_states=self.n_probing_states,
+                command_scale=self.command_scale,
+                normalize_observations=self.normalize_observations,
+                lr_schedule=None,  # recreated by the algorithm
+                evaluator_lr_schedule=None,
+            )
+        )
+        return data
+
+    def generate(self, commands: th.Tensor) -> th.Tensor:
+        """
+        Run the generator.
+
+        :param commands: Raw return commands ``(B,)``.
+        :return: Flat policy parameters ``(B, n_params)`` (with gradient if enabled).
+        """
+        commands = commands.to(device=self.device, dtype=th.float32)
+        return self.generator(normalize_commands(commands, self.command_scale))
+
+    def acting_command(self) -> float:
+        """:return: The command the policy acts with: the best training return seen (0 before any episode)."""
+        best = float(self.best_return)
+        return best if np.isfinite(best) else 0.0
+
+    def params_for(self, command: float) -> th.Tensor:
+        """
+        The noise-free policy parameters the generator produces for a command, cached until the generator changes.
+
+        :param command: Desired return.
+        :return: Flat parameters ``(n_params,)``.
+        """
+        command = float(command)
+        params = self._params_cache.get(command)
+        if params is None:
+            with th.no_grad():
+                params = self.generate(th.tensor([command]))[0]
+            if len(self._params_cache) >= 64:
+                self._params_cache.clear()
+            self._params_cache[command] = params
+        return params
+
+    def invalidate_cache(self) -> None:
+        """Forget generated parameters; called whenever the generator or the observation statistics change."""
+        self._params_cache.clear()
+
+    def export(self, command: float | None = None) -> GeneratedPolicy:
+        """
+        :param command: Desired return (default: the best return seen).
+        :return: The generated policy as a standalone ``nn.Module``.
+        """
+        command = self.acting_command() if command is None else command
+        return GeneratedPolicy(
+            self.layout, self.params_for(command), self.observation_normalizer, self.action_head, self.activation_fn
+        )
+
+    def act_with(self, params: th.Tensor, observations: th.Tensor) -> th.Tensor:
+        """
+        :param params: Flat parameters ``(n_params,)`` of one policy.
+        :param observations: Raw observations ``(N, n_obs)``.
+        :return: Actions ``(N, ...)``.
+        """
+        inputs = self.observation_normalizer(observations.reshape(observations.shape[0], -1))
+        raw = batched_mlp(self.layout.split(params.unsqueeze(0)), inputs.unsqueeze(0), self._activation)[0]
+        return self.action_head.act(raw)
+
+    def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:
+        assert isinstance(observation, th.Tensor)
+        command = self.acting_command() if self._acting_command is None else self._acting_command
+        return self.act_with(self.params_for(command), observation)
+
+    def predict(  # type: ignore[override]
+        self,
+        observation: np.ndarray | dict[str, np.ndarray],
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+        command: float | None = None,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """
+        Act with the generated policy. The generated networks are deterministic, so ``deterministic`` changes
+        nothing (as for ARS).
+
+        :param observation: Observation(s).
+        :param state: Unused (no recurrent state).
+        :param episode_start: Unused.
+        :param deterministic: Unused.
+        :param command: Act with the policy generated for this return instead of the best return seen.
+        :return: Actions and ``None``.
+        """
+        self._acting_command = None if command is None else float(command)
+        try:
+            return super().predict(observation, state, episode_start, deterministic)
+        finally:
+            self._acting_command = None
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
+        result = super().load_state_dict(state_dict, strict=strict, assign=assign)
+        self.invalidate_cache()
+        return result
+
+    def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
+        self.invalidate_cache()
+        return super()._apply(fn, recurse)
+
+
+def _check_policy_arguments(
+    net_arch: list[int],
+    hypernetwork_net_arch: list[int],
+    evaluator_net_arch: list[int],
+    slice_size: int,
+    embedding_dim: int,
+    n_probing_states: int,
+    command_scale: float | None,
+) -> None:
+    for name, arch in (
+        ("net_arch", net_arch),
+        ("hypernetwork_net_arch", hypernetwork_net_arch),
+        ("evaluator_net_arch", evaluator_net_arch),
+    ):
+        if any(not isinstance(size, (int, np.integer)) or size < 1 for size in arch):
+            raise ValueError(f"{name} must be a list of positive layer sizes, got {arch}")
+    for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if command_scale is not None and not (np.isfinite(command_scale) and command_scale > 0):
+        raise ValueError(f"command_scale must be None (symlog) or a positive number, got {command_scale!r}")
+
+
+MlpPolicy = GoGePoPolicy
