@@ -1,5 +1,6 @@
 """Fingerprinting evaluator V(theta): learned probing states -> probing actions -> predicted return."""
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import torch as th
@@ -41,7 +42,7 @@ class FingerprintEvaluator(nn.Module):
         self.probing_states = nn.Parameter(th.rand(n_probing_states, layout.sizes[0]))
         sizes = [n_probing_states * layout.sizes[-1], *net_arch]
         modules: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             modules += [nn.Linear(n_in, n_out), activation_fn()]
         modules.append(nn.Linear(sizes[-1], 1))
         self.value_net = nn.Sequential(*modules)

@@ -1,5 +1,6 @@
 """Slice hypernetwork G(c): a return command in, the flat parameters of a whole MLP policy out."""
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class SliceNetwork(nn.Module):
     def __init__(self, embedding_dim: int, net_arch: Sequence[int], n_outputs: int) -> None:
         super().__init__()
         sizes = [embedding_dim + 1, *net_arch, n_outputs]
-        self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in itertools.pairwise(sizes))
 
     def forward(self, embeddings: th.Tensor, commands: th.Tensor) -> th.Tensor:
         """
