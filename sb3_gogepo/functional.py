@@ -49,9 +49,17 @@ class ParameterLayout:
         """
         if flat.shape[-1] != self.n_params:
             raise ValueError(f"Expected {self.n_params} parameters in the last dimension, got {flat.shape[-1]}")
+        # torch.split's backward is one concatenation; slicing each part separately would allocate a full-size
+        # zero gradient per part.
+        sizes = [
+            part
+            for weight, bias in zip(self.weight_slices, self.bias_slices)
+            for part in (weight.stop - weight.start, bias.stop - bias.start)
+        ]
+        parts = flat.split(sizes, dim=-1)
         layers = []
-        for layer, (w_slice, b_slice) in enumerate(zip(self.weight_slices, self.bias_slices)):
-            layers.append((flat[..., w_slice].unflatten(-1, self.layer_shape(layer)), flat[..., b_slice]))
+        for layer in range(self.n_layers):
+            layers.append((parts[2 * layer].unflatten(-1, self.layer_shape(layer)), parts[2 * layer + 1]))
         return layers
 
     def join(self, layers: LayerParams) -> th.Tensor:

@@ -88,7 +88,8 @@ class SliceNetwork(nn.Module):
         hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
         hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
         for linear in self.linears[1:]:
-            hidden = linear(F.relu(hidden))
+            # In place: a linear layer's backward needs its input, not its output.
+            hidden = linear(F.relu(hidden, inplace=True))
         return hidden
 
 

@@ -1,0 +1,346 @@
+"""Callbacks for GoGePo: how well the generator produces policies for the returns it is asked for."""
+
+import csv
+import dataclasses
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import is_wrapped
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import Figure
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.type_aliases import GymEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper, VecNormalize
+
+#: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
+SWEEP_CSV = "command_sweep.csv"
+#: Name of the figure of the latest sweep, written next to the CSV.
+SWEEP_FIGURE = "command_sweep.png"
+
+
+class CommandSweepCallback(BaseCallback):
+    """
+    Every ``eval_freq`` environment steps, ask the generator for a grid of returns and measure what the generated
+    policies achieve (the paper's Figure 4, during training).
+
+    The grid holds ``n_commands`` evenly spaced commands between the lowest and the highest training return seen
+    so far (or the fixed ``commands``). The policy generated for each command (without exploration noise) runs
+    ``n_eval_episodes`` episodes in ``eval_env``. Commands are training returns, so the achieved returns are
+    compared in the same units: the true episode return plus ``alive_bonus_offset`` per step (for Hopper,
+    the return without the survival bonus; for other tasks, the true return).
+
+    Each sweep is recorded
+
+    - as scalars under ``command_sweep/`` (mean absolute error between achieved and commanded return, their
+      correlation, the command range, the best achieved mean return) and, with a TensorBoard logger, as a figure
+      of achieved vs commanded return;
+    - as rows of ``<log_path>/command_sweep.csv`` (one per command; columns :attr:`csv_columns`), with the figure
+      of the latest sweep in ``<log_path>/command_sweep.png``;
+    - in memory: :attr:`last_commands`, :attr:`last_returns`, :attr:`last_lengths`, :attr:`rows`.
+
+    If the training env is wrapped in ``VecNormalize``, the evaluation env is evaluated with the training
+    env's current observation statistics (copied before every sweep, as SB3's ``EvalCallback`` does); an
+    evaluation env without ``VecNormalize`` is wrapped in a non-training one for this.
+
+    In rl-zoo3 YAML files (``python -m sb3_gogepo.train``) the callback is given by name; the launcher provides
+    the zoo's evaluation env and the run's folder::
+
+        callback:
+          - sb3_gogepo.callbacks.CommandSweepCallback:
+              eval_freq: 100000
+              n_eval_episodes: 5
+
+    :param eval_env: Environment to evaluate in (a ``VecEnv``, a ``gym.Env`` or an id). None: built at the
+        start of training from the training env's id and keyword arguments (``Monitor``-wrapped, one env).
+    :param eval_freq: Sweep every this many environment steps (counted over all parallel envs).
+    :param n_commands: Number of commands of the grid.
+    :param n_eval_episodes: Episodes run by the policy of each command.
+    :param commands: Fixed commands to sweep instead of the grid.
+    :param log_path: Folder of the CSV and the figure. None: the logger's folder if it has one (e.g. the
+        TensorBoard run folder), else no files are written.
+    :param sweep_on_training_end: Also sweep when training ends (unless a sweep just happened at that step).
+    :param verbose: 0: silent, 1: one line per sweep.
+    """
+
+    def __init__(
+        self,
+        eval_env: GymEnv | str | None = None,
+        eval_freq: int = 10_000,
+        n_commands: int = 20,
+        n_eval_episodes: int = 5,
+        commands: Sequence[float] | np.ndarray | None = None,
+        log_path: str | os.PathLike | None = None,
+        sweep_on_training_end: bool = True,
+        verbose: int = 1,
+    ) -> None:
+        super().__init__(verbose=verbose)
+        if isinstance(eval_freq, bool) or not isinstance(eval_freq, (int, np.integer)) or eval_freq < 1:
+            raise ValueError(f"eval_freq must be a positive integer, got {eval_freq!r}")
+        if isinstance(n_commands, bool) or not isinstance(n_commands, (int, np.integer)) or n_commands < 1:
+            raise ValueError(f"n_commands must be a positive integer, got {n_commands!r}")
+        if isinstance(n_eval_episodes, bool) or not isinstance(n_eval_episodes, (int, np.integer)) or n_eval_episodes < 1:
+            raise ValueError(f"n_eval_episodes must be a positive integer, got {n_eval_episodes!r}")
+        if commands is not None:
+            commands = np.asarray(commands, dtype=np.float64).reshape(-1)
+            if len(commands) == 0 or not np.isfinite(commands).all():
+                raise ValueError(f"commands must be a non-empty sequence of finite numbers, got {commands!r}")
+        self.eval_env: GymEnv | str | None = eval_env
+        self.eval_freq = int(eval_freq)
+        self.n_commands = int(n_commands)
+        self.n_eval_episodes = int(n_eval_episodes)
+        self.commands = commands
+        self.log_path: str | None = None if log_path is None else os.fspath(log_path)
+        self.sweep_on_training_end = sweep_on_training_end
+        #: Path of the CSV file (None when no files are written).
+        self.csv_path: str | None = None
+        #: Commands, achieved true returns ``(n_commands, n_eval_episodes)`` and episode lengths of the last sweep.
+        self.last_commands = np.zeros(0)
+        self.last_returns = np.zeros((0, self.n_eval_episodes))
+        self.last_lengths = np.zeros((0, self.n_eval_episodes), dtype=np.int64)
+        #: Every CSV row written so far, as dicts.
+        self.rows: list[dict[str, float]] = []
+        self._vec_env: VecEnv | None = None
+        self._next_sweep = self.eval_freq
+        self._last_sweep_timesteps = -1
+        self._lowest_return = math.inf
+
+    # ------------------------------------------------------------------ setup
+
+    @property
+    def csv_columns(self) -> list[str]:
+        """
+        Columns of the CSV: ``timesteps``, ``command``, ``mean_return``, ``std_return`` (true environment
+        returns), ``mean_training_return``, ``std_training_return`` (true return plus ``alive_bonus_offset`` per
+        step: the units of the command), ``mean_length``, then ``return_0`` ... ``return_<n_eval_episodes - 1>``
+        (true return of every episode).
+        """
+        return [
+            "timesteps",
+            "command",
+            "mean_return",
+            "std_return",
+            "mean_training_return",
+            "std_training_return",
+            "mean_length",
+            *[f"return_{index}" for index in range(self.n_eval_episodes)],
+        ]
+
+    def _init_callback(self) -> None:
+        if not hasattr(self.model, "generate_policy") or not hasattr(self.model, "policy_buffer"):
+            raise TypeError(
+                f"CommandSweepCallback needs a command-conditioned model such as GoGePo, got {type(self.model).__name__}"
+            )
+        self._vec_env = self._make_vec_env(self.eval_env)
+        self.eval_env = self._vec_env
+        if self.log_path is None:
+            self.log_path = self.logger.get_dir()
+        self.csv_path = None
+        if self.log_path is not None:
+            os.makedirs(self.log_path, exist_ok=True)
+            self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
+            with open(self.csv_path, "w", newline="") as file:
+                csv.writer(file).writerow(self.csv_columns)
+        self.rows = []
+        self._next_sweep = self.num_timesteps + self.eval_freq
+        self._last_sweep_timesteps = -1
+        self._lowest_return = math.inf
+
+    def _make_vec_env(self, env: GymEnv | str | None) -> VecEnv:
+        if env is None:
+            env = self._training_spec()
+        if isinstance(env, (str, gym.envs.registration.EnvSpec)):
+            spec = env
+
+            def make_env() -> gym.Env:
+                return Monitor(gym.make(spec))
+
+            vec_env: VecEnv = DummyVecEnv([make_env])
+        elif isinstance(env, VecEnv):
+            vec_env = env
+        else:
+            gym_env = env if is_wrapped(env, Monitor) else Monitor(env)
+            vec_env = DummyVecEnv([lambda: gym_env])
+        if self.model.get_vec_normalize_env() is not None and _find_vec_normalize(vec_env) is None:
+            vec_env = VecNormalize(vec_env, training=False, norm_reward=False)
+        return vec_env
+
+    def _training_spec(self) -> gym.envs.registration.EnvSpec:
+        try:
+            spec = self.training_env.get_attr("spec", indices=[0])[0]
+        except (AttributeError, TypeError):
+            spec = None
+        if spec is None:
+            raise ValueError(
+                "CommandSweepCallback could not find the id of the training environment; pass an eval_env explicitly"
+            )
+        # Wrappers that cannot be re-created from the spec (Monitor, ...) are dropped; Monitor is added back.
+        recreatable = tuple(wrapper for wrapper in spec.additional_wrappers if wrapper.kwargs is not None)
+        return dataclasses.replace(spec, additional_wrappers=recreatable)
+
+    # ------------------------------------------------------------------ events
+
+    def _on_step(self) -> bool:
+        last_return = float(getattr(self.model, "last_training_return", math.nan))
+        if math.isfinite(last_return):
+            self._lowest_return = min(self._lowest_return, last_return)
+        if self.num_timesteps >= self._next_sweep:
+            while self._next_sweep <= self.num_timesteps:
+                self._next_sweep += self.eval_freq
+            self.sweep()
+        return True
+
+    def _on_training_end(self) -> None:
+        if self.sweep_on_training_end and self._last_sweep_timesteps != self.num_timesteps:
+            self.sweep()
+
+    # ------------------------------------------------------------------ the sweep
+
+    def command_grid(self) -> np.ndarray | None:
+        """
+        :return: The commands of the next sweep: the fixed ``commands``, or ``n_commands`` evenly spaced values
+            between the lowest and the highest training return seen (one value if they are equal); None before
+            the first finished episode.
+        """
+        if self.commands is not None:
+            return np.asarray(self.commands)
+        buffer = self.model.policy_buffer  # type: ignore[attr-defined]
+        returns = buffer.returns[: buffer.size()].double().cpu().numpy()
+        returns = returns[np.isfinite(returns)]
+        best = float(self.model.policy.best_return)  # type: ignore[attr-defined]
+        candidates = [*returns.tolist(), best, self._lowest_return]
+        finite = [value for value in candidates if math.isfinite(value)]
+        if not finite:
+            return None
+        low, high = min(finite), max(finite)
+        if low == high:
+            return np.array([low])
+        return np.linspace(low, high, self.n_commands)
+
+    def sweep(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """
+        Run one sweep now and record it.
+
+        :return: The commands and the achieved true returns ``(n_commands, n_eval_episodes)``, or None if no
+            training return has been seen yet.
+        """
+        commands = self.command_grid()
+        self._last_sweep_timesteps = self.num_timesteps
+        if commands is None:
+            if self.verbose >= 1:
+                print(f"Command sweep at {self.num_timesteps} steps skipped: no episode has finished yet")
+            return None
+        assert self._vec_env is not None
+        self._sync_normalization()
+        returns = np.zeros((len(commands), self.n_eval_episodes))
+        lengths = np.zeros((len(commands), self.n_eval_episodes), dtype=np.int64)
+        for index, command in enumerate(commands):
+            episode_returns, episode_lengths = evaluate_policy(
+                _CommandedAgent(self.model, float(command)),  # type: ignore[arg-type]
+                self._vec_env,
+                n_eval_episodes=self.n_eval_episodes,
+                deterministic=True,
+                return_episode_rewards=True,
+                warn=False,
+            )
+            returns[index] = episode_returns
+            lengths[index] = episode_lengths
+        self.last_commands, self.last_returns, self.last_lengths = commands, returns, lengths
+        self._record(commands, returns, lengths)
+        return commands, returns
+
+    def _sync_normalization(self) -> None:
+        training = self.model.get_vec_normalize_env()
+        evaluation = _find_vec_normalize(self._vec_env) if self._vec_env is not None else None
+        if training is None or evaluation is None:
+            return
+        evaluation.obs_rms = training.obs_rms.copy()
+        evaluation.ret_rms = training.ret_rms.copy()
+
+    def _record(self, commands: np.ndarray, returns: np.ndarray, lengths: np.ndarray) -> None:
+        offset = getattr(self.model, "alive_bonus_offset", 0.0) or 0.0
+        training_returns = returns + offset * lengths
+        achieved = training_returns.mean(axis=1)
+        rows = []
+        for index, command in enumerate(commands):
+            row = {
+                "timesteps": self.num_timesteps,
+                "command": float(command),
+                "mean_return": float(returns[index].mean()),
+                "std_return": float(returns[index].std()),
+                "mean_training_return": float(achieved[index]),
+                "std_training_return": float(training_returns[index].std()),
+                "mean_length": float(lengths[index].mean()),
+                **{f"return_{episode}": float(value) for episode, value in enumerate(returns[index])},
+            }
+            rows.append(row)
+        self.rows.extend(rows)
+        if self.csv_path is not None:
+            with open(self.csv_path, "a", newline="") as file:
+                writer = csv.DictWriter(file, fieldnames=self.csv_columns)
+                writer.writerows(rows)
+
+        error = float(np.mean(np.abs(achieved - commands)))
+        self.logger.record("command_sweep/mean_abs_error", error)
+        if len(commands) > 1 and np.std(achieved) > 0 and np.std(commands) > 0:
+            self.logger.record("command_sweep/correlation", float(np.corrcoef(commands, achieved)[0, 1]))
+        self.logger.record("command_sweep/lowest_command", float(commands.min()))
+        self.logger.record("command_sweep/highest_command", float(commands.max()))
+        self.logger.record("command_sweep/return_at_highest_command", float(returns[int(np.argmax(commands))].mean()))
+        self.logger.record("command_sweep/best_mean_return", float(returns.mean(axis=1).max()))
+        figure = self._figure(commands, training_returns, offset)
+        if self.log_path is not None:
+            figure.savefig(os.path.join(self.log_path, SWEEP_FIGURE), dpi=80)
+        self.logger.record(
+            "command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv")
+        )
+        if self.verbose >= 1:
+            print(
+                f"Command sweep at {self.num_timesteps} steps: commands {commands.min():.1f} .. {commands.max():.1f}, "
+                f"achieved {achieved.min():.1f} .. {achieved.max():.1f}, mean |achieved - command| {error:.1f}"
+            )
+        self.logger.dump(self.num_timesteps)
+
+    def _figure(self, commands: np.ndarray, training_returns: np.ndarray, offset: float) -> Any:
+        from matplotlib.figure import Figure as MatplotlibFigure
+
+        figure = MatplotlibFigure(figsize=(5, 4))
+        axes = figure.add_subplot()
+        means, stds = training_returns.mean(axis=1), training_returns.std(axis=1)
+        axes.errorbar(commands, means, yerr=stds, fmt="o-", capsize=3, label="achieved")
+        low, high = min(commands.min(), means.min()), max(commands.max(), means.max())
+        axes.plot([low, high], [low, high], "k--", linewidth=1, label="achieved = command")
+        axes.set_xlabel("commanded return")
+        axes.set_ylabel("achieved return" + (f" (reward {offset:+g} per step)" if offset else ""))
+        axes.set_title(f"{self.num_timesteps} steps")
+        axes.legend(loc="best")
+        figure.tight_layout()
+        return figure
+
+
+class _CommandedAgent:
+    """Adapter so that SB3's ``evaluate_policy`` acts with the policy generated for a fixed command."""
+
+    def __init__(self, model: Any, command: float) -> None:
+        self.model = model
+        self.command = command
+
+    def predict(
+        self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True
+    ) -> tuple[np.ndarray, Any]:
+        return self.model.predict(observation, state, episode_start, deterministic, command=self.command)
+
+
+def _find_vec_normalize(env: VecEnv) -> VecNormalize | None:
+    while isinstance(env, VecEnvWrapper):
+        if isinstance(env, VecNormalize):
+            return env
+        env = env.venv
+    return None
+
+
+__all__ = ["SWEEP_CSV", "SWEEP_FIGURE", "CommandSweepCallback"]

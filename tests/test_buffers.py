@@ -1,0 +1,93 @@
+import zipfile
+
+import numpy as np
+import pytest
+import torch as th
+
+from sb3_gogepo.buffers import PolicyBuffer
+
+
+def _filled(n: int, capacity: int = 5, **kwargs) -> PolicyBuffer:
+    buffer = PolicyBuffer(capacity, 3, **kwargs)
+    for i in range(n):
+        buffer.add(th.full((3,), float(i)), float(i))
+    return buffer
+
+
+def test_keeps_the_newest_entries_up_to_its_capacity() -> None:
+    buffer = _filled(7)
+    assert buffer.size() == 5
+    params, returns = buffer.ordered()
+    assert returns.tolist() == [2.0, 3.0, 4.0, 5.0, 6.0]
+    assert params[:, 0].tolist() == returns.tolist()
+
+
+def test_recency_weights_are_one_over_age_to_the_power_1_1() -> None:
+    buffer = _filled(7)
+    weights = buffer.recency_weights()
+    ages = 7 - buffer.returns  # the entry with return i was stored 7 - i episodes ago (newest: age 1)
+    expected = ages.double().pow(-1.1)
+    th.testing.assert_close(weights.double(), expected / expected.sum(), rtol=1e-5, atol=0)
+
+
+def test_recency_exponent_zero_is_uniform() -> None:
+    weights = _filled(4, recency_exponent=0.0).recency_weights()
+    th.testing.assert_close(weights, th.full((4,), 0.25))
+
+
+def test_sampling_frequencies_follow_the_recency_weights() -> None:
+    th.manual_seed(0)
+    buffer = _filled(5)
+    counts = th.bincount(buffer.sample_indices(200_000), minlength=5).double() / 200_000
+    th.testing.assert_close(counts, buffer.recency_weights().double(), atol=5e-3, rtol=0)
+
+
+def test_samples_pair_parameters_with_their_returns() -> None:
+    params, returns = _filled(4).sample(32)
+    assert params.shape == (32, 3) and params.dtype == th.float32
+    assert th.equal(params[:, 0], returns)
+
+
+def test_sampling_an_empty_buffer_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="empty"):
+        PolicyBuffer(4, 3).sample(2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_save_and_load_round_trip_without_pickle(tmp_path, dtype: str) -> None:
+    buffer = PolicyBuffer(4, 3, storage_dtype=dtype)
+    for i in range(6):
+        buffer.add(th.randn(3), float(i))
+    path = tmp_path / "buffer.npz"
+    buffer.save(path)
+    with np.load(path, allow_pickle=False) as data:  # raises if anything needs unpickling
+        assert data["returns"].tolist() == [2.0, 3.0, 4.0, 5.0]
+    with zipfile.ZipFile(path) as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    restored = PolicyBuffer(4, 3, storage_dtype=dtype)
+    restored.load(path)
+    for a, b in zip(buffer.ordered(), restored.ordered()):
+        assert th.equal(a, b)
+
+
+def test_loading_keeps_the_newest_entries_when_the_file_holds_more(tmp_path) -> None:
+    _filled(5).save(tmp_path / "b.npz")
+    smaller = PolicyBuffer(3, 3)
+    smaller.load(tmp_path / "b.npz")
+    assert smaller.ordered()[1].tolist() == [2.0, 3.0, 4.0]
+    smaller.add(th.zeros(3), 9.0)
+    assert smaller.ordered()[1].tolist() == [3.0, 4.0, 9.0]
+
+
+def test_loading_a_buffer_of_another_policy_size_is_an_error(tmp_path) -> None:
+    _filled(2).save(tmp_path / "b.npz")
+    with pytest.raises(ValueError, match="3 parameters"):
+        PolicyBuffer(4, 5).load(tmp_path / "b.npz")
+
+
+def test_half_precision_storage_halves_memory_and_keeps_values_close() -> None:
+    full, half = PolicyBuffer(10, 1000), PolicyBuffer(10, 1000, storage_dtype="float16")
+    assert half.params.element_size() * 2 == full.params.element_size()
+    theta = th.randn(1000) * 0.1
+    half.add(theta, 1.0)
+    th.testing.assert_close(half.sample(1)[0][0], theta, rtol=1e-3, atol=1e-4)
