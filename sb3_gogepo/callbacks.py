@@ -295,9 +295,7 @@ class CommandSweepCallback(BaseCallback):
         figure = self._figure(commands, training_returns, offset)
         if self.log_path is not None:
             figure.savefig(os.path.join(self.log_path, SWEEP_FIGURE), dpi=80)
-        self.logger.record(
-            "command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv")
-        )
+        self.logger.record("command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv"))
         if self.verbose >= 1:
             print(
                 f"Command sweep at {self.num_timesteps} steps: commands {commands.min():.1f} .. {commands.max():.1f}, "

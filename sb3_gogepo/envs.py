@@ -26,7 +26,7 @@ def _make_legacy_env(legacy_id: str, target_id: str, target_entry_point: Any, **
             f"{legacy_id} needs mujoco-py, which cannot be installed with gymnasium 1.x; sb3_gogepo serves it with "
             f"{target_id} (same model, reward and observations on the maintained mujoco bindings).",
             LegacyMujocoIdWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     return (
         load_env_creator(target_entry_point)(**kwargs) if isinstance(target_entry_point, str) else target_entry_point(**kwargs)

@@ -110,6 +110,9 @@ class GoGePo(BaseAlgorithm):
             alive_bonus_offset=alive_bonus_offset,
             buffer_dtype=buffer_dtype,
         )
+        if env is not None:
+            env = maybe_make_env(env, verbose)
+            check_spaces(env.observation_space, env.action_space)
         super().__init__(
             policy,  # type: ignore[arg-type]
             env,
@@ -134,7 +137,6 @@ class GoGePo(BaseAlgorithm):
         self.buffer_dtype = buffer_dtype
         self.alive_bonus_offset = alive_bonus_offset
         if self.env is not None:
-            check_spaces(self.observation_space, self.action_space)
             if alive_bonus_offset is None:
                 self.alive_bonus_offset = -survival_bonus(self.env)
         self.command = initial_command
@@ -448,7 +450,7 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
     Fail early, with the reason, on spaces GoGePo cannot handle.
 
     :param observation_space: Must be a non-image ``Box``.
-    :param action_space: Must be a ``Box`` or a ``Discrete``.
+    :param action_space: Must be a ``Box`` with finite bounds or a ``Discrete``.
     """
     if not isinstance(observation_space, spaces.Box):
         raise ValueError(
@@ -459,6 +461,10 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
         raise ValueError(f"GoGePo does not support image observations (got a Box of shape {observation_space.shape})")
     if not isinstance(action_space, (spaces.Box, spaces.Discrete)):
         raise ValueError(f"GoGePo supports Box and Discrete action spaces, not {type(action_space).__name__}")
+    if isinstance(action_space, spaces.Box) and not (
+        np.isfinite(action_space.low).all() and np.isfinite(action_space.high).all()
+    ):
+        raise ValueError(f"GoGePo maps actions onto the Box bounds, which must be finite; got {action_space}")
 
 
 def _check_hyperparameters(**values: Any) -> None:

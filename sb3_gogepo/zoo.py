@@ -109,9 +109,7 @@ def convert_gogepo_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
     return hyperparams
 
 
-def sample_gogepo_params(
-    trial: optuna.Trial, n_actions: int, n_envs: int, additional_args: dict[str, Any]
-) -> dict[str, Any]:
+def sample_gogepo_params(trial: optuna.Trial, n_actions: int, n_envs: int, additional_args: dict[str, Any]) -> dict[str, Any]:
     """
     Optuna sampler of GoGePo's main hyperparameters, with rl-zoo3's sampler signature.
 

@@ -1,0 +1,444 @@
+"""The user-facing behaviour of GoGePo, point by point as an SB3 user relies on it."""
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.callbacks import (
+    BaseCallback,
+    CheckpointCallback,
+    EvalCallback,
+    StopTrainingOnRewardThreshold,
+)
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import configure
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+from sb3_gogepo import GeneratedPolicy, GoGePo, GoGePoPolicy
+from tests.conftest import SMALL_POLICY, small_kwargs
+
+# ----------------------------------------------------------------------------- construction and defaults
+
+
+def test_an_env_id_alone_gives_the_papers_defaults() -> None:
+    model = GoGePo("Hopper-v3")
+    policy = model.policy
+    assert isinstance(policy, GoGePoPolicy)
+    assert policy.layout.sizes == (11, 256, 256, 3)
+    assert policy.slice_size == 16 and policy.embedding_dim == 8 and policy.hypernetwork_net_arch == [256, 256]
+    assert policy.evaluator.probing_states.shape == (200, 11) and policy.evaluator_net_arch == [256, 256]
+    assert policy.output_scaling and policy.normalize_observations and policy.command_scale is None
+    assert isinstance(policy._activation, th.nn.Tanh)
+    assert policy.generator_optimizer.param_groups[0]["lr"] == 2e-6
+    assert policy.evaluator_optimizer.param_groups[0]["lr"] == 5e-3
+    assert isinstance(policy.generator_optimizer, th.optim.Adam)
+    assert (model.noise_std, model.batch_size, model.n_evaluator_updates, model.n_generator_updates) == (0.1, 16, 5, 20)
+    assert (model.buffer_size, model.recency_exponent, model.command_drive, model.initial_command) == (10_000, 1.1, 20.0, 0.0)
+    assert model.alive_bonus_offset == -1.0
+    assert model.policy_buffer is not None and model.policy_buffer.buffer_size == 10_000
+
+
+def test_paper_defaults_train_on_hopper() -> None:
+    model = GoGePo("Hopper-v3", seed=0).learn(60)
+    assert model.num_timesteps == 60
+    assert model.policy_buffer is not None and model.policy_buffer.size() >= 1
+
+
+def test_sb3_style_construction() -> None:
+    env = gym.make("Pendulum-v1")
+    model = GoGePo("MlpPolicy", env, policy_kwargs=dict(net_arch=[8]), learning_rate=1e-3, seed=0, verbose=1, device="auto")
+    assert model.policy.layout.sizes == (3, 8, 1)
+    assert model.policy.generator_optimizer.param_groups[0]["lr"] == 1e-3
+    assert model.device.type == "cpu"
+    model.learn(400)
+
+
+def test_keyword_construction_as_rl_zoo_does_it() -> None:
+    hyperparams = dict(noise_std=0.05, command_drive=0.0, **small_kwargs())
+    model = GoGePo(policy="MlpPolicy", env=make_vec_env("Pendulum-v1", n_envs=2), **hyperparams)
+    assert model.noise_std == 0.05 and model.command_drive == 0.0 and model.n_envs == 2
+
+
+@pytest.mark.parametrize("net_arch", [[], [5], [20, 7], [16, 16]])
+def test_any_net_arch(net_arch: list[int]) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(policy_kwargs={**SMALL_POLICY, "net_arch": net_arch}), seed=0)
+    assert model.policy.layout.sizes == (3, *net_arch, 1)
+    model.learn(400)
+    assert model.predict(np.zeros(3, dtype=np.float32))[0].shape == (1,)
+
+
+class _BoundsEnv(gym.Env):
+    """Observations in R^2, actions in an arbitrary Box; episodes of 20 steps; reward = -|a - target|."""
+
+    def __init__(self, action_space: spaces.Space) -> None:
+        self.observation_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+        self.action_space = action_space
+        self._t = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self._t = 0
+        return self.observation_space.sample(), {}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        self._t += 1
+        reward = -float(np.abs(np.asarray(action, dtype=np.float64)).sum())
+        return self.observation_space.sample(), reward, False, self._t >= 20, {}
+
+
+@pytest.mark.parametrize(
+    "low, high",
+    [([0.0, -3.0], [10.0, 1.0]), ([-1.0, -1.0], [1.0, 1.0]), ([-200.0, 100.0], [-100.0, 100.5])],
+)
+def test_box_actions_with_any_bounds(low: list[float], high: list[float]) -> None:
+    action_space = spaces.Box(np.array(low, np.float32), np.array(high, np.float32))
+    model = GoGePo(_BoundsEnv(action_space), **small_kwargs(noise_std=3.0), seed=0)
+    model.learn(200)
+    actions, _ = model.predict(np.random.uniform(-1, 1, (50, 2)).astype(np.float32))
+    assert (actions >= action_space.low).all() and (actions <= action_space.high).all()
+    assert np.ptp(actions, axis=0).min() > 0  # the outputs span the box, not one corner
+
+
+def test_discrete_actions_take_the_argmax() -> None:
+    model = GoGePo("CartPole-v1", **small_kwargs(), seed=0).learn(500)
+    observations = np.random.uniform(-0.1, 0.1, (20, 4)).astype(np.float32)
+    actions, _ = model.predict(observations)
+    assert actions.shape == (20,) and set(actions.tolist()) <= {0, 1}
+    logits = model.generate_policy().mlp(
+        (th.as_tensor(observations) - model.policy.observation_normalizer.mean) / model.policy.observation_normalizer.std
+    )
+    assert (logits.argmax(-1).numpy() == actions).all()
+
+
+# ----------------------------------------------------------------------------- vectorised envs
+
+
+def test_each_env_slot_runs_its_own_policy_from_one_batched_forward() -> None:
+    model = GoGePo(make_vec_env("Pendulum-v1", n_envs=3), **small_kwargs(), seed=0)
+    calls = []
+    model.learn(30)
+    actor = model._actor
+    assert actor is not None and actor.n_slots == 3
+    assert not th.allclose(actor.params[0], actor.params[1])
+    original_act = actor.act
+    actor.act = lambda obs: calls.append(obs.shape) or original_act(obs)  # type: ignore[method-assign]
+    model.learn(30, reset_num_timesteps=False)
+    assert calls == [(3, 3)] * 10
+
+
+class _CountingUpdates(BaseCallback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.episodes = 0
+        self.steps = 0
+
+    def _on_step(self) -> bool:
+        self.steps += 1
+        self.episodes += int(np.sum(self.locals["dones"]))
+        return True
+
+
+@pytest.mark.parametrize("n_envs", [1, 4])
+def test_one_update_block_per_finished_episode_for_any_n_envs(n_envs: int) -> None:
+    env = make_vec_env(_BoundsEnv, n_envs=n_envs, env_kwargs=dict(action_space=spaces.Box(-1, 1, (1,))))
+    model = GoGePo(env, **small_kwargs(), seed=0)
+    counter = _CountingUpdates()
+    model.learn(400, callback=counter)
+    assert counter.steps * n_envs == model.num_timesteps == 400
+    assert counter.episodes == 400 // 20 == model._episode_num
+    assert model._n_updates == counter.episodes * (model.n_evaluator_updates + model.n_generator_updates)
+    assert model.policy_buffer is not None and model.policy_buffer.size() == counter.episodes
+
+
+def test_vec_normalize_training_returns_are_the_original_rewards() -> None:
+    env = VecNormalize(make_vec_env("Pendulum-v1", n_envs=2), norm_obs=True, norm_reward=True)
+    model = GoGePo(env, **small_kwargs(), seed=0).learn(800)
+    assert model.policy_buffer is not None
+    stored = sorted(model.policy_buffer.ordered()[1].tolist())
+    monitored = sorted(info["r"] for info in model.ep_info_buffer)
+    np.testing.assert_allclose(stored, monitored, rtol=1e-4)
+    assert stored[0] < -100  # unnormalised Pendulum returns
+
+
+# ----------------------------------------------------------------------------- learn(), callbacks and logging
+
+
+class _Events(BaseCallback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+
+    def _on_rollout_start(self) -> None:
+        self.events.append("start")
+
+    def _on_rollout_end(self) -> None:
+        self.events.append("end")
+
+    def _on_step(self) -> bool:
+        self.events.append("step")
+        return True
+
+
+def test_callbacks_see_every_step_and_rollouts_around_episodes() -> None:
+    env = make_vec_env(_BoundsEnv, env_kwargs=dict(action_space=spaces.Box(-1, 1, (1,))))
+    events = _Events()
+    GoGePo(env, **small_kwargs(), seed=0).learn(60, callback=events)
+    assert events.events == (["start"] + ["step"] * 20 + ["end"]) * 3
+
+
+def test_sb3_callbacks_and_progress_bar(tmp_path) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    stop = StopTrainingOnRewardThreshold(reward_threshold=-1e9)
+    evaluation = EvalCallback(
+        make_vec_env("Pendulum-v1"), eval_freq=400, n_eval_episodes=1, log_path=str(tmp_path), callback_on_new_best=stop
+    )
+    checkpoint = CheckpointCallback(save_freq=200, save_path=str(tmp_path / "ckpt"))
+    model.learn(2000, callback=[checkpoint, evaluation], progress_bar=True)
+    assert model.num_timesteps == 400  # stopped by the threshold at the first evaluation
+    assert (tmp_path / "evaluations.npz").exists()
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["rl_model_200_steps.zip", "rl_model_400_steps.zip"]
+    GoGePo.load(tmp_path / "ckpt" / "rl_model_400_steps.zip")
+
+
+def test_logger_records_rollout_train_and_time_keys(tmp_path) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    model.set_logger(configure(str(tmp_path), ["csv", "tensorboard"]))
+    model.learn(800, log_interval=1)
+    header = (tmp_path / "progress.csv").read_text().splitlines()[0].split(",")
+    for key in [
+        "rollout/ep_rew_mean",
+        "rollout/ep_len_mean",
+        "rollout/best_return",
+        "train/command",
+        "train/evaluator_loss",
+        "train/generator_loss",
+        "train/n_updates",
+        "time/fps",
+    ]:
+        assert key in header
+    assert list(tmp_path.glob("events.out.tfevents.*"))
+
+
+# ----------------------------------------------------------------------------- acting and commands
+
+
+def _trained(**overrides) -> GoGePo:
+    return GoGePo("Pendulum-v1", **small_kwargs(**overrides), seed=0).learn(1000)
+
+
+def test_predict_acts_with_the_noise_free_policy_for_the_best_return() -> None:
+    model = _trained()
+    observations = np.random.uniform(-1, 1, (7, 3)).astype(np.float32)
+    best = float(model.policy.best_return)
+    assert math.isfinite(best)
+    expected = model.generate_policy(best)(th.as_tensor(observations)).detach().numpy()
+    np.testing.assert_allclose(model.predict(observations, deterministic=True)[0], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(observations, command=best)[0], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_command_selects_a_different_generated_policy() -> None:
+    model = _trained()
+    observations = np.random.uniform(-1, 1, (7, 3)).astype(np.float32)
+    low, _ = model.predict(observations, command=-1500.0)
+    high, _ = model.predict(observations, command=0.0)
+    assert not np.allclose(low, high)
+
+
+def test_generated_policy_is_a_standalone_module(tmp_path) -> None:
+    model = _trained()
+    module = model.generate_policy(-300.0)
+    assert isinstance(module, GeneratedPolicy)
+    observations = th.rand(5, 3)
+    expected = model.predict(observations.numpy(), command=-300.0)[0]
+    th.save(module, tmp_path / "policy.pt")
+    del model
+    restored = th.load(tmp_path / "policy.pt", weights_only=False)
+    np.testing.assert_allclose(restored(observations).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    traced = th.jit.trace(restored, observations)
+    th.testing.assert_close(traced(observations), restored(observations))
+    assert [type(m).__name__ for m in module.mlp] == ["Linear", "Tanh", "Linear"]
+
+
+def test_evaluate_commands_returns_achieved_returns_per_command_and_episode() -> None:
+    model = _trained()
+    returns = model.evaluate_commands("Pendulum-v1", [-1000.0, -500.0, -100.0], n_eval_episodes=2)
+    assert returns.shape == (3, 2)
+    assert (returns < 0).all() and (returns > -2000).all()
+
+
+# ----------------------------------------------------------------------------- save / load
+
+
+def test_save_load_restores_everything_needed_to_continue(tmp_path) -> None:
+    model = _trained()
+    model.save(tmp_path / "model.zip")
+    loaded = GoGePo.load(tmp_path / "model.zip", env=make_vec_env("Pendulum-v1"))
+    observations = np.random.uniform(-1, 1, (9, 3)).astype(np.float32)
+    assert np.array_equal(model.predict(observations)[0], loaded.predict(observations)[0])
+    assert np.array_equal(model.predict(observations, command=-700.0)[0], loaded.predict(observations, command=-700.0)[0])
+    for name, tensor in model.policy.state_dict().items():
+        assert th.equal(tensor, loaded.policy.state_dict()[name]), name
+    for optimizer in ["generator_optimizer", "evaluator_optimizer"]:
+        saved, restored = getattr(model.policy, optimizer).state_dict(), getattr(loaded.policy, optimizer).state_dict()
+        assert saved["param_groups"] == restored["param_groups"]
+        for key, state in saved["state"].items():
+            assert all(th.equal(state[k], restored["state"][key][k]) for k in state)
+    assert loaded.policy.observation_normalizer.count == model.policy.observation_normalizer.count > 0
+    assert loaded.command == model.command and float(loaded.policy.best_return) == float(model.policy.best_return)
+    assert (loaded.noise_std, loaded.batch_size, loaded.alive_bonus_offset) == (model.noise_std, model.batch_size, 0.0)
+
+    model.save_policy_buffer(tmp_path / "buffer.npz")
+    loaded.load_policy_buffer(tmp_path / "buffer.npz")
+    assert loaded.policy_buffer is not None and model.policy_buffer is not None
+    assert loaded.policy_buffer.size() == model.policy_buffer.size()
+    loaded.learn(400, reset_num_timesteps=False)
+    assert loaded.num_timesteps == 1400
+    assert loaded.policy_buffer.size() == model.policy_buffer.size() + 2
+
+
+def test_get_and_set_parameters_follow_sb3(tmp_path) -> None:
+    model, other = _trained(), GoGePo("Pendulum-v1", **small_kwargs(), seed=1)
+    params = model.get_parameters()
+    assert set(params) == {"policy", "policy.generator_optimizer", "policy.evaluator_optimizer"}
+    other.set_parameters(params)
+    observations = np.random.uniform(-1, 1, (4, 3)).astype(np.float32)
+    assert np.array_equal(model.predict(observations)[0], other.predict(observations)[0])
+    without_optimizer = {k: v for k, v in params.items() if k != "policy.evaluator_optimizer"}
+    with pytest.raises(ValueError, match="do not match"):
+        other.set_parameters(without_optimizer, exact_match=True)
+    other.set_parameters(without_optimizer, exact_match=False)
+    incomplete = {**params, "policy": {k: v for k, v in params["policy"].items() if not k.startswith("evaluator.")}}
+    with pytest.raises(RuntimeError, match="evaluator.probing_states"):
+        other.set_parameters(incomplete, exact_match=True)
+    other.set_parameters(incomplete, exact_match=False)
+
+
+# ----------------------------------------------------------------------------- reproducibility
+
+
+def test_same_seed_same_run() -> None:
+    def run() -> GoGePo:
+        return GoGePo("Pendulum-v1", **small_kwargs(), seed=7).learn(2000)
+
+    first, second = run(), run()
+    assert first.policy_buffer is not None and second.policy_buffer is not None
+    assert th.equal(first.policy_buffer.ordered()[1], second.policy_buffer.ordered()[1])
+    assert th.equal(first.policy_buffer.ordered()[0], second.policy_buffer.ordered()[0])
+    for name, tensor in first.policy.state_dict().items():
+        assert th.equal(tensor, second.policy.state_dict()[name]), name
+    third = GoGePo("Pendulum-v1", **small_kwargs(), seed=8).learn(2000)
+    assert third.policy_buffer is not None
+    assert not th.equal(first.policy_buffer.ordered()[1], third.policy_buffer.ordered()[1])
+
+
+# ----------------------------------------------------------------------------- survival bonus
+
+
+def test_survival_bonus_is_removed_from_training_returns_only() -> None:
+    model = GoGePo("Hopper-v3", **small_kwargs(), seed=0).learn(300)
+    assert model.policy_buffer is not None
+    stored = model.policy_buffer.ordered()[1].numpy()
+    true_returns = np.array([info["r"] for info in model.ep_info_buffer])
+    lengths = np.array([info["l"] for info in model.ep_info_buffer])
+    np.testing.assert_allclose(stored, true_returns - lengths, rtol=1e-4, atol=1e-3)
+
+
+def test_alive_bonus_offset_overrides_the_default() -> None:
+    model = GoGePo("Hopper-v4", alive_bonus_offset=0.0, **small_kwargs(), seed=0).learn(300)
+    assert model.policy_buffer is not None
+    np.testing.assert_allclose(
+        model.policy_buffer.ordered()[1].numpy(), [info["r"] for info in model.ep_info_buffer], rtol=1e-4, atol=1e-3
+    )
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+class _SpaceEnv(gym.Env):
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):  # type: ignore[no-untyped-def]
+        return self.observation_space.sample(), {}
+
+    def step(self, action):  # type: ignore[no-untyped-def]
+        return self.observation_space.sample(), 0.0, True, False, {}
+
+
+BOX = spaces.Box(-1, 1, (3,))
+
+
+@pytest.mark.parametrize(
+    "observation_space, action_space, message",
+    [
+        (spaces.Dict({"a": BOX}), BOX, "Dict"),
+        (spaces.Box(0, 255, (32, 32, 3), np.uint8), BOX, "image"),
+        (spaces.MultiBinary(4), BOX, "MultiBinary"),
+        (spaces.Discrete(4), BOX, "Discrete"),
+        (BOX, spaces.MultiDiscrete([2, 3]), "MultiDiscrete"),
+        (BOX, spaces.MultiBinary(2), "MultiBinary"),
+        (BOX, spaces.Box(-np.inf, np.inf, (2,)), "finite"),
+    ],
+)
+def test_unsupported_spaces_fail_at_construction(observation_space, action_space, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GoGePo(_SpaceEnv(observation_space, action_space))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(batch_size=0), "batch_size"),
+        (dict(buffer_size=-5), "buffer_size"),
+        (dict(noise_std=-0.1), "noise_std"),
+        (dict(noise_std=float("nan")), "noise_std"),
+        (dict(n_generator_updates=1.5), "n_generator_updates"),
+        (dict(learning_rate=0.0), "learning_rate"),
+        (dict(evaluator_learning_rate=-1.0), "evaluator_learning_rate"),
+        (dict(recency_exponent=-1.0), "recency_exponent"),
+        (dict(command_drive=float("inf")), "command_drive"),
+        (dict(buffer_dtype="int8"), "buffer_dtype"),
+        (dict(policy_kwargs=dict(net_arch=[0])), "net_arch"),
+        (dict(policy_kwargs=dict(slice_size=0)), "slice_size"),
+        (dict(policy_kwargs=dict(command_scale=-3.0)), "command_scale"),
+    ],
+)
+def test_invalid_hyperparameters_fail_at_construction(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GoGePo("Pendulum-v1", **kwargs)
+
+
+def test_unknown_policy_alias_is_named() -> None:
+    with pytest.raises(ValueError, match="CnnPolicy"):
+        GoGePo("CnnPolicy", "Pendulum-v1")
+
+
+class _NaNRewardEnv(_BoundsEnv):
+    """Every third episode pays a NaN reward."""
+
+    def __init__(self) -> None:
+        super().__init__(spaces.Box(-1, 1, (1,)))
+        self.episode = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        self.episode += 1
+        return super().reset(seed=seed)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = super().step(action)
+        return obs, (math.nan if self.episode % 3 == 0 else reward), terminated, truncated, info
+
+
+def test_non_finite_returns_are_dropped_counted_and_warned_about() -> None:
+    model = GoGePo(DummyVecEnv([lambda: Monitor(_NaNRewardEnv())]), **small_kwargs(), seed=0)
+    with pytest.warns(RuntimeWarning, match="non-finite return"):
+        model.learn(180)
+    assert model.n_dropped_episodes == 3
+    assert model.policy_buffer is not None and model.policy_buffer.size() == 6
+    assert th.isfinite(model.policy_buffer.ordered()[1]).all()
+    assert math.isfinite(float(model.policy.best_return))
