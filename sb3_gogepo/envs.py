@@ -19,7 +19,7 @@ class LegacyMujocoIdWarning(UserWarning):
     """Emitted once per process and id when a mujoco-py id is served by its v4 implementation."""
 
 
-def _make_legacy_env(legacy_id: str, target_id: str, target_entry_point: Any, **kwargs: Any) -> gym.Env:
+def _make_legacy_env(legacy_id: str, target_id: str, target_entry_point: Any, **kwargs: Any) -> Any:
     if legacy_id not in _warned:
         _warned.add(legacy_id)
         warnings.warn(

@@ -84,7 +84,7 @@ class SliceNetwork(nn.Module):
         :param commands: ``(B,)`` normalised commands
         :return: ``(B, T, n_outputs)``
         """
-        first = self.linears[0]
+        first: nn.Linear = self.linears[0]  # type: ignore[assignment]
         hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
         hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
         for linear in self.linears[1:]:

@@ -33,6 +33,9 @@ class GeneratedPolicy(nn.Module):
     :param activation_fn: Hidden non-linearity.
     """
 
+    obs_mean: th.Tensor
+    obs_std: th.Tensor
+
     def __init__(
         self,
         layout: ParameterLayout,
@@ -93,6 +96,8 @@ class GoGePoPolicy(BasePolicy):
     :param optimizer_kwargs: Extra keyword arguments of the optimizer.
     """
 
+    best_return: th.Tensor
+
     def __init__(
         self,
         observation_space: spaces.Space,
@@ -149,10 +154,10 @@ class GoGePoPolicy(BasePolicy):
             self.layout, self.action_head, n_probing_states, self.evaluator_net_arch, nn.ReLU, self._activation
         )
         self.register_buffer("best_return", th.tensor(-float("inf"), dtype=th.float64))
-        self.generator_optimizer = self.optimizer_class(
+        self.generator_optimizer = self.optimizer_class(  # type: ignore[call-arg]
             self.generator.parameters(), lr=lr_schedule(1) if lr_schedule else 2e-6, **self.optimizer_kwargs
         )
-        self.evaluator_optimizer = self.optimizer_class(
+        self.evaluator_optimizer = self.optimizer_class(  # type: ignore[call-arg]
             self.evaluator.parameters(),
             lr=evaluator_lr_schedule(1) if evaluator_lr_schedule else 5e-3,
             **self.optimizer_kwargs,

@@ -312,7 +312,7 @@ def test_get_and_set_parameters_follow_sb3(tmp_path) -> None:
         other.set_parameters(without_optimizer, exact_match=True)
     other.set_parameters(without_optimizer, exact_match=False)
     incomplete = {**params, "policy": {k: v for k, v in params["policy"].items() if not k.startswith("evaluator.")}}
-    with pytest.raises(RuntimeError, match="evaluator.probing_states"):
+    with pytest.raises(RuntimeError, match=r"evaluator\.probing_states"):
         other.set_parameters(incomplete, exact_match=True)
     other.set_parameters(incomplete, exact_match=False)
 

@@ -1,0 +1,333 @@
+"""rl-zoo3 integration: the launchers, the YAML files of GoGePo and of the paper's baselines, the Optuna sampler."""
+
+import argparse
+import csv
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pytest
+import torch as th
+import yaml
+from sb3_contrib import ARS
+from stable_baselines3 import DDPG
+from stable_baselines3.common.vec_env import VecNormalize
+
+from sb3_gogepo import GoGePo
+from sb3_gogepo.callbacks import SWEEP_CSV, CommandSweepCallback
+from sb3_gogepo.enjoy import main as enjoy
+from sb3_gogepo.train import main as train
+from sb3_gogepo.train import with_default_config
+from sb3_gogepo.zoo import (
+    HYPERPARAMS_DIR,
+    GoGePoExperimentManager,
+    SpinningUpDDPG,
+    convert_gogepo_params,
+    default_config,
+    register,
+    sample_gogepo_params,
+)
+
+th.set_num_threads(1)
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+ROOT = Path(__file__).resolve().parent.parent
+CLASSES = {"gogepo": GoGePo, "ars": ARS, "ddpg": SpinningUpDDPG}
+PAPER_ENVS = [
+    "Swimmer-v3",
+    "Swimmer-v4",
+    "Hopper-v3",
+    "Hopper-v4",
+    "InvertedPendulum-v2",
+    "InvertedPendulum-v4",
+    "MountainCarContinuous-v0",
+]
+#: Keys the zoo consumes itself; every other key of an entry is a constructor argument.
+ZOO_KEYS = {"n_timesteps", "policy", "n_envs", "normalize", "callback", "noise_type", "env_wrapper", "frame_stack"}
+TINY_GOGEPO = "policy_kwargs:dict(net_arch=[8], hypernetwork_net_arch=[16], evaluator_net_arch=[16], n_probing_states=4)"
+
+
+def load_yaml(algo: str) -> dict[str, dict[str, Any]]:
+    with open(ROOT / "hyperparams" / f"{algo}.yml") as file:
+        return yaml.safe_load(file)
+
+
+def entries() -> list[tuple[str, str]]:
+    return [(algo, env_id) for algo in CLASSES for env_id in load_yaml(algo)]
+
+
+def manager(algo: str, env_id: str, folder: Path, **hyperparams: Any) -> GoGePoExperimentManager:
+    register()
+    return GoGePoExperimentManager(
+        argparse.Namespace(algo=algo, env=env_id),
+        algo,
+        env_id,
+        str(folder),
+        eval_freq=-1,
+        hyperparams=hyperparams or None,
+        seed=0,
+        verbose=0,
+        device="cpu",
+        config=str(ROOT / "hyperparams" / f"{algo}.yml"),
+    )
+
+
+# ---------------------------------------------------------------------- the YAML files
+
+
+@pytest.mark.parametrize(("algo", "entry"), entries())
+def test_every_yaml_entry_constructs_a_model(algo: str, entry: str, tmp_path: Path) -> None:
+    env_id = "Pendulum-v1" if entry == "default" else entry
+    hyperparams = load_yaml(algo)[entry]
+    assert {"n_timesteps", "policy"} <= set(hyperparams)
+    signature = set(inspect.signature(CLASSES[algo].__init__).parameters) | set(inspect.signature(DDPG.__init__).parameters)
+    assert set(hyperparams) - ZOO_KEYS <= signature
+
+    experiment = manager(algo, env_id, tmp_path)
+    model, _ = experiment.setup_experiment()  # type: ignore[misc]
+    try:
+        assert type(model) is CLASSES[algo]
+        assert experiment.n_timesteps == int(hyperparams["n_timesteps"])
+    finally:
+        assert model.env is not None
+        model.env.close()
+        for callback in experiment.callbacks:
+            if isinstance(callback, CommandSweepCallback) and callback.eval_env is not None:
+                callback.eval_env.close()  # type: ignore[union-attr]
+
+
+def test_yaml_budgets_and_entries() -> None:
+    for algo in CLASSES:
+        config = load_yaml(algo)
+        assert set(config) == {"default", *PAPER_ENVS}
+        for env_id in PAPER_ENVS:
+            expected = 3_000_000 if env_id.startswith(("Swimmer", "Hopper")) else 100_000
+            assert config[env_id]["n_timesteps"] == expected, (algo, env_id)
+
+
+def test_gogepo_yaml_holds_the_paper_settings() -> None:
+    config = load_yaml("gogepo")
+    for env_id in ["default", *PAPER_ENVS]:
+        entry = config[env_id]
+        assert entry["policy"] == "MlpPolicy" and entry["normalize"] is False
+        assert entry["learning_rate"] == 2e-6 and entry["evaluator_learning_rate"] == 5e-3
+        assert (entry["buffer_size"], entry["batch_size"], entry["noise_std"]) == (10_000, 16, 0.1)
+        assert (entry["n_evaluator_updates"], entry["n_generator_updates"], entry["command_drive"]) == (5, 20, 20.0)
+        assert entry["recency_exponent"] == 1.1
+        policy_kwargs = eval(entry["policy_kwargs"], {"nn": th.nn})
+        assert policy_kwargs["net_arch"] == [256, 256] and policy_kwargs["activation_fn"] is th.nn.Tanh
+        assert policy_kwargs["n_probing_states"] == 200 and policy_kwargs["slice_size"] == 16
+    assert config["Hopper-v3"]["alive_bonus_offset"] == -1.0
+    assert config["Swimmer-v3"]["alive_bonus_offset"] is None
+
+
+def test_ars_yaml_holds_the_paper_settings() -> None:
+    config = load_yaml("ars")
+    tuned = {  # step size, directions, elite directions, exploration noise (paper, Appendix A.1)
+        "Swimmer": (0.01, 8, 4, 0.05),
+        "Hopper": (0.01, 8, 4, 0.05),
+        "InvertedPendulum": (0.001, 1, 1, 0.025),
+        "MountainCarContinuous": (0.01, 1, 1, 0.05),
+    }
+    for env_id in PAPER_ENVS:
+        entry = config[env_id]
+        values = (entry["learning_rate"], entry["n_delta"], entry["n_top"], entry["delta_std"])
+        assert values == tuned[env_id.split("-")[0]], env_id
+        assert entry["policy"] == "MlpPolicy"
+        assert eval(entry["policy_kwargs"], {"nn": th.nn}) == dict(net_arch=[256, 256], activation_fn=th.nn.Tanh)
+        assert eval(entry["normalize"]) == dict(norm_obs=True, norm_reward=False)
+        assert entry["alive_bonus_offset"] == (-1 if env_id.startswith("Hopper") else 0)
+
+
+def test_ddpg_yaml_holds_the_paper_settings() -> None:
+    config = load_yaml("ddpg")
+    for env_id in ["default", *PAPER_ENVS]:
+        entry = config[env_id]
+        assert eval(entry["policy_kwargs"], {"nn": th.nn}) == dict(net_arch=[256, 256], activation_fn=th.nn.ReLU)
+        expected = dict(learning_rate=1e-3, batch_size=128, buffer_size=100_000, gamma=0.99, tau=0.005)
+        assert {key: entry[key] for key in expected} == expected
+        assert (entry["noise_type"], entry["noise_std"]) == ("normal", 0.1)
+        assert (entry["random_start_steps"], entry["learning_starts"]) == (10_000, 1_000)
+        assert (entry["train_freq"], entry["gradient_steps"]) == (50, 50)
+        assert entry.get("normalize", False) is False
+
+
+def test_default_config_is_this_projects_yaml() -> None:
+    assert HYPERPARAMS_DIR == ROOT / "hyperparams"
+    for algo in CLASSES:
+        assert default_config(algo) == str(ROOT / "hyperparams" / f"{algo}.yml")
+    assert default_config("ppo") is None
+    argv = with_default_config(["--algo", "gogepo", "--env", "Hopper-v3"])
+    assert argv[-2:] == ["--conf-file", str(ROOT / "hyperparams" / "gogepo.yml")]
+    assert with_default_config(["--algo", "ars", "-conf", "x.yml"]) == ["--algo", "ars", "-conf", "x.yml"]
+    assert with_default_config(["--algo", "ppo"]) == ["--algo", "ppo"]
+
+
+# ---------------------------------------------------------------------- the launchers
+
+
+def run_folder(logs: Path, algo: str, env_id: str) -> Path:
+    return logs / algo / f"{env_id}_1"
+
+
+def test_train_and_enjoy_gogepo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    logs, tensorboard = tmp_path / "logs", tmp_path / "tb"
+    sweep = "callback:[{'sb3_gogepo.callbacks.CommandSweepCallback': dict(eval_freq=600, n_commands=3, n_eval_episodes=2)}]"
+    train(
+        [
+            "--algo", "gogepo", "--env", "InvertedPendulum-v2", "-conf", str(ROOT / "hyperparams" / "gogepo.yml"),
+            "-n", "1200", "--seed", "1", "--num-threads", "1", "-f", str(logs), "-tb", str(tensorboard),
+            "--eval-freq", "600", "--eval-episodes", "2", "--save-freq", "600", "--log-interval", "20",
+            "--hyperparams", TINY_GOGEPO, sweep,
+        ]
+    )  # fmt: skip
+    folder = run_folder(logs, "gogepo", "InvertedPendulum-v2")
+    for name in ["InvertedPendulum-v2.zip", "best_model.zip", "evaluations.npz", "rl_model_600_steps.zip", SWEEP_CSV]:
+        assert (folder / name).is_file(), name
+    assert list((tensorboard / "InvertedPendulum-v2").glob("GoGePo_1/events.out.tfevents.*"))
+    evaluations = np.load(folder / "evaluations.npz")
+    assert list(evaluations["timesteps"]) == [600, 1200]
+    with open(folder / SWEEP_CSV) as file:
+        rows = list(csv.DictReader(file))
+    assert [int(row["timesteps"]) for row in rows] == [600] * 3 + [1200] * 3
+    config = yaml.load((folder / "InvertedPendulum-v2" / "config.yml").read_text(), Loader=yaml.UnsafeLoader)
+    assert config["learning_rate"] == 2e-6 and config["policy_kwargs"]["net_arch"] == [8]
+
+    model = GoGePo.load(folder / "InvertedPendulum-v2.zip")
+    assert model.policy.net_arch == [8] and model.num_timesteps == 1200
+    capsys.readouterr()
+
+    enjoy(["--algo", "gogepo", "--env", "InvertedPendulum-v2", "-f", str(logs), "--no-render", "-n", "300", "--seed", "0"])
+    output = capsys.readouterr().out
+    assert "Mean reward:" in output
+
+    lowest = float(rows[0]["command"])
+    enjoy(["--algo", "gogepo", "--env", "InvertedPendulum-v2", "-f", str(logs), "--no-render", "-n", "300", "--load-best",
+           "--command", str(lowest)])  # fmt: skip
+    output = capsys.readouterr().out
+    assert f"generated for a return of {lowest}" in output and "Mean reward:" in output
+
+
+def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    train(
+        [
+            "--algo", "ars", "--env", "Hopper-v3", "-conf", str(ROOT / "hyperparams" / "ars.yml"), "-n", "1500",
+            "--seed", "1", "--num-threads", "1", "-f", str(logs), "--eval-freq", "750", "--eval-episodes", "1",
+            "--hyperparams", "policy_kwargs:dict(net_arch=[8], activation_fn=nn.Tanh)",
+        ]
+    )  # fmt: skip
+    folder = run_folder(logs, "ars", "Hopper-v3")
+    model = ARS.load(folder / "Hopper-v3.zip")
+    assert (model.n_delta, model.n_top, model.alive_bonus_offset) == (8, 4, -1)
+    assert model.num_timesteps >= 1500
+    stats = VecNormalize.load(str(folder / "Hopper-v3" / "vecnormalize.pkl"), venv=None)  # type: ignore[arg-type]
+    assert stats.norm_obs and not stats.norm_reward
+    assert (folder / "evaluations.npz").is_file()
+
+
+def test_train_ddpg_from_yaml(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    train(
+        [
+            "--algo", "ddpg", "--env", "InvertedPendulum-v2", "-conf", str(ROOT / "hyperparams" / "ddpg.yml"),
+            "-n", "1200", "--seed", "1", "--num-threads", "1", "-f", str(logs), "--eval-freq", "-1",
+            "--hyperparams", "policy_kwargs:dict(net_arch=[8])",
+        ]
+    )  # fmt: skip
+    model = SpinningUpDDPG.load(run_folder(logs, "ddpg", "InvertedPendulum-v2") / "InvertedPendulum-v2.zip")
+    assert (model.random_start_steps, model.learning_starts, model.batch_size) == (10_000, 1_000, 128)
+    assert (model.train_freq.frequency, model.gradient_steps, model.tau, model.gamma) == (50, 50, 0.005, 0.99)
+    assert model._n_updates == 200  # learning from step 1000 on: 50 gradient steps at 1050, ..., 1200
+    assert model.action_noise is not None
+
+
+def test_spinning_up_random_start_steps() -> None:
+    model = SpinningUpDDPG("MlpPolicy", "Pendulum-v1", learning_starts=10, random_start_steps=100, seed=0,
+                           policy_kwargs=dict(net_arch=[8]))  # fmt: skip
+    model.learn(20)
+    model.num_timesteps = 50
+    random_actions = np.array([model._sample_action(model.learning_starts)[0] for _ in range(20)])
+    assert np.std(random_actions) > 0.1  # uniform in [-2, 2], not the (constant) deterministic policy
+    model.num_timesteps = 150
+    policy_actions = np.array([model._sample_action(model.learning_starts)[0] for _ in range(5)])
+    assert np.allclose(policy_actions, policy_actions[0])
+    with pytest.raises(ValueError, match="random_start_steps"):
+        SpinningUpDDPG("MlpPolicy", "Pendulum-v1", random_start_steps=-1)
+
+
+def test_train_gogepo_with_subproc_vec_env_and_paper_id(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    train(
+        [
+            "--algo", "gogepo", "--env", "Hopper-v3", "-conf", str(ROOT / "hyperparams" / "gogepo.yml"),
+            "-n", "400", "--seed", "1", "--num-threads", "1", "-f", str(logs), "--eval-freq", "400",
+            "--eval-episodes", "1", "--vec-env", "subproc", "--hyperparams", TINY_GOGEPO, "n_envs:2", "callback:None",
+        ]
+    )  # fmt: skip
+    folder = run_folder(logs, "gogepo", "Hopper-v3")
+    model = GoGePo.load(folder / "Hopper-v3.zip")
+    assert model.alive_bonus_offset == -1.0 and model.num_timesteps >= 400
+    assert list(np.load(folder / "evaluations.npz")["timesteps"]) == [400]
+
+
+def test_optimize_gogepo(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    train(
+        [
+            "--algo", "gogepo", "--env", "Pendulum-v1", "-conf", str(ROOT / "hyperparams" / "gogepo.yml"), "-optimize",
+            "--n-trials", "1", "-n", "400", "--n-evaluations", "1", "--eval-episodes", "1", "--no-optim-plots",
+            "--sampler", "random", "--pruner", "none", "--seed", "0", "--num-threads", "1", "-f", str(logs),
+        ]
+    )  # fmt: skip
+    reports = list((logs / "gogepo").glob("report_Pendulum-v1_1-trials-400-random-none_*.csv"))
+    assert len(reports) == 1
+    text = reports[0].read_text()
+    assert "params_noise_std" in text and "params_evaluator_learning_rate" in text and "COMPLETE" in text
+
+
+def test_sampler_covers_the_main_hyperparameters() -> None:
+    register()
+    import rl_zoo3.exp_manager
+    import rl_zoo3.hyperparams_opt
+
+    assert rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER["gogepo"] is sample_gogepo_params
+    assert rl_zoo3.exp_manager.HYPERPARAMS_CONVERTER["gogepo"] is convert_gogepo_params
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    trial = study.ask()
+    sampled = sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
+    expected = {"noise_std", "learning_rate", "evaluator_learning_rate", "command_drive", "recency_exponent",
+                "n_evaluator_updates", "n_generator_updates", "batch_size", "policy_kwargs"}  # fmt: skip
+    assert set(sampled) == expected
+    assert set(sampled["policy_kwargs"]) == {"net_arch", "hypernetwork_net_arch", "evaluator_net_arch", "activation_fn"}
+    assert convert_gogepo_params(trial.params) == sampled  # what --trial-id loads
+    sampled["policy_kwargs"].update(net_arch=[4], hypernetwork_net_arch=[8], evaluator_net_arch=[8], n_probing_states=2)
+    GoGePo("MlpPolicy", "Pendulum-v1", **sampled)
+
+
+def test_registration() -> None:
+    register()
+    register()
+    import rl_zoo3
+    import rl_zoo3.train
+
+    assert rl_zoo3.ALGOS["gogepo"] is GoGePo and rl_zoo3.ALGOS["ddpg"] is SpinningUpDDPG
+    assert rl_zoo3.train.ALGOS is rl_zoo3.ALGOS
+    assert rl_zoo3.train.ExperimentManager is GoGePoExperimentManager
+
+
+def test_command_line_entry_point(tmp_path: Path) -> None:
+    """``python -m sb3_gogepo.train`` as a user runs it, with this project's YAML picked without ``-conf``."""
+    command = [sys.executable, "-m", "sb3_gogepo.train", "--algo", "ars", "--env", "InvertedPendulum-v2", "-n", "200",
+               "--num-threads", "1", "--eval-freq", "-1", "-f", str(tmp_path / "logs"), "--verbose", "0",
+               "--hyperparams", "policy_kwargs:dict(net_arch=[4], activation_fn=nn.Tanh)"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"Using this project's hyperparameters for ars: {ROOT / 'hyperparams' / 'ars.yml'}" in result.stdout
+    model = ARS.load(tmp_path / "logs" / "ars" / "InvertedPendulum-v2_1" / "InvertedPendulum-v2.zip")
+    assert (model.n_delta, model.n_top, model.lr_schedule(1.0)) == (1, 1, pytest.approx(0.001))
