@@ -9,10 +9,11 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.envs.registration import EnvSpec
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import is_wrapped
 from stable_baselines3.common.evaluation import evaluate_policy
-from stable_baselines3.common.logger import Figure
+from stable_baselines3.common.logger import Figure, HumanOutputFormat
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper, VecNormalize
@@ -61,9 +62,9 @@ class CommandSweepCallback(BaseCallback):
     :param n_commands: Number of commands of the grid.
     :param n_eval_episodes: Episodes run by the policy of each command.
     :param commands: Fixed commands to sweep instead of the grid.
-    :param log_path: Folder of the CSV and the figure. None: the logger's folder if it has one (e.g. the
-        TensorBoard run folder), else no files are written.
-    :param sweep_on_training_end: Also sweep when training ends (unless a sweep just happened at that step).
+    :param log_path: Folder of the CSV and the figure. None: the logger's folder if the logger writes files
+        (e.g. the TensorBoard run folder), else no files are written.
+    :param sweep_on_training_end: Also sweep when training ends, unless the last sweep saw the same generator.
     :param verbose: 0: silent, 1: one line per sweep.
     """
 
@@ -106,7 +107,7 @@ class CommandSweepCallback(BaseCallback):
         self.rows: list[dict[str, float]] = []
         self._vec_env: VecEnv | None = None
         self._next_sweep = self.eval_freq
-        self._last_sweep_timesteps = -1
+        self._last_sweep: tuple[int, int] | None = None
         self._lowest_return = math.inf
 
     # ------------------------------------------------------------------ setup
@@ -114,13 +115,14 @@ class CommandSweepCallback(BaseCallback):
     @property
     def csv_columns(self) -> list[str]:
         """
-        Columns of the CSV: ``timesteps``, ``command``, ``mean_return``, ``std_return`` (true environment
-        returns), ``mean_training_return``, ``std_training_return`` (true return plus ``alive_bonus_offset`` per
-        step: the units of the command), ``mean_length``, then ``return_0`` ... ``return_<n_eval_episodes - 1>``
-        (true return of every episode).
+        Columns of the CSV: ``timesteps``, ``episodes`` (training episodes finished so far), ``command``,
+        ``mean_return``, ``std_return`` (true environment returns), ``mean_training_return``,
+        ``std_training_return`` (true return plus ``alive_bonus_offset`` per step: the units of the command),
+        ``mean_length``, then ``return_0`` ... ``return_<n_eval_episodes - 1>`` (true return of every episode).
         """
         return [
             "timesteps",
+            "episodes",
             "command",
             "mean_return",
             "std_return",
@@ -138,7 +140,7 @@ class CommandSweepCallback(BaseCallback):
         self._vec_env = self._make_vec_env(self.eval_env)
         self.eval_env = self._vec_env
         if self.log_path is None:
-            self.log_path = self.logger.get_dir()
+            self.log_path = self._logger_folder()
         self.csv_path = None
         if self.log_path is not None:
             os.makedirs(self.log_path, exist_ok=True)
@@ -147,29 +149,36 @@ class CommandSweepCallback(BaseCallback):
                 csv.writer(file).writerow(self.csv_columns)
         self.rows = []
         self._next_sweep = self.num_timesteps + self.eval_freq
-        self._last_sweep_timesteps = -1
+        self._last_sweep = None
         self._lowest_return = math.inf
 
+    def _logger_folder(self) -> str | None:
+        """:return: The logger's folder if it writes files (TensorBoard, CSV, ...); else SB3 made up a temporary one."""
+        for output_format in self.logger.output_formats:
+            if isinstance(output_format, HumanOutputFormat) and not output_format.own_file:
+                continue  # stdout
+            return self.logger.get_dir()
+        return None
+
     def _make_vec_env(self, env: GymEnv | str | None) -> VecEnv:
-        if env is None:
-            env = self._training_spec()
-        if isinstance(env, (str, gym.envs.registration.EnvSpec)):
-            spec = env
+        source: GymEnv | str | EnvSpec = self._training_spec() if env is None else env
+        if isinstance(source, (str, EnvSpec)):
+            spec = source
 
             def make_env() -> gym.Env:
                 return Monitor(gym.make(spec))
 
             vec_env: VecEnv = DummyVecEnv([make_env])
-        elif isinstance(env, VecEnv):
-            vec_env = env
+        elif isinstance(source, VecEnv):
+            vec_env = source
         else:
-            gym_env = env if is_wrapped(env, Monitor) else Monitor(env)
+            gym_env: gym.Env = source if is_wrapped(source, Monitor) else Monitor(source)
             vec_env = DummyVecEnv([lambda: gym_env])
         if self.model.get_vec_normalize_env() is not None and _find_vec_normalize(vec_env) is None:
             vec_env = VecNormalize(vec_env, training=False, norm_reward=False)
         return vec_env
 
-    def _training_spec(self) -> gym.envs.registration.EnvSpec:
+    def _training_spec(self) -> EnvSpec:
         try:
             spec = self.training_env.get_attr("spec", indices=[0])[0]
         except (AttributeError, TypeError):
@@ -195,8 +204,12 @@ class CommandSweepCallback(BaseCallback):
         return True
 
     def _on_training_end(self) -> None:
-        if self.sweep_on_training_end and self._last_sweep_timesteps != self.num_timesteps:
+        if self.sweep_on_training_end and self._last_sweep != self._training_state():
             self.sweep()
+
+    def _training_state(self) -> tuple[int, int]:
+        """Steps and finished episodes: the generator only changes when an episode finishes."""
+        return self.num_timesteps, int(getattr(self.model, "_episode_num", 0))
 
     # ------------------------------------------------------------------ the sweep
 
@@ -208,10 +221,11 @@ class CommandSweepCallback(BaseCallback):
         """
         if self.commands is not None:
             return np.asarray(self.commands)
-        buffer = self.model.policy_buffer  # type: ignore[attr-defined]
+        model: Any = self.model
+        buffer = model.policy_buffer
         returns = buffer.returns[: buffer.size()].double().cpu().numpy()
         returns = returns[np.isfinite(returns)]
-        best = float(self.model.policy.best_return)  # type: ignore[attr-defined]
+        best = float(model.policy.best_return)
         candidates = [*returns.tolist(), best, self._lowest_return]
         finite = [value for value in candidates if math.isfinite(value)]
         if not finite:
@@ -229,7 +243,6 @@ class CommandSweepCallback(BaseCallback):
             training return has been seen yet.
         """
         commands = self.command_grid()
-        self._last_sweep_timesteps = self.num_timesteps
         if commands is None:
             if self.verbose >= 1:
                 print(f"Command sweep at {self.num_timesteps} steps skipped: no episode has finished yet")
@@ -250,6 +263,7 @@ class CommandSweepCallback(BaseCallback):
             returns[index] = episode_returns
             lengths[index] = episode_lengths
         self.last_commands, self.last_returns, self.last_lengths = commands, returns, lengths
+        self._last_sweep = self._training_state()
         self._record(commands, returns, lengths)
         return commands, returns
 
@@ -266,9 +280,11 @@ class CommandSweepCallback(BaseCallback):
         training_returns = returns + offset * lengths
         achieved = training_returns.mean(axis=1)
         rows = []
+        timesteps, episodes = self._training_state()
         for index, command in enumerate(commands):
             row = {
-                "timesteps": self.num_timesteps,
+                "timesteps": timesteps,
+                "episodes": episodes,
                 "command": float(command),
                 "mean_return": float(returns[index].mean()),
                 "std_return": float(returns[index].std()),

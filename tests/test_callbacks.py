@@ -1,0 +1,188 @@
+"""CommandSweepCallback: the grid of commands, the CSV, TensorBoard, VecNormalize, and SB3's EvalCallback."""
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch as th
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import EvalCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+from sb3_gogepo import GoGePo
+from sb3_gogepo.callbacks import SWEEP_CSV, SWEEP_FIGURE, CommandSweepCallback
+
+th.set_num_threads(1)
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+TINY = dict(net_arch=[8], hypernetwork_net_arch=[16], evaluator_net_arch=[16], n_probing_states=4)
+FAST = dict(n_evaluator_updates=1, n_generator_updates=2, policy_kwargs=TINY, seed=0)
+COLUMNS = [
+    "timesteps",
+    "episodes",
+    "command",
+    "mean_return",
+    "std_return",
+    "mean_training_return",
+    "std_training_return",
+    "mean_length",
+]
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with open(path) as file:
+        reader = csv.DictReader(file)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def test_sweep_csv_columns_and_grid(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    callback = CommandSweepCallback(eval_freq=300, n_commands=4, n_eval_episodes=2, log_path=tmp_path, verbose=0)
+    model.learn(650, callback=callback)
+
+    columns, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert columns == [*COLUMNS, "return_0", "return_1"] == callback.csv_columns
+    # sweeps at 300 and 600 steps, and at the end of training (650)
+    assert [int(row["timesteps"]) for row in rows] == [300] * 4 + [600] * 4 + [650] * 4
+    assert (tmp_path / SWEEP_FIGURE).is_file()
+
+    # the last grid: 4 evenly spaced commands from the lowest to the highest training return seen
+    assert model.policy_buffer is not None
+    returns = model.policy_buffer.returns[: model.policy_buffer.size()].numpy()
+    commands = np.array([float(row["command"]) for row in rows[-4:]])
+    np.testing.assert_allclose(commands, np.linspace(returns.min(), returns.max(), 4), rtol=1e-5)
+    assert float(model.policy.best_return) == pytest.approx(returns.max())
+
+    for row in rows:
+        episodes = np.array([float(row["return_0"]), float(row["return_1"])])
+        assert float(row["mean_return"]) == pytest.approx(episodes.mean())
+        assert float(row["std_return"]) == pytest.approx(episodes.std())
+        assert float(row["mean_training_return"]) == pytest.approx(episodes.mean())  # CartPole: no survival bonus removed
+        assert float(row["mean_length"]) == pytest.approx(episodes.mean())  # CartPole: reward 1 per step
+    assert callback.last_returns.shape == (4, 2) and len(callback.rows) == 12
+    np.testing.assert_allclose(callback.last_commands, commands, rtol=1e-5)
+
+
+def test_sweep_runs_the_policy_generated_for_each_command(tmp_path: Path) -> None:
+    """Fixed commands, swept once at the end: the returns are those of ``model.evaluate_commands``."""
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    eval_env = make_vec_env("CartPole-v1", n_envs=1, seed=123)
+    callback = CommandSweepCallback(eval_env, eval_freq=10_000, commands=[5.0, 50.0], n_eval_episodes=2, log_path=tmp_path)
+    model.learn(300, callback=callback)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert [float(row["command"]) for row in rows] == [5.0, 50.0]
+    assert {int(row["timesteps"]) for row in rows} == {300}
+    expected = model.evaluate_commands(make_vec_env("CartPole-v1", n_envs=1, seed=123), [5.0, 50.0], n_eval_episodes=2)
+    np.testing.assert_allclose(callback.last_returns, expected)
+
+
+def test_survival_bonus_removed_from_achieved_returns(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", "Hopper-v4", **FAST)
+    assert model.alive_bonus_offset == -1.0
+    callback = CommandSweepCallback(eval_freq=200, n_commands=2, n_eval_episodes=1, log_path=tmp_path, verbose=0)
+    model.learn(200, callback=callback)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert len(rows) == 2
+    for row in rows:
+        expected = float(row["mean_return"]) - float(row["mean_length"])
+        assert float(row["mean_training_return"]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_tensorboard_scalars_and_figure(tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    model = GoGePo("MlpPolicy", "CartPole-v1", tensorboard_log=str(tmp_path), **FAST)
+    callback = CommandSweepCallback(eval_freq=200, n_commands=3, n_eval_episodes=1, verbose=0)
+    model.learn(400, callback=callback)
+    run = tmp_path / "GoGePo_1"
+    # without log_path, the files go to the logger's folder
+    assert callback.csv_path == str(run / SWEEP_CSV)
+    _, rows = read_csv(run / SWEEP_CSV)
+    assert len(rows) == 6
+
+    events = EventAccumulator(str(run), size_guidance={"images": 0, "scalars": 0})
+    events.Reload()
+    scalars = set(events.Tags()["scalars"])
+    for name in ["mean_abs_error", "lowest_command", "highest_command", "best_mean_return", "return_at_highest_command"]:
+        assert f"command_sweep/{name}" in scalars
+    assert [event.step for event in events.Scalars("command_sweep/mean_abs_error")] == [200, 400]
+    assert "command_sweep/figure" in events.Tags()["images"]
+
+
+def test_no_files_without_a_folder() -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    callback = CommandSweepCallback("CartPole-v1", eval_freq=150, n_commands=2, n_eval_episodes=1, verbose=0)
+    model.learn(150, callback=callback)
+    assert callback.csv_path is None and len(callback.rows) == 2
+
+
+def test_skips_before_the_first_episode(capsys: pytest.CaptureFixture[str]) -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    callback = CommandSweepCallback(eval_freq=2, n_commands=2, n_eval_episodes=1, sweep_on_training_end=False)
+    model.learn(4, callback=callback)
+    assert "skipped: no episode has finished yet" in capsys.readouterr().out
+    assert callback.rows == []
+
+
+def test_vec_normalize_statistics_are_synced(tmp_path: Path) -> None:
+    env = VecNormalize(make_vec_env("Pendulum-v1", n_envs=2, seed=0), norm_reward=False)
+    model = GoGePo("MlpPolicy", env, **FAST)
+    plain_eval_env = DummyVecEnv([lambda: gym.make("Pendulum-v1")])
+    callbacks = [
+        CommandSweepCallback(eval_freq=400, n_commands=2, n_eval_episodes=1, log_path=tmp_path / "auto", verbose=0),
+        CommandSweepCallback(plain_eval_env, eval_freq=400, n_commands=2, n_eval_episodes=1, verbose=0),
+    ]
+    model.learn(400, callback=callbacks)
+    for callback in callbacks:
+        eval_env = callback.eval_env
+        assert isinstance(eval_env, VecNormalize)
+        assert not eval_env.training and not eval_env.norm_reward
+        np.testing.assert_allclose(eval_env.obs_rms.mean, env.obs_rms.mean)
+        assert eval_env.obs_rms.count == env.obs_rms.count
+        assert eval_env.obs_rms is not env.obs_rms
+        assert len(callback.rows) == 2
+    _, rows = read_csv(tmp_path / "auto" / SWEEP_CSV)
+    # true returns (Monitor), not normalised ones: Pendulum's are at most 0 and about -1000 at worst
+    assert all(-2000 < float(row["mean_return"]) <= 0 for row in rows)
+
+
+def test_zoo_style_eval_callback_works_for_gogepo(tmp_path: Path) -> None:
+    """SB3's EvalCallback, as rl-zoo3 uses it, on a VecNormalize-wrapped training env."""
+    env = VecNormalize(make_vec_env("Pendulum-v1", n_envs=1, seed=0), norm_reward=False)
+    eval_env = VecNormalize(make_vec_env("Pendulum-v1", n_envs=1, seed=1), training=False, norm_reward=False)
+    model = GoGePo("MlpPolicy", env, **FAST)
+    callback = EvalCallback(
+        eval_env, eval_freq=200, n_eval_episodes=1, log_path=str(tmp_path), best_model_save_path=str(tmp_path)
+    )
+    model.learn(400, callback=callback)
+    assert (tmp_path / "best_model.zip").is_file()
+    assert list(np.load(tmp_path / "evaluations.npz")["timesteps"]) == [200, 400]
+    np.testing.assert_allclose(eval_env.obs_rms.mean, env.obs_rms.mean)
+    GoGePo.load(tmp_path / "best_model.zip")
+
+
+def test_multiple_envs_count_steps(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", make_vec_env("CartPole-v1", n_envs=3, seed=0), **FAST)
+    callback = CommandSweepCallback(eval_freq=200, n_commands=2, n_eval_episodes=1, log_path=tmp_path, verbose=0)
+    model.learn(600, callback=callback)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert sorted({int(row["timesteps"]) for row in rows}) == [201, 402, 600]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(eval_freq=0), dict(n_commands=0), dict(n_eval_episodes=0), dict(commands=[]), dict(commands=[1.0, np.nan])],
+)
+def test_invalid_arguments(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        CommandSweepCallback(**kwargs)
+
+
+def test_needs_a_command_conditioned_model() -> None:
+    model = PPO("MlpPolicy", "CartPole-v1", n_steps=16, batch_size=16)
+    with pytest.raises(TypeError, match="command-conditioned"):
+        model.learn(16, callback=CommandSweepCallback(eval_freq=8))
