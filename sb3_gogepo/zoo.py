@@ -57,7 +57,7 @@ class SpinningUpDDPG(DDPG):
     #: Class-level default, so models saved by plain DDPG load too.
     random_start_steps: int = 0
 
-    def __init__(self, *args: Any, random_start_steps: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, random_start_steps: int | float = 0, **kwargs: Any) -> None:
         if isinstance(random_start_steps, float) and random_start_steps.is_integer():
             random_start_steps = int(random_start_steps)  # YAML's !!float 1e4
         if isinstance(random_start_steps, bool) or not isinstance(random_start_steps, int) or random_start_steps < 0:

@@ -4,6 +4,7 @@ import argparse
 import csv
 import inspect
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,8 @@ def test_every_yaml_entry_constructs_a_model(algo: str, entry: str, tmp_path: Pa
     hyperparams = load_yaml(algo)[entry]
     assert {"n_timesteps", "policy"} <= set(hyperparams)
     signature = set(inspect.signature(CLASSES[algo].__init__).parameters) | set(inspect.signature(DDPG.__init__).parameters)
-    assert set(hyperparams) - ZOO_KEYS <= signature
+    zoo_keys = ZOO_KEYS | ({"noise_std"} if "noise_type" in hyperparams else set())  # the zoo's action noise
+    assert set(hyperparams) - zoo_keys <= signature
 
     experiment = manager(algo, env_id, tmp_path)
     model, _ = experiment.setup_experiment()  # type: ignore[misc]
@@ -183,7 +185,7 @@ def test_train_and_enjoy_gogepo(tmp_path: Path, capsys: pytest.CaptureFixture[st
             "--algo", "gogepo", "--env", "InvertedPendulum-v2", "-conf", str(ROOT / "hyperparams" / "gogepo.yml"),
             "-n", "1200", "--seed", "1", "--num-threads", "1", "-f", str(logs), "-tb", str(tensorboard),
             "--eval-freq", "600", "--eval-episodes", "2", "--save-freq", "600", "--log-interval", "20",
-            "--hyperparams", TINY_GOGEPO, sweep,
+            "--hyperparams", TINY_GOGEPO, "n_evaluator_updates:1", "n_generator_updates:4", sweep,
         ]
     )  # fmt: skip
     folder = run_folder(logs, "gogepo", "InvertedPendulum-v2")
@@ -194,7 +196,8 @@ def test_train_and_enjoy_gogepo(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert list(evaluations["timesteps"]) == [600, 1200]
     with open(folder / SWEEP_CSV) as file:
         rows = list(csv.DictReader(file))
-    assert [int(row["timesteps"]) for row in rows] == [600] * 3 + [1200] * 3
+    # at 600 and 1200 steps (and once more at 1200 if an episode, so training, ended at the last step)
+    assert [int(row["timesteps"]) for row in rows[:6]] == [600] * 3 + [1200] * 3 and len(rows) in (6, 9)
     config = yaml.load((folder / "InvertedPendulum-v2" / "config.yml").read_text(), Loader=yaml.UnsafeLoader)
     assert config["learning_rate"] == 2e-6 and config["policy_kwargs"]["net_arch"] == [8]
 
@@ -226,8 +229,9 @@ def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:
     model = ARS.load(folder / "Hopper-v3.zip")
     assert (model.n_delta, model.n_top, model.alive_bonus_offset) == (8, 4, -1)
     assert model.num_timesteps >= 1500
-    stats = VecNormalize.load(str(folder / "Hopper-v3" / "vecnormalize.pkl"), venv=None)  # type: ignore[arg-type]
-    assert stats.norm_obs and not stats.norm_reward
+    with open(folder / "Hopper-v3" / "vecnormalize.pkl", "rb") as file:
+        stats = pickle.load(file)
+    assert isinstance(stats, VecNormalize) and stats.norm_obs and not stats.norm_reward and stats.obs_rms.count > 1000
     assert (folder / "evaluations.npz").is_file()
 
 
