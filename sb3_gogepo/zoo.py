@@ -25,16 +25,21 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import rl_zoo3
 from rl_zoo3.exp_manager import ExperimentManager
 from rl_zoo3.utils import SimpleLinearSchedule
 from stable_baselines3 import DDPG
+from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.noise import ActionNoise
+from stable_baselines3.common.vec_env import VecEnv
 from torch import nn
 
 import sb3_gogepo  # noqa: F401  (registers the paper's mujoco-py ids)
 from sb3_gogepo.callbacks import CommandSweepCallback
 from sb3_gogepo.gogepo import GoGePo
 
+#: File name of GoGePo's policy buffer in a run's folder (``--save-replay-buffer``).
+POLICY_BUFFER_FILE = "policy_buffer.npz"
 #: Folder of this project's YAML files (``hyperparams/gogepo.yml``, ``ars.yml``, ``ddpg.yml``) in a source checkout.
 HYPERPARAMS_DIR = Path(__file__).resolve().parent.parent / "hyperparams"
 
@@ -142,8 +147,11 @@ def sample_gogepo_params(trial: optuna.Trial, n_actions: int, n_envs: int, addit
 
 class GoGePoExperimentManager(ExperimentManager):
     """
-    rl-zoo3's ``ExperimentManager`` with two additions for GoGePo runs (all other behaviour is the zoo's):
+    rl-zoo3's ``ExperimentManager`` with these additions for GoGePo runs (all other behaviour is the zoo's):
 
+    - ``--save-replay-buffer`` saves GoGePo's policy buffer (``policy_buffer.npz`` in the run's folder), and
+      continuing a run (``-i <run>/<env>.zip``) loads it from there, so that the evaluator and the generator
+      go on training on the stored policies;
     - a :class:`~sb3_gogepo.callbacks.CommandSweepCallback` from the YAML ``callback:`` key that was given no
       ``eval_env``/``log_path`` gets the zoo's evaluation environment (same wrappers and normalisation as the
       ``EvalCallback``'s) and writes its CSV into the run's folder (``logs/<algo>/<env>_<id>/``);
@@ -158,6 +166,25 @@ class GoGePoExperimentManager(ExperimentManager):
             _, initial_value = value.split("_")
             hyperparams["evaluator_learning_rate"] = SimpleLinearSchedule(float(initial_value))
         return hyperparams
+
+    def save_trained_model(self, model: BaseAlgorithm) -> None:
+        super().save_trained_model(model)
+        if self.save_replay_buffer and isinstance(model, GoGePo):
+            path = os.path.join(self.save_path, POLICY_BUFFER_FILE)
+            print(f"Saving policy buffer to {path}")
+            model.save_policy_buffer(path)
+
+    def _load_pretrained_agent(self, hyperparams: dict[str, Any], env: VecEnv) -> BaseAlgorithm:
+        if hyperparams.get("alive_bonus_offset", 0) is None and issubclass(rl_zoo3.ALGOS[self.algo], GoGePo):
+            # ``None`` ("remove the task's survival bonus") is resolved at construction and saved resolved;
+            # passed to ``load`` it would overwrite the resolved value, which ``load`` does not recompute.
+            hyperparams = {key: value for key, value in hyperparams.items() if key != "alive_bonus_offset"}
+        model = super()._load_pretrained_agent(hyperparams, env)
+        path = os.path.join(os.path.dirname(self.trained_agent), POLICY_BUFFER_FILE)
+        if isinstance(model, GoGePo) and os.path.isfile(path):
+            print(f"Loading policy buffer from {path}")
+            model.load_policy_buffer(path)
+        return model
 
     def create_callbacks(self) -> None:
         super().create_callbacks()
@@ -187,7 +214,6 @@ def register() -> None:
     ``rl_zoo3.train``, ``rl_zoo3.enjoy`` and ``rl_zoo3.exp_manager``), its Optuna samplers and converters, and
     :class:`GoGePoExperimentManager` as the experiment manager of ``rl_zoo3.train``. Safe to call repeatedly.
     """
-    import rl_zoo3
     import rl_zoo3.exp_manager
     import rl_zoo3.hyperparams_opt
     import rl_zoo3.train

@@ -26,6 +26,7 @@ from sb3_gogepo.train import main as train
 from sb3_gogepo.train import with_default_config
 from sb3_gogepo.zoo import (
     HYPERPARAMS_DIR,
+    POLICY_BUFFER_FILE,
     GoGePoExperimentManager,
     SpinningUpDDPG,
     convert_gogepo_params,
@@ -214,6 +215,22 @@ def test_train_and_enjoy_gogepo(tmp_path: Path, capsys: pytest.CaptureFixture[st
            "--command", str(lowest)])  # fmt: skip
     output = capsys.readouterr().out
     assert f"generated for a return of {lowest}" in output and "Mean reward:" in output
+
+
+def test_continue_gogepo_with_its_policy_buffer(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    common = ["--algo", "gogepo", "--env", "Pendulum-v1", "-n", "400", "--num-threads", "1", "-f", str(logs),
+              "--eval-freq", "-1", "--hyperparams", TINY_GOGEPO, "n_evaluator_updates:1", "n_generator_updates:1"]  # fmt: skip
+    train([*common, "--seed", "1", "--save-replay-buffer"])
+    first = run_folder(logs, "gogepo", "Pendulum-v1")
+    assert (first / POLICY_BUFFER_FILE).is_file()
+    train([*common, "--seed", "2", "-i", str(first / "Pendulum-v1.zip"), "--save-replay-buffer"])
+    second = logs / "gogepo" / "Pendulum-v1_2"
+    with np.load(second / POLICY_BUFFER_FILE) as data:
+        assert len(data["returns"]) == 4  # 2 episodes of 200 steps in each run
+    with np.load(first / POLICY_BUFFER_FILE) as data:
+        assert len(data["returns"]) == 2
+    assert GoGePo.load(second / "Pendulum-v1.zip").alive_bonus_offset == 0.0  # the YAML's null, resolved
 
 
 def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:
