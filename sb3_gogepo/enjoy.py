@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"Acting with the policy generated for a return of {known.command}")
 
     saved_argv, saved_gogepo = sys.argv, rl_zoo3.ALGOS["gogepo"]
-    sys.argv = [saved_argv[0] if saved_argv else "sb3_gogepo.enjoy", *arguments]
+    sys.argv = ["python -m sb3_gogepo.enjoy", *arguments]  # the program name in --help
     if known.command is not None:
         rl_zoo3.ALGOS["gogepo"] = commanded_gogepo(known.command)
     try:

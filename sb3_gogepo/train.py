@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     register()
     arguments = with_default_config(sys.argv[1:] if argv is None else argv)
     saved_argv = sys.argv
-    sys.argv = [saved_argv[0] if saved_argv else "sb3_gogepo.train", *arguments]
+    sys.argv = ["python -m sb3_gogepo.train", *arguments]  # the program name in --help
     try:
         rl_zoo3.train.train()
     finally:

@@ -331,6 +331,13 @@ def test_sampler_covers_the_main_hyperparameters() -> None:
     GoGePo("MlpPolicy", "Pendulum-v1", **sampled)
 
 
+def test_linear_schedule_for_the_evaluator_learning_rate() -> None:
+    hyperparams = GoGePoExperimentManager._preprocess_schedules({"learning_rate": 2e-6, "evaluator_learning_rate": "lin_0.01"})
+    schedule = hyperparams["evaluator_learning_rate"]
+    assert (schedule(1.0), schedule(0.5), schedule(0.0)) == (0.01, 0.005, 0.0)
+    assert hyperparams["learning_rate"](0.3) == 2e-6
+
+
 def test_registration() -> None:
     register()
     register()
