@@ -85,11 +85,14 @@ class SliceNetwork(nn.Module):
         :return: ``(B, T, n_outputs)``
         """
         first: nn.Linear = self.linears[0]  # type: ignore[assignment]
+        n_tiles = embeddings.shape[0]
         hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
-        hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
-        for linear in self.linears[1:]:
-            # In place: a linear layer's backward needs its input, not its output.
-            hidden = linear(F.relu(hidden, inplace=True))
+        hidden = (hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]).reshape(-1, first.out_features)
+        for index, linear in enumerate(self.linears[1:]):
+            # In place where the input is a linear layer's own output (its backward needs its input, not its
+            # output); never on the reshaped first layer, where autograd would copy the whole view back.
+            hidden = linear(F.relu(hidden, inplace=index > 0))
+        return hidden.reshape(commands.shape[0], n_tiles, -1)
         return hidden
 
 
@@ -162,8 +165,9 @@ class SliceHypernetwork(nn.Module):
                     .mean(dim=2)
                     .reshape(batch, tiling.grid_out * tiling.tile_out)
                 )
-                weight = weight[:, : tiling.out_features, : tiling.in_features]
-                bias = bias[:, : tiling.out_features]
+                if weight.shape[1:] != (tiling.out_features, tiling.in_features):
+                    weight = weight[:, : tiling.out_features, : tiling.in_features]
+                    bias = bias[:, : tiling.out_features]
                 layers[i] = (weight * self.scales[i], bias * self.scales[i])
                 start = stop
         return self.layout.join([layer for layer in layers if layer is not None])

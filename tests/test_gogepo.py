@@ -300,6 +300,14 @@ def test_save_load_restores_everything_needed_to_continue(tmp_path) -> None:
     assert loaded.policy_buffer.size() == model.policy_buffer.size() + 2
 
 
+def test_loading_with_automatic_survival_bonus_resolves_it_for_the_new_env(tmp_path) -> None:
+    GoGePo("Hopper-v4", **small_kwargs(), seed=0).learn(100).save(tmp_path / "hopper.zip")
+    loaded = GoGePo.load(tmp_path / "hopper.zip", env=gym.make("Hopper-v4"), alive_bonus_offset=None)
+    assert loaded.alive_bonus_offset == -1.0
+    loaded.learn(200, reset_num_timesteps=False)
+    assert loaded.policy_buffer is not None and loaded.policy_buffer.size() > 0
+
+
 def test_get_and_set_parameters_follow_sb3(tmp_path) -> None:
     model, other = _trained(), GoGePo("Pendulum-v1", **small_kwargs(), seed=1)
     params = model.get_parameters()
