@@ -1,0 +1,681 @@
+"""
+Benchmark runner: GoGePo and the paper's baselines (ARS, DDPG) over environments x seeds, with the paper's protocol.
+
+Every run evaluates the deterministic policy (for GoGePo: the policy generated for the best training return, no
+noise) for 10 episodes every 10k steps (Swimmer, Hopper) or 1k steps (InvertedPendulum, MountainCarContinuous) on
+the true environment return, and writes ``evaluations.csv`` (``timesteps, mean_return, std_return, wall_clock_s,
+eval_wall_clock_s``) into its folder ``<results-dir>/<env>/<algo>/budget_<steps>/seed_<seed>/``, next to
+``run.json`` (budget, protocol, hyperparameters, versions, wall-clock; ``"finished": true`` when done).
+
+Models are built by rl-zoo3's experiment manager from this project's ``hyperparams/<algo>.yml`` (the zoo's own
+parsing: ``normalize``, ``policy_kwargs``, action noise, ...; DDPG is :class:`sb3_gogepo.zoo.SpinningUpDDPG`).
+
+Runs are resumable: every ``--checkpoint-interval`` seconds (and on SIGINT/SIGTERM) the model, GoGePo's policy buffer,
+DDPG's replay buffer and ARS's ``VecNormalize`` statistics go to ``checkpoint/``; a later call resumes from there
+(evaluation rows after the checkpoint are dropped and recomputed) and a finished run is skipped. GoGePo runs also
+save the generator at 25/50/75/100 % of the budget (``snapshots/``) for the report's Figure 3. ``checkpoint/``,
+``snapshots/`` and ``work/`` are large and stay out of git; the CSV and ``run.json`` are committed.
+
+Examples::
+
+    python -m benchmarks.run --algos gogepo ars ddpg --envs MountainCarContinuous-v0 --seeds 0-4 --jobs 2
+    python -m benchmarks.run --algos gogepo --envs Swimmer-v3 --seeds 0 1 2 --budget reduced
+    python -m benchmarks.run --algos ars --envs Hopper-v3 --seeds 0 --budget 500000
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+#: Default folder of the results (committed: CSVs, run.json, cached report data).
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+#: Algorithms of the benchmark.
+ALGOS = ("gogepo", "ars", "ddpg")
+#: Columns of ``evaluations.csv``.
+CSV_COLUMNS = ("timesteps", "mean_return", "std_return", "wall_clock_s", "eval_wall_clock_s")
+CSV_FILE = "evaluations.csv"
+META_FILE = "run.json"
+#: Fractions of the budget at which GoGePo's generator is saved (``snapshots/model_<pct>.zip``).
+SNAPSHOT_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvSetting:
+    """Protocol of one environment in the paper (Section 5, Figure 4)."""
+
+    eval_freq: int
+    paper_budget: int
+    reduced_budget: int
+    command_range: tuple[float, float]
+
+
+#: The paper's environments (their ids; importing sb3_gogepo serves the mujoco-py ids with the -v4 versions).
+ENVS: dict[str, EnvSetting] = {
+    "Swimmer-v3": EnvSetting(10_000, 3_000_000, 300_000, (-100.0, 365.0)),
+    "Hopper-v3": EnvSetting(10_000, 3_000_000, 300_000, (-100.0, 3000.0)),
+    "InvertedPendulum-v2": EnvSetting(1_000, 100_000, 100_000, (0.0, 1000.0)),
+    "MountainCarContinuous-v0": EnvSetting(1_000, 100_000, 100_000, (-100.0, 100.0)),
+}
+#: Short names accepted on the command line.
+ENV_ALIASES = {
+    "swimmer": "Swimmer-v3",
+    "hopper": "Hopper-v3",
+    "invertedpendulum": "InvertedPendulum-v2",
+    "pendulum": "InvertedPendulum-v2",
+    "mountaincar": "MountainCarContinuous-v0",
+    "mountaincarcontinuous": "MountainCarContinuous-v0",
+}
+
+
+def canonical_env(name: str) -> str:
+    """:return: The paper's id for a short name (``swimmer`` -> ``Swimmer-v3``); other ids unchanged."""
+    return ENV_ALIASES.get(name.lower(), name)
+
+
+def paper_budget(algo: str, env_id: str) -> int:
+    """:return: ``n_timesteps`` of the env's entry (or ``default``) in ``hyperparams/<algo>.yml``."""
+    from sb3_gogepo.zoo import default_config
+
+    config = default_config(algo)
+    assert config is not None, f"no hyperparams/{algo}.yml"
+    with open(config) as file:
+        entries = yaml.safe_load(file)
+    entry = entries.get(env_id, entries.get("default"))
+    return int(float(entry["n_timesteps"]))
+
+
+def resolve_budget(budget: str | int, algo: str, env_id: str) -> int:
+    """
+    :param budget: ``"paper"`` (the YAML's ``n_timesteps``), ``"reduced"`` (:data:`ENVS`; 10 % of the paper's for
+        other envs) or a number of steps.
+    :return: Number of environment steps.
+    """
+    if isinstance(budget, int) or str(budget).replace("_", "").isdigit():
+        return int(str(budget).replace("_", ""))
+    if budget == "paper":
+        return paper_budget(algo, env_id)
+    if budget == "reduced":
+        setting = ENVS.get(env_id)
+        return setting.reduced_budget if setting else max(paper_budget(algo, env_id) // 10, 1)
+    raise ValueError(f"budget must be 'paper', 'reduced' or a number of steps, got {budget!r}")
+
+
+def default_eval_freq(env_id: str, budget: int) -> int:
+    """:return: The paper's evaluation interval for the env (1 % of the budget for other envs)."""
+    setting = ENVS.get(env_id)
+    return setting.eval_freq if setting else max(budget // 100, 1)
+
+
+@dataclasses.dataclass
+class RunSpec:
+    """One benchmark run."""
+
+    algo: str
+    env_id: str
+    seed: int
+    budget: int
+    budget_name: str
+    eval_freq: int
+    n_eval_episodes: int = 10
+    results_dir: Path = RESULTS_DIR
+    #: Overrides of the YAML entry (tests: tiny networks).
+    hyperparams: dict[str, Any] = dataclasses.field(default_factory=dict)
+    checkpoint_interval: float = 600.0
+
+    @property
+    def run_dir(self) -> Path:
+        return run_dir(self.results_dir, self.env_id, self.algo, self.budget, self.seed)
+
+
+def run_dir(results_dir: Path, env_id: str, algo: str, budget: int, seed: int) -> Path:
+    """:return: Folder of one run."""
+    return Path(results_dir) / env_id / algo / f"budget_{budget}" / f"seed_{seed}"
+
+
+def versions() -> dict[str, str]:
+    """:return: Versions of the packages, the git commit and the machine, for ``run.json``."""
+    import importlib.metadata as metadata
+
+    import torch
+
+    found = {}
+    for package in ("sb3_gogepo", "stable_baselines3", "sb3_contrib", "rl_zoo3", "gymnasium", "mujoco", "numpy"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[package] = metadata.version(package.replace("_", "-"))
+    found["torch"] = torch.__version__
+    found["torch_threads"] = str(torch.get_num_threads())
+    found["python"] = platform.python_version()
+    found["host"] = socket.gethostname()
+    found["cpu"] = _cpu_model()
+    with contextlib.suppress(Exception):
+        found["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    return found
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """:return: The ``run.json`` of a run folder ({} if none)."""
+    file = Path(path) / META_FILE
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def read_rows(path: Path) -> list[dict[str, float]]:
+    """:return: The rows of an ``evaluations.csv`` as floats."""
+    if not path.is_file():
+        return []
+    with open(path, newline="") as file:
+        return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+
+
+def write_rows(path: Path, rows: Sequence[dict[str, float]]) -> None:
+    """Write an ``evaluations.csv``."""
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerows({**row, "timesteps": int(row["timesteps"])} for row in rows)
+    os.replace(tmp, path)
+
+
+def final_return(rows: Sequence[dict[str, float]], n_last: int = 20) -> float:
+    """:return: The paper's final return: mean of the last ``n_last`` evaluations."""
+    return float(np.mean([row["mean_return"] for row in rows[-n_last:]])) if rows else float("nan")
+
+
+@contextlib.contextmanager
+def run_lock(folder: Path) -> Iterator[bool]:
+    """Hold ``folder/lock`` (yields False if another live process on this host holds it)."""
+    lock = folder / "lock"
+    folder.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            owner = lock.read_text().split()
+            alive = False
+            if len(owner) == 2 and owner[0] == socket.gethostname():
+                try:
+                    os.kill(int(owner[1]), 0)
+                    alive = True
+                except (ProcessLookupError, ValueError):
+                    alive = False
+                except PermissionError:
+                    alive = True
+            if alive:
+                yield False
+                return
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(descriptor, "w") as file:
+            file.write(f"{socket.gethostname()} {os.getpid()}")
+        try:
+            yield True
+        finally:
+            lock.unlink(missing_ok=True)
+        return
+    yield False
+
+
+# ---------------------------------------------------------------------------------------------------- one run
+
+
+class _StopFlag:
+    """Set by SIGINT/SIGTERM: checkpoint at the next step and stop."""
+
+    requested = False
+
+
+class StopRun(Exception):
+    """Raised out of ``learn`` after the stop checkpoint (ARS ignores a callback's ``False``)."""
+
+
+def _request_stop(signum: int, frame: Any) -> None:
+    _StopFlag.requested = True
+
+
+def make_manager(spec: RunSpec, seed: int, trained_agent: str = "") -> Any:
+    """The zoo's experiment manager for a run (this project's YAML, no zoo callbacks, files under ``work/``)."""
+    from sb3_gogepo.zoo import GoGePoExperimentManager, default_config, register
+
+    register()
+    hyperparams = {"callback": None, **spec.hyperparams}
+    return GoGePoExperimentManager(
+        args=argparse.Namespace(benchmark=True),
+        algo=spec.algo,
+        env_id=spec.env_id,
+        log_folder=os.fspath(spec.run_dir / "work"),
+        n_timesteps=spec.budget,
+        eval_freq=-1,
+        save_freq=-1,
+        hyperparams=hyperparams,
+        trained_agent=trained_agent,
+        seed=seed,
+        verbose=0,
+        device="cpu",
+        config=default_config(spec.algo),
+        log_interval=-2,
+    )
+
+
+class BenchmarkCallback:
+    """
+    Evaluation, CSV rows, checkpoints and snapshots of one run (a factory for an SB3 callback, see :meth:`make`).
+    """
+
+    @staticmethod
+    def make(runner: _Runner) -> Any:
+        from stable_baselines3.common.callbacks import BaseCallback
+
+        class _Callback(BaseCallback):
+            def _on_step(self) -> bool:
+                return runner.on_step()
+
+        return _Callback()
+
+
+class _Runner:
+    """State of a run in progress."""
+
+    def __init__(self, spec: RunSpec, model: Any, manager: Any, eval_env: Any, state: dict[str, Any], rows: list) -> None:
+        self.spec = spec
+        self.model = model
+        self.manager = manager
+        self.eval_env = eval_env
+        self.rows = rows
+        self.wall_offset = float(state.get("wall_clock_s", 0.0))
+        self.eval_s = float(state.get("eval_wall_clock_s", 0.0))
+        self.next_eval = int(state.get("next_eval", spec.eval_freq))
+        self.snapshots_done = set(state.get("snapshots_done", []))
+        self.resumes = int(state.get("resumes", 0))
+        self.start = time.perf_counter()
+        self.last_checkpoint = time.perf_counter()
+        self.csv_path = spec.run_dir / CSV_FILE
+
+    def wall_clock(self) -> float:
+        return self.wall_offset + time.perf_counter() - self.start
+
+    def on_step(self) -> bool:
+        model = self.model
+        if model.num_timesteps >= self.next_eval and self.next_eval <= self.spec.budget:
+            while self.next_eval <= model.num_timesteps:
+                self.next_eval += self.spec.eval_freq
+            self.evaluate()
+            self.snapshot()
+            if time.perf_counter() - self.last_checkpoint > self.spec.checkpoint_interval:
+                self.checkpoint()
+        if _StopFlag.requested:
+            self.checkpoint()
+            raise StopRun
+        return True
+
+    def evaluate(self) -> None:
+        from stable_baselines3.common.evaluation import evaluate_policy
+        from stable_baselines3.common.vec_env import sync_envs_normalization
+
+        begin = time.perf_counter()
+        if self.model.get_vec_normalize_env() is not None:
+            sync_envs_normalization(self.model.get_env(), self.eval_env)
+        returns, _ = evaluate_policy(
+            self.model,
+            self.eval_env,
+            n_eval_episodes=self.spec.n_eval_episodes,
+            deterministic=True,
+            return_episode_rewards=True,
+            warn=False,
+        )
+        self.eval_s += time.perf_counter() - begin
+        row = {
+            "timesteps": int(self.model.num_timesteps),
+            "mean_return": float(np.mean(returns)),
+            "std_return": float(np.std(returns)),
+            "wall_clock_s": round(self.wall_clock(), 2),
+            "eval_wall_clock_s": round(self.eval_s, 2),
+        }
+        self.rows.append(row)
+        new_file = not self.csv_path.is_file()
+        with open(self.csv_path, "a", newline="") as file:
+            writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
+            if new_file:
+                writer.writeheader()
+            writer.writerow(row)
+
+    def snapshot(self, force_final: bool = False) -> None:
+        """Save GoGePo's generator at the budget fractions of :data:`SNAPSHOT_FRACTIONS` it has passed."""
+        if self.spec.algo != "gogepo":
+            return
+        for fraction in SNAPSHOT_FRACTIONS:
+            percent = round(100 * fraction)
+            reached = self.model.num_timesteps >= fraction * self.spec.budget or (force_final and fraction == 1.0)
+            if reached and percent not in self.snapshots_done:
+                folder = self.spec.run_dir / "snapshots"
+                folder.mkdir(exist_ok=True)
+                self.model.save(folder / f"model_{percent}.zip")
+                self.snapshots_done.add(percent)
+
+    def checkpoint(self) -> None:
+        """Save everything needed to resume into ``checkpoint/`` (written aside, then swapped in)."""
+        run = self.spec.run_dir
+        tmp, final, old = run / "checkpoint.tmp", run / "checkpoint", run / "checkpoint.old"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        model = self.model
+        model.save(tmp / "model.zip")
+        if self.spec.algo == "gogepo":
+            from sb3_gogepo.zoo import POLICY_BUFFER_FILE
+
+            model.save_policy_buffer(tmp / POLICY_BUFFER_FILE)
+        if getattr(model, "replay_buffer", None) is not None:
+            model.save_replay_buffer(tmp / "replay_buffer.pkl")
+        vec_normalize = model.get_vec_normalize_env()
+        if vec_normalize is not None:
+            (tmp / str(self.manager.env_name)).mkdir()
+            vec_normalize.save(tmp / str(self.manager.env_name) / "vecnormalize.pkl")
+        state = {
+            "timesteps": int(model.num_timesteps),
+            "wall_clock_s": self.wall_clock(),
+            "eval_wall_clock_s": self.eval_s,
+            "next_eval": self.next_eval,
+            "n_rows": len(self.rows),
+            "snapshots_done": sorted(self.snapshots_done),
+            "resumes": self.resumes,
+        }
+        write_json(tmp / "state.json", state)
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+        self.last_checkpoint = time.perf_counter()
+
+
+def _latest_checkpoint(folder: Path) -> Path | None:
+    for name in ("checkpoint", "checkpoint.old"):
+        candidate = folder / name
+        if (candidate / "state.json").is_file() and (candidate / "model.zip").is_file():
+            return candidate
+    return None
+
+
+def run_one(spec: RunSpec) -> str:
+    """
+    Run (or resume, or skip) one benchmark run in this process.
+
+    :return: ``"skipped"`` (finished before), ``"busy"`` (another process runs it), ``"finished"`` or ``"stopped"``.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    folder = spec.run_dir
+    if read_meta(folder).get("finished"):
+        print(f"[skip] {folder}: finished")
+        return "skipped"
+    with run_lock(folder) as acquired:
+        if not acquired:
+            print(f"[busy] {folder}: another process runs it")
+            return "busy"
+        return _run_locked(spec)
+
+
+def _run_locked(spec: RunSpec) -> str:
+    folder = spec.run_dir
+    checkpoint = _latest_checkpoint(folder)
+    state: dict[str, Any] = json.loads((checkpoint / "state.json").read_text()) if checkpoint else {}
+    if checkpoint is None:
+        for stale in ("evaluations.csv", "snapshots", "work"):
+            path = folder / stale
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        rows: list[dict[str, float]] = []
+    else:
+        state["resumes"] = int(state.get("resumes", 0)) + 1
+        rows = read_rows(folder / CSV_FILE)[: int(state["n_rows"])]
+        write_rows(folder / CSV_FILE, rows)
+    resumes = int(state.get("resumes", 0))
+    # A resumed run continues with fresh random streams (seed + 10007 * resumes), not those of its first part.
+    seed = spec.seed + 10007 * resumes
+    manager = make_manager(spec, seed, os.fspath(checkpoint / "model.zip") if checkpoint else "")
+    model, saved_hyperparams = manager.setup_experiment()
+    eval_env = manager.create_envs(1, eval_env=True)
+    eval_env.seed(seed + 1_000_000)
+    if checkpoint is not None:
+        model._last_obs = None  # the fresh env must be reset; the episode in progress at the checkpoint is lost
+        print(f"[resume] {folder} from {state['timesteps']} steps ({checkpoint.name})")
+    else:
+        print(f"[start] {folder}")
+    meta = {
+        "algo": spec.algo,
+        "env_id": spec.env_id,
+        "seed": spec.seed,
+        "budget": spec.budget,
+        "budget_name": spec.budget_name,
+        "eval_freq": spec.eval_freq,
+        "n_eval_episodes": spec.n_eval_episodes,
+        "hyperparams": {key: str(value) for key, value in saved_hyperparams.items()},
+        "hyperparams_overrides": {key: str(value) for key, value in spec.hyperparams.items()},
+        "versions": versions(),
+        "finished": False,
+        "resumes": resumes,
+    }
+    write_json(folder / META_FILE, {**read_meta(folder), **meta})
+    runner = _Runner(spec, model, manager, eval_env, state, rows)
+    runner.resumes = resumes
+    remaining = spec.budget - int(model.num_timesteps)
+    if remaining > 0:
+        with contextlib.suppress(StopRun):
+            model.learn(
+                remaining,
+                callback=BenchmarkCallback.make(runner),
+                reset_num_timesteps=checkpoint is None,
+                log_interval=None if spec.algo == "gogepo" else 1_000_000,
+            )
+    if model.num_timesteps < spec.budget:
+        meta.update(timesteps=int(model.num_timesteps), wall_clock_s=round(runner.wall_clock(), 1))
+        write_json(folder / META_FILE, meta)
+        print(f"[stopped] {folder} at {model.num_timesteps} steps")
+        return "stopped"
+    if not runner.rows:
+        runner.evaluate()  # budget below one evaluation interval
+    runner.snapshot(force_final=True)
+    runner.checkpoint()
+    meta.update(
+        finished=True,
+        timesteps=int(model.num_timesteps),
+        n_evaluations=len(runner.rows),
+        wall_clock_s=round(runner.wall_clock(), 1),
+        eval_wall_clock_s=round(runner.eval_s, 1),
+        final_return=final_return(runner.rows),
+        finished_at=time.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    write_json(folder / META_FILE, meta)
+    model.get_env().close()
+    eval_env.close()
+    print(
+        f"[done] {folder}: final return {meta['final_return']:.1f} (mean of last 20 evaluations), {meta['wall_clock_s']:.0f} s"
+    )
+    return "finished"
+
+
+# ---------------------------------------------------------------------------------------------------- many runs
+
+
+def parse_seeds(values: Sequence[str]) -> list[int]:
+    """``["0-2", "5"]`` -> ``[0, 1, 2, 5]``."""
+    seeds: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            if "-" in part.strip("-"):
+                low, high = part.split("-")
+                seeds += range(int(low), int(high) + 1)
+            elif part:
+                seeds.append(int(part))
+    return seeds
+
+
+def parse_hyperparams(values: Sequence[str]) -> dict[str, Any]:
+    """``["n_delta:2", "policy_kwargs:dict(net_arch=[8])"]`` -> a dict (YAML values; strings as the zoo's)."""
+    result = {}
+    for value in values:
+        key, _, text = value.partition(":")
+        result[key] = yaml.safe_load(text)
+    return result
+
+
+def build_specs(args: argparse.Namespace) -> list[RunSpec]:
+    """:return: The runs of a command line (in order: env, seed, algo)."""
+    specs = []
+    for env in args.envs:
+        env_id = canonical_env(env)
+        for seed in parse_seeds(args.seeds):
+            for algo in args.algos:
+                budget = resolve_budget(args.budget, algo, env_id)
+                specs.append(
+                    RunSpec(
+                        algo=algo,
+                        env_id=env_id,
+                        seed=seed,
+                        budget=budget,
+                        budget_name=str(args.budget),
+                        eval_freq=args.eval_freq or default_eval_freq(env_id, budget),
+                        n_eval_episodes=args.n_eval_episodes,
+                        results_dir=Path(args.results_dir),
+                        hyperparams=parse_hyperparams(args.hyperparams),
+                        checkpoint_interval=args.checkpoint_interval,
+                    )
+                )
+    return specs
+
+
+def spec_arguments(spec: RunSpec, args: argparse.Namespace) -> list[str]:
+    """:return: The command line that runs one spec in a child process."""
+    arguments = [
+        "--algos",
+        spec.algo,
+        "--envs",
+        spec.env_id,
+        "--seeds",
+        str(spec.seed),
+        "--budget",
+        str(args.budget),
+        "--results-dir",
+        os.fspath(spec.results_dir),
+        "--n-eval-episodes",
+        str(spec.n_eval_episodes),
+        "--checkpoint-interval",
+        str(spec.checkpoint_interval),
+        "--jobs",
+        "1",
+    ]
+    if args.eval_freq:
+        arguments += ["--eval-freq", str(args.eval_freq)]
+    if args.hyperparams:
+        arguments += ["--hyperparams", *args.hyperparams]
+    return arguments
+
+
+def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int]:
+    """Run specs in ``args.jobs`` child processes (one torch thread each); logs go to ``<run>/log.txt``."""
+    children: set[subprocess.Popen] = set()
+
+    def forward(signum: int, frame: Any) -> None:
+        for child in list(children):
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    root = Path(__file__).resolve().parent.parent
+
+    def launch(spec: RunSpec) -> int:
+        if read_meta(spec.run_dir).get("finished"):
+            print(f"[skip] {spec.run_dir}: finished", flush=True)
+            return 0
+        spec.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(spec.run_dir / "log.txt", "a") as log:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.run", *spec_arguments(spec, args)],
+                cwd=root,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            children.add(child)
+            print(f"[launch] {spec.run_dir} (pid {child.pid})", flush=True)
+            code = child.wait()
+            children.discard(child)
+        meta = read_meta(spec.run_dir)
+        status = "finished" if meta.get("finished") else f"exit {code}"
+        extra = f", final return {meta['final_return']:.1f}, {meta['wall_clock_s']:.0f} s" if meta.get("finished") else ""
+        print(f"[{status}] {spec.run_dir}{extra}", flush=True)
+        return code
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        return list(pool.map(launch, specs))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
+    parser.add_argument("--envs", nargs="+", default=["MountainCarContinuous-v0"], help="ids or short names")
+    parser.add_argument("--seeds", nargs="+", default=["0"], help="seeds, ranges like 0-4")
+    parser.add_argument("--budget", default="paper", help="'paper' (YAML n_timesteps), 'reduced', or a number of steps")
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (child processes, 1 torch thread each)")
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--eval-freq", type=int, default=0, help="override the paper's evaluation interval")
+    parser.add_argument("--n-eval-episodes", type=int, default=10)
+    parser.add_argument("--checkpoint-interval", type=float, default=600.0, help="seconds between checkpoints")
+    parser.add_argument("--hyperparams", nargs="*", default=[], help="overrides of the YAML entry, key:value")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    specs = build_specs(args)
+    if args.jobs > 1:
+        codes = run_parallel(specs, args)
+        return int(any(codes))
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    for spec in specs:
+        run_one(spec)
+        if _StopFlag.requested:
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
