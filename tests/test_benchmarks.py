@@ -1,0 +1,148 @@
+"""Tests of the benchmark runner and report (tiny budgets and networks)."""
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from benchmarks import run as bench
+
+MOUNTAIN_CAR = "MountainCarContinuous-v0"
+TINY = {
+    "gogepo": {
+        "policy_kwargs": "dict(net_arch=[8], hypernetwork_net_arch=[16], evaluator_net_arch=[16], n_probing_states=8, "
+        "slice_size=4, embedding_dim=4)",
+        "n_generator_updates": 2,
+        "n_evaluator_updates": 2,
+    },
+    "ars": {"policy_kwargs": "dict(net_arch=[8])"},
+    "ddpg": {"policy_kwargs": "dict(net_arch=[8])", "random_start_steps": 300, "learning_starts": 100, "gradient_steps": 5},
+}
+
+
+def tiny_spec(tmp_path: Path, algo: str, budget: int = 3000, **overrides: Any) -> bench.RunSpec:
+    fields: dict[str, Any] = dict(
+        algo=algo,
+        env_id=MOUNTAIN_CAR,
+        seed=0,
+        budget=budget,
+        budget_name=str(budget),
+        eval_freq=1000,
+        n_eval_episodes=1,
+        results_dir=tmp_path,
+        hyperparams=dict(TINY[algo]),
+    )
+    fields.update(overrides)
+    return bench.RunSpec(**fields)
+
+
+@pytest.fixture(autouse=True)
+def _no_stop_request() -> Any:
+    bench._StopFlag.requested = False
+    yield
+    bench._StopFlag.requested = False
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with open(path, newline="") as file:
+        reader = csv.DictReader(file)
+        return list(reader.fieldnames or []), list(reader)
+
+
+@pytest.mark.parametrize("algo", bench.ALGOS)
+def test_run_writes_csv_and_metadata(tmp_path: Path, algo: str) -> None:
+    spec = tiny_spec(tmp_path, algo)
+    assert bench.run_one(spec) == "finished"
+    columns, rows = read_csv(spec.run_dir / bench.CSV_FILE)
+    assert columns == list(bench.CSV_COLUMNS)
+    assert [int(row["timesteps"]) for row in rows] == [1000, 2000, 3000]
+    assert all(np.isfinite(float(row[column])) for row in rows for column in columns)
+    walls = [float(row["wall_clock_s"]) for row in rows]
+    assert walls == sorted(walls)
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    assert meta["finished"] is True
+    assert meta["budget"] == 3000 and meta["eval_freq"] == 1000 and meta["n_eval_episodes"] == 1
+    assert meta["final_return"] == pytest.approx(np.mean([float(row["mean_return"]) for row in rows]))
+    assert meta["wall_clock_s"] > 0 and "torch" in meta["versions"] and "stable_baselines3" in meta["versions"]
+    assert (spec.run_dir / "checkpoint" / "model.zip").is_file()
+    if algo == "gogepo":
+        assert sorted(path.name for path in (spec.run_dir / "snapshots").iterdir()) == [
+            "model_100.zip",
+            "model_25.zip",
+            "model_50.zip",
+            "model_75.zip",
+        ]
+        assert (spec.run_dir / "checkpoint" / "policy_buffer.npz").is_file()
+    if algo == "ars":  # the zoo's VecNormalize statistics are checkpointed
+        assert (spec.run_dir / "checkpoint" / MOUNTAIN_CAR / "vecnormalize.pkl").is_file()
+
+
+def test_finished_run_is_skipped(tmp_path: Path) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=1000)
+    assert bench.run_one(spec) == "finished"
+    before = (spec.run_dir / bench.CSV_FILE).read_text()
+    assert bench.run_one(spec) == "skipped"
+    assert (spec.run_dir / bench.CSV_FILE).read_text() == before
+
+
+@pytest.mark.parametrize("algo", bench.ALGOS)
+def test_interrupted_run_resumes_from_checkpoint(tmp_path: Path, algo: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tiny_spec(tmp_path, algo, budget=4000)
+    evaluate = bench._Runner.evaluate
+
+    def evaluate_then_interrupt(runner: bench._Runner) -> None:
+        evaluate(runner)
+        if len(runner.rows) == 2:
+            bench._StopFlag.requested = True  # as SIGTERM would
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    assert bench.run_one(spec) == "stopped"
+    state = json.loads((spec.run_dir / "checkpoint" / "state.json").read_text())
+    assert 2000 <= state["timesteps"] < 3000 and state["n_rows"] == 2
+    assert not json.loads((spec.run_dir / bench.META_FILE).read_text())["finished"]
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+    bench._StopFlag.requested = False
+    assert bench.run_one(spec) == "finished"
+    _, rows = read_csv(spec.run_dir / bench.CSV_FILE)
+    assert [int(row["timesteps"]) for row in rows] == [1000, 2000, 3000, 4000]
+    walls = [float(row["wall_clock_s"]) for row in rows]
+    assert walls == sorted(walls)  # the wall-clock goes on from the checkpoint's
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    assert meta["finished"] and meta["resumes"] == 1 and meta["timesteps"] >= 4000
+
+
+def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=2000)
+    assert bench.run_one(spec) == "finished"
+    # Pretend the run died after its first checkpoint: rows written later must be recomputed, not duplicated.
+    state_path = spec.run_dir / "checkpoint" / "state.json"
+    state = json.loads(state_path.read_text())
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    meta["finished"] = False
+    bench.write_json(spec.run_dir / bench.META_FILE, meta)
+    state.update(n_rows=1)
+    bench.write_json(state_path, state)
+    assert bench.run_one(spec) == "finished"
+    _, rows = read_csv(spec.run_dir / bench.CSV_FILE)
+    assert [int(row["timesteps"]) for row in rows] == [1000]  # the checkpoint was taken at 2000 steps
+
+
+def test_budgets_and_command_line() -> None:
+    assert bench.resolve_budget("paper", "gogepo", "Swimmer-v3") == 3_000_000
+    assert bench.resolve_budget("paper", "ddpg", MOUNTAIN_CAR) == 100_000
+    assert bench.resolve_budget("reduced", "ars", "Hopper-v3") == bench.ENVS["Hopper-v3"].reduced_budget
+    assert bench.resolve_budget("50000", "ars", "Hopper-v3") == 50_000
+    with pytest.raises(ValueError):
+        bench.resolve_budget("huge", "ars", "Hopper-v3")
+    assert bench.default_eval_freq("Hopper-v3", 3_000_000) == 10_000
+    assert bench.default_eval_freq("InvertedPendulum-v2", 100_000) == 1_000
+    assert bench.parse_seeds(["0-2", "7"]) == [0, 1, 2, 7]
+    args = bench.parse_args(["--algos", "ars", "gogepo", "--envs", "swimmer", "--seeds", "0-1", "--budget", "reduced"])
+    specs = bench.build_specs(args)
+    assert [(spec.algo, spec.seed) for spec in specs] == [("ars", 0), ("gogepo", 0), ("ars", 1), ("gogepo", 1)]
+    assert all(spec.env_id == "Swimmer-v3" and spec.budget == 300_000 and spec.eval_freq == 10_000 for spec in specs)
+    assert specs[0].run_dir.parts[-4:] == ("Swimmer-v3", "ars", "budget_300000", "seed_0")
