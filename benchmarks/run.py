@@ -170,6 +170,11 @@ def versions() -> dict[str, str]:
         found["git_commit"] = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
         ).stdout.strip()
+    with contextlib.suppress(Exception):
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "sb3_gogepo"], cwd=Path(__file__).parent.parent, capture_output=True, text=True
+        ).stdout.strip()
+        found["sb3_gogepo_uncommitted_changes"] = str(bool(dirty))
     return found
 
 

@@ -146,3 +146,80 @@ def test_budgets_and_command_line() -> None:
     assert [(spec.algo, spec.seed) for spec in specs] == [("ars", 0), ("gogepo", 0), ("ars", 1), ("gogepo", 1)]
     assert all(spec.env_id == "Swimmer-v3" and spec.budget == 300_000 and spec.eval_freq == 10_000 for spec in specs)
     assert specs[0].run_dir.parts[-4:] == ("Swimmer-v3", "ars", "budget_300000", "seed_0")
+
+
+def write_synthetic_run(results_dir: Path, env_id: str, algo: str, seed: int, budget: int, finished: bool) -> None:
+    folder = bench.run_dir(results_dir, env_id, algo, budget, seed)
+    folder.mkdir(parents=True)
+    steps = np.arange(1, 31) * budget // 30
+    level = {"gogepo": 90.0, "ars": 50.0, "ddpg": -1.0}[algo]
+    rows = [
+        {
+            "timesteps": int(step),
+            "mean_return": level * step / budget + seed,
+            "std_return": 1.0,
+            "wall_clock_s": 2.0 * index,
+            "eval_wall_clock_s": 0.5 * index,
+        }
+        for index, step in enumerate(steps, start=1)
+    ]
+    if not finished:
+        rows = rows[:12]
+    bench.write_rows(folder / bench.CSV_FILE, rows)
+    meta = {"finished": finished, "budget": budget, "wall_clock_s": rows[-1]["wall_clock_s"], "versions": {"cpu": "test"}}
+    bench.write_json(folder / bench.META_FILE, meta)
+
+
+def test_report_from_synthetic_csvs(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    for algo in bench.ALGOS:
+        for seed in range(3):
+            write_synthetic_run(results, MOUNTAIN_CAR, algo, seed, 100_000, finished=True)
+        write_synthetic_run(results, "Swimmer-v3", algo, 0, 300_000, finished=algo != "ddpg")
+    write_synthetic_run(results, MOUNTAIN_CAR, "gogepo", 3, 100_000, finished=False)
+    page = report.write_report(results, docs, compute=False)
+
+    table = (results / "table1.md").read_text()
+    assert table.count("| MountainCarContinuous-v0 (100k) |") == 1 and "| Swimmer-v3 (300k) |" in table
+    # Final return = mean of the last 20 of 30 evaluations: level * (11..30) / 30 + seed, averaged over seeds 0..2.
+    expected = np.mean([90.0 * np.arange(11, 31) / 30 + seed for seed in range(3)])
+    std = np.std([np.mean(90.0 * np.arange(11, 31) / 30 + seed) for seed in range(3)])
+    assert f"{expected:.0f} ± {std:.0f} (n=3, 60 s/run, +1 partial)" in table
+    assert "93 ± 1" in table and "55 ± 33" in table  # the paper's values beside ours
+    assert "- (1 partial)" in table  # Swimmer DDPG
+    assert table.split("## ")[0] in (results / "table1.md").read_text()
+    assert "# Benchmark results" in page and "```{image} learning_curves.png" in page
+    assert page.count("| partial |") == 2 and page.count("| finished |") == 11
+    assert (docs / "index.md").read_text() == page
+    assert (docs / "learning_curves.png").stat().st_size > 10_000
+
+
+def test_bootstrap_interval_contains_the_mean() -> None:
+    from benchmarks import report
+
+    values = np.random.default_rng(0).normal(size=(10, 5))
+    low, high = report.bootstrap_ci(values)
+    assert np.all(low <= values.mean(axis=0)) and np.all(values.mean(axis=0) <= high) and np.all(low < high)
+
+
+def test_report_figures_3_and_4_from_a_gogepo_run(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    spec = tiny_spec(tmp_path / "results", "gogepo", budget=2000)
+    assert bench.run_one(spec) == "finished"
+    page = report.write_report(tmp_path / "results", tmp_path / "docs", n_episodes=1)
+    assert "command_sweep.png" in page and "policy_map.png" in page
+    assert (tmp_path / "docs" / "command_sweep.png").is_file() and (tmp_path / "docs" / "policy_map.png").is_file()
+    _, rows = read_csv(spec.run_dir / report.SWEEP_FILE)
+    assert [float(row["command"]) for row in rows] == pytest.approx(np.linspace(-100, 100, 20))
+    with np.load(spec.run_dir / report.MAP_FILE) as data:
+        assert data["stage_xy"].shape == (4, 20, 2) and list(data["stages"]) == [25, 50, 75, 100]
+        assert data["buffer_xy"].shape == (len(data["buffer_returns"]), 2)
+    # The caches let the report re-render without the (uncommitted) snapshots and checkpoint.
+    for folder in ("snapshots", "checkpoint"):
+        import shutil
+
+        shutil.rmtree(spec.run_dir / folder)
+    assert "policy_map.png" in report.write_report(tmp_path / "results", tmp_path / "docs2", compute=False)

@@ -1,0 +1,544 @@
+"""
+Benchmark report: turn the runs of :mod:`benchmarks.run` into the paper's Table 1 and Figures 2-4.
+
+Writes ``docs/results/index.md`` (MyST markdown) with its PNGs beside it, and a copy of the table as
+``benchmarks/results/table1.md``. Every number on the page comes from the CSVs and ``run.json`` files.
+
+- Table 1 analog: final return (mean of the last 20 evaluations) mean +- std over finished seeds, number of seeds,
+  budget, mean wall-clock per run, the paper's values beside ours; and every run with its own wall-clock.
+- Figure 2: learning curves, mean over seeds with 95 % bootstrap confidence intervals.
+- Figure 4: for GoGePo, the true return achieved by the policies generated for 20 commands evenly spaced over the
+  paper's return range, 10 episodes each (final generator), per seed.
+- Figure 3: PCA of the probing actions (final evaluator's probing states) of the policies in the final buffer,
+  coloured by return, with the policies generated for the 20 commands at 25/50/75/100 % of training on top.
+
+Figures 3 and 4 need the run's ``snapshots/`` and ``checkpoint/`` (not committed); their data are cached in the run
+folder (``command_sweep.csv``, ``policy_map.npz``, committed), so the report re-renders without them.
+
+    python -m benchmarks.report                      # all runs under benchmarks/results
+    python -m benchmarks.report --no-compute         # only cached Figure 3/4 data
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.run import CSV_FILE, ENVS, RESULTS_DIR, final_return, read_meta, read_rows
+
+#: The paper's Table 1 (final return, mean +- std over 20 seeds).
+PAPER_TABLE: dict[str, dict[str, tuple[float, float]]] = {
+    "Swimmer-v3": {"gogepo": (334, 16), "ars": (342, 21), "ddpg": (129, 25)},
+    "MountainCarContinuous-v0": {"gogepo": (93, 1), "ars": (55, 33), "ddpg": (-1, 0.01)},
+    "Hopper-v3": {"gogepo": (2589, 300), "ars": (2340, 199), "ddpg": (1634, 1036)},
+    "InvertedPendulum-v2": {"gogepo": (980, 40), "ars": (936, 42), "ddpg": (960, 175)},
+}
+ALGO_NAMES = {"gogepo": "GoGePo", "ars": "ARS", "ddpg": "DDPG"}
+ALGO_COLORS = {"gogepo": "tab:blue", "ars": "tab:orange", "ddpg": "tab:green"}
+ENV_ORDER = list(PAPER_TABLE)
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "results"
+SWEEP_FILE = "command_sweep.csv"
+MAP_FILE = "policy_map.npz"
+N_LAST = 20
+
+
+@dataclass
+class Run:
+    """One run folder: its evaluations and metadata."""
+
+    path: Path
+    env_id: str
+    algo: str
+    budget: int
+    seed: int
+    rows: list[dict[str, float]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.meta.get("finished"))
+
+    @property
+    def final(self) -> float:
+        return final_return(self.rows, N_LAST)
+
+    @property
+    def timesteps(self) -> int:
+        return int(self.rows[-1]["timesteps"]) if self.rows else 0
+
+    @property
+    def wall_clock(self) -> float:
+        return float(self.meta.get("wall_clock_s", self.rows[-1]["wall_clock_s"] if self.rows else math.nan))
+
+
+def collect_runs(results_dir: Path) -> list[Run]:
+    """:return: All run folders (``<env>/<algo>/budget_<n>/seed_<k>``) with at least one evaluation."""
+    runs = []
+    for csv_path in sorted(Path(results_dir).glob(f"*/*/budget_*/seed_*/{CSV_FILE}")):
+        folder = csv_path.parent
+        rows = read_rows(csv_path)
+        if not rows:
+            continue
+        env_id, algo = folder.parts[-4], folder.parts[-3]
+        runs.append(
+            Run(
+                folder,
+                env_id,
+                algo,
+                int(folder.parts[-2].removeprefix("budget_")),
+                int(folder.parts[-1].removeprefix("seed_")),
+                rows,
+                read_meta(folder),
+            )
+        )
+    runs.sort(key=lambda run: (_env_rank(run.env_id), run.budget, list(ALGO_NAMES).index(run.algo), run.seed))
+    return runs
+
+
+def _env_rank(env_id: str) -> int:
+    return ENV_ORDER.index(env_id) if env_id in ENV_ORDER else len(ENV_ORDER)
+
+
+def _groups(runs: Sequence[Run]) -> dict[tuple[str, int], dict[str, list[Run]]]:
+    groups: dict[tuple[str, int], dict[str, list[Run]]] = {}
+    for run in runs:
+        groups.setdefault((run.env_id, run.budget), {}).setdefault(run.algo, []).append(run)
+    return groups
+
+
+def _steps(value: int) -> str:
+    return f"{value / 1e6:g}M" if value >= 1_000_000 else f"{value / 1e3:g}k"
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "-"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _mean_std(values: Sequence[float]) -> str:
+    if not values:
+        return "-"
+    return f"{np.mean(values):.0f} ± {np.std(values):.0f}" if len(values) > 1 else f"{values[0]:.0f}"
+
+
+def table1(runs: Sequence[Run]) -> str:
+    """:return: The Table 1 analog (markdown): finished seeds only; partial runs are counted separately."""
+    algos = list(ALGO_NAMES)
+    header = ["env (budget)"]
+    header += [f"{ALGO_NAMES[algo]} (ours)" for algo in algos]
+    header += [f"{ALGO_NAMES[algo]} (paper, 3M/100k)" for algo in algos]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for (env_id, budget), by_algo in _groups(runs).items():
+        cells = [f"{env_id} ({_steps(budget)})"]
+        for algo in algos:
+            group = by_algo.get(algo, [])
+            finished = [run for run in group if run.finished]
+            partial = len(group) - len(finished)
+            if not finished:
+                cells.append(f"- ({partial} partial)" if partial else "-")
+                continue
+            text = f"{_mean_std([run.final for run in finished])} (n={len(finished)}"
+            text += f", {_duration(float(np.mean([run.wall_clock for run in finished])))}/run"
+            text += f", +{partial} partial)" if partial else ")"
+            cells.append(text)
+        for algo in algos:
+            paper = PAPER_TABLE.get(env_id, {}).get(algo)
+            cells.append(f"{paper[0]:g} ± {paper[1]:g}" if paper else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def runs_table(runs: Sequence[Run]) -> str:
+    """:return: Every run with its final return and wall-clock (markdown)."""
+    lines = [
+        "| env | budget | algorithm | seed | status | steps | final return (last 20 evals) | best eval | wall-clock "
+        "| of which evaluation |",
+        "|" + " --- |" * 10,
+    ]
+    for run in runs:
+        status = "finished" if run.finished else "partial"
+        best = max(row["mean_return"] for row in run.rows)
+        eval_s = float(run.meta.get("eval_wall_clock_s", run.rows[-1]["eval_wall_clock_s"]))
+        lines.append(
+            f"| {run.env_id} | {_steps(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
+            f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def bootstrap_ci(values: np.ndarray, n_resamples: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """
+    95 % bootstrap confidence interval of the mean over seeds.
+
+    :param values: ``(n_seeds, n_points)``.
+    :return: Lower and upper bounds ``(n_points,)``.
+    """
+    rng = np.random.default_rng(seed)
+    n = values.shape[0]
+    indices = rng.integers(0, n, size=(n_resamples, n))
+    means = values[indices].mean(axis=1)
+    return np.percentile(means, 2.5, axis=0), np.percentile(means, 97.5, axis=0)
+
+
+def learning_curves(runs: Sequence[Run], path: Path) -> None:
+    """Figure 2: one panel per (env, budget), mean over seeds and 95 % bootstrap CI per algorithm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = _groups(runs)
+    n_cols = min(len(groups), 2)
+    n_rows = math.ceil(len(groups) / n_cols)
+    figure, axes_grid = plt.subplots(n_rows, n_cols, figsize=(6 * n_cols, 4 * n_rows), squeeze=False)
+    for axes, ((env_id, budget), by_algo) in zip(axes_grid.flat, groups.items()):
+        for algo, group in by_algo.items():
+            length = min(len(run.rows) for run in group)
+            steps = np.array([row["timesteps"] for row in group[0].rows[:length]])
+            values = np.array([[row["mean_return"] for row in run.rows[:length]] for run in group])
+            mean = values.mean(axis=0)
+            n_finished = sum(run.finished for run in group)
+            label = f"{ALGO_NAMES.get(algo, algo)} ({len(group)} seeds" + (
+                f", {len(group) - n_finished} partial)" if n_finished < len(group) else ")"
+            )
+            axes.plot(steps, mean, color=ALGO_COLORS.get(algo), label=label)
+            if len(group) > 1:
+                low, high = bootstrap_ci(values)
+                axes.fill_between(steps, low, high, color=ALGO_COLORS.get(algo), alpha=0.2)
+            paper = PAPER_TABLE.get(env_id, {}).get(algo)
+            if paper and budget == ENVS.get(env_id, ENVS["Swimmer-v3"]).paper_budget:
+                axes.axhline(paper[0], color=ALGO_COLORS.get(algo), linestyle=":", linewidth=1)
+        axes.set_title(f"{env_id} ({_steps(budget)} steps)")
+        axes.set_xlabel("environment steps")
+        axes.set_ylabel("evaluation return")
+        axes.legend(loc="best", fontsize=8)
+        axes.grid(alpha=0.3)
+    for axes in list(axes_grid.flat)[len(groups) :]:
+        axes.set_visible(False)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+# ---------------------------------------------------------------------------------------------------- GoGePo figures
+
+
+def paper_commands(env_id: str, n_commands: int = 20) -> np.ndarray:
+    """:return: ``n_commands`` commands evenly spaced over the paper's return range of the env (Figure 4)."""
+    low, high = ENVS[env_id].command_range if env_id in ENVS else (0.0, 1000.0)
+    return np.linspace(low, high, n_commands)
+
+
+def _final_model_path(run: Run) -> Path | None:
+    for candidate in (run.path / "snapshots" / "model_100.zip", run.path / "checkpoint" / "model.zip"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute: bool = True) -> list[dict[str, float]]:
+    """
+    Figure 4 data of a finished GoGePo run, cached in ``<run>/command_sweep.csv``.
+
+    :return: Rows ``command, mean_return, std_return, mean_training_return, mean_length`` (true returns; the
+        training return adds ``alive_bonus_offset`` per step, the units of the command).
+    """
+    cache = run.path / SWEEP_FILE
+    if cache.is_file():
+        with open(cache, newline="") as file:
+            return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+    model_path = _final_model_path(run)
+    if not compute or model_path is None:
+        return []
+    import torch
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    from sb3_gogepo import GoGePo
+
+    torch.set_num_threads(1)
+    model = GoGePo.load(model_path, device="cpu")
+    env = make_vec_env(run.env_id, n_envs=1, seed=run.seed + 2_000_000)
+    offset = float(model.alive_bonus_offset or 0.0)
+    rows = []
+    for command in paper_commands(run.env_id, n_commands):
+        agent = _Commanded(model, float(command))
+        returns, lengths = evaluate_policy(agent, env, n_episodes, return_episode_rewards=True, warn=False)  # type: ignore[arg-type]
+        returns, lengths = np.asarray(returns), np.asarray(lengths)
+        rows.append(
+            {
+                "command": float(command),
+                "mean_return": float(returns.mean()),
+                "std_return": float(returns.std()),
+                "mean_training_return": float((returns + offset * lengths).mean()),
+                "mean_length": float(lengths.mean()),
+            }
+        )
+    env.close()
+    with open(cache, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+class _Commanded:
+    def __init__(self, model: Any, command: float) -> None:
+        self.model, self.command = model, command
+
+    def predict(self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True) -> Any:
+        return self.model.predict(observation, state, episode_start, deterministic, command=self.command)
+
+
+def policy_map(run: Run, n_commands: int = 20, compute: bool = True) -> dict[str, np.ndarray] | None:
+    """
+    Figure 3 data of a finished GoGePo run, cached in ``<run>/policy_map.npz``: 2-D PCA coordinates of the probing
+    actions (final evaluator's probing states) of the final buffer's policies and of the policies generated for the
+    paper's commands by the generator at each snapshot.
+    """
+    cache = run.path / MAP_FILE
+    if cache.is_file():
+        with np.load(cache, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    model_path = _final_model_path(run)
+    buffer_path = run.path / "checkpoint" / "policy_buffer.npz"
+    if not compute or model_path is None or not buffer_path.is_file():
+        return None
+    import torch
+
+    from sb3_gogepo import GoGePo
+
+    torch.set_num_threads(1)
+    final = GoGePo.load(model_path, device="cpu")
+    final.load_policy_buffer(buffer_path)
+    assert final.policy_buffer is not None
+    params, returns = final.policy_buffer.ordered()
+    evaluator = final.policy.evaluator
+    with torch.no_grad():
+        probes = torch.cat(
+            [evaluator.probing_actions(params[i : i + 256].float()).flatten(1) for i in range(0, len(params), 256)]
+        ).numpy()
+    mean = probes.mean(axis=0)
+    _, _, components = np.linalg.svd(probes - mean, full_matrices=False)
+    axes = components[:2].T
+    commands = paper_commands(run.env_id, n_commands)
+    stages, stage_points = [], []
+    for snapshot in sorted((run.path / "snapshots").glob("model_*.zip"), key=lambda p: int(p.stem.split("_")[1])):
+        model = GoGePo.load(snapshot, device="cpu")
+        with torch.no_grad():
+            generated = model.policy.generate(torch.as_tensor(commands, dtype=torch.float32))
+            stage_probes = evaluator.probing_actions(generated).flatten(1).numpy()
+        stages.append(int(snapshot.stem.split("_")[1]))
+        stage_points.append((stage_probes - mean) @ axes)
+    data = {
+        "buffer_xy": ((probes - mean) @ axes).astype(np.float32),
+        "buffer_returns": returns.double().numpy(),
+        "commands": commands,
+        "stages": np.array(stages),
+        "stage_xy": np.array(stage_points, dtype=np.float32).reshape(len(stages), len(commands), 2),
+    }
+    np.savez_compressed(cache, **data)
+    return data
+
+
+def plot_command_sweeps(sweeps: dict[str, dict[int, list[dict[str, float]]]], path: Path) -> None:
+    """Figure 4: achieved vs commanded return, one panel per env, one line per seed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes_row = plt.subplots(1, len(sweeps), figsize=(4.5 * len(sweeps), 4), squeeze=False)
+    for axes, (label, by_seed) in zip(axes_row[0], sweeps.items()):
+        low, high = math.inf, -math.inf
+        for seed, rows in by_seed.items():
+            commands = np.array([row["command"] for row in rows])
+            achieved = np.array([row["mean_training_return"] for row in rows])
+            errors = np.array([row["std_return"] for row in rows])
+            axes.errorbar(commands, achieved, yerr=errors, fmt="o-", markersize=3, capsize=2, label=f"seed {seed}")
+            low, high = min(low, commands.min()), max(high, commands.max())
+        axes.plot([low, high], [low, high], "k--", linewidth=1, label="achieved = command")
+        axes.set_title(label)
+        axes.set_xlabel("commanded return")
+        axes.set_ylabel("achieved return" + (" (survival bonus removed)" if "Hopper" in label else ""))
+        axes.legend(fontsize=7)
+        axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def plot_policy_maps(maps: dict[str, dict[str, np.ndarray]], path: Path) -> None:
+    """Figure 3: buffer policies coloured by return, generated policies per training stage on top."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes_row = plt.subplots(1, len(maps), figsize=(5 * len(maps), 4.2), squeeze=False)
+    markers = ["s", "^", "D", "*", "P", "X"]
+    for axes, (label, data) in zip(axes_row[0], maps.items()):
+        scatter = axes.scatter(*data["buffer_xy"].T, c=data["buffer_returns"], s=4, cmap="viridis", alpha=0.6)
+        figure.colorbar(scatter, ax=axes, label="training return of buffer policy")
+        for index, stage in enumerate(data["stages"]):
+            xy = data["stage_xy"][index]
+            axes.plot(*xy.T, "-", color="red", alpha=0.3 + 0.7 * (index + 1) / len(data["stages"]), linewidth=0.8)
+            axes.scatter(
+                *xy.T,
+                marker=markers[index % len(markers)],
+                s=18,
+                color="red",
+                edgecolor="black",
+                linewidth=0.3,
+                alpha=0.3 + 0.7 * (index + 1) / len(data["stages"]),
+                label=f"G(c) at {stage} %",
+            )
+        axes.set_title(label)
+        axes.set_xlabel("PC 1 of probing actions")
+        axes.set_ylabel("PC 2")
+        axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+# ---------------------------------------------------------------------------------------------------- the page
+
+
+def write_report(
+    results_dir: Path = RESULTS_DIR,
+    docs_dir: Path = DOCS_DIR,
+    compute: bool = True,
+    sweep_seeds: int = 3,
+    n_episodes: int = 10,
+) -> str:
+    """
+    Write ``<docs_dir>/index.md`` with its figures and ``<results_dir>/table1.md``.
+
+    :param compute: Compute missing Figure 3/4 data from the runs' snapshots (else use caches only).
+    :param sweep_seeds: Finished GoGePo seeds per env and budget swept for Figure 4 (the first ones).
+    :param n_episodes: Episodes per command in Figure 4.
+    :return: The page's markdown.
+    """
+    runs = collect_runs(results_dir)
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    table = table1(runs)
+    (Path(results_dir) / "table1.md").write_text(
+        "# Table 1 analog (generated by benchmarks/report.py)\n\n"
+        "Final return = mean of the last 20 evaluations; mean ± std over finished seeds.\n\n" + table
+    )
+    parts = [
+        "# Benchmark results\n",
+        "GoGePo against the paper's baselines ARS (sb3-contrib) and DDPG (SB3, with Spinning Up's random start "
+        "steps), all built from this project's `hyperparams/*.yml` by `python -m benchmarks.run`, and rendered by "
+        "`python -m benchmarks.report`. Protocol of the paper: every 10k steps (Swimmer, Hopper) or 1k steps "
+        "(InvertedPendulum, MountainCarContinuous), 10 episodes of the deterministic policy (GoGePo: the policy "
+        "generated for the best training return, without noise), true environment return. Final return = mean of "
+        "the last 20 evaluations. Each run used one CPU thread.\n",
+        _machines(runs),
+        "## Table 1 (final return)\n",
+        "Ours: mean ± std over finished seeds (n), mean wall-clock per run. The paper's columns are its Table 1 "
+        "(20 seeds, 3M steps for Swimmer and Hopper, 100k for the others); rows with a smaller budget are not "
+        "directly comparable to them.\n",
+        table,
+        "## Every run\n",
+        "Wall-clock includes the evaluations (their share in the last column); partial runs are resumable and "
+        "their values are those reached so far.\n",
+        runs_table(runs),
+    ]
+    if runs:
+        learning_curves(runs, docs_dir / "learning_curves.png")
+        parts += [
+            "## Learning curves (Figure 2)\n",
+            "Mean evaluation return over seeds with 95 % bootstrap confidence intervals (1000 resamples of the "
+            "seeds); dotted lines: the paper's final returns (for runs at the paper's budget).\n",
+            "```{image} learning_curves.png\n:alt: learning curves\n```\n",
+        ]
+    sweeps: dict[str, dict[int, list[dict[str, float]]]] = {}
+    maps: dict[str, dict[str, np.ndarray]] = {}
+    for (env_id, budget), by_algo in _groups(runs).items():
+        finished = [run for run in by_algo.get("gogepo", []) if run.finished]
+        label = f"{env_id} ({_steps(budget)})"
+        for run in finished[:sweep_seeds]:
+            rows = command_sweep(run, n_episodes=n_episodes, compute=compute)
+            if rows:
+                sweeps.setdefault(label, {})[run.seed] = rows
+        for run in finished[:1]:
+            data = policy_map(run, compute=compute)
+            if data is not None:
+                maps[f"{label}, seed {run.seed}"] = data
+    if sweeps:
+        plot_command_sweeps(sweeps, docs_dir / "command_sweep.png")
+        parts += [
+            "## Achieved vs commanded return (Figure 4)\n",
+            f"Final generators; 20 commands evenly spaced over the paper's return range, {n_episodes} episodes each "
+            "(error bars: std over episodes). For Hopper, commands and achieved returns are without the survival "
+            "bonus (the units the generator is trained in).\n",
+            "```{image} command_sweep.png\n:alt: command sweep\n```\n",
+            _sweep_summary(sweeps),
+        ]
+    if maps:
+        plot_policy_maps(maps, docs_dir / "policy_map.png")
+        parts += [
+            "## Policy map (Figure 3)\n",
+            "PCA (2 components) of the probing actions of the policies in the final buffer (final evaluator's "
+            "probing states), coloured by their training return; red: the policies generated for the 20 commands of "
+            "Figure 4 by the generator at 25/50/75/100 % of training (darker = later).\n",
+            "```{image} policy_map.png\n:alt: policy map\n```\n",
+        ]
+    page = "\n".join(parts)
+    (docs_dir / "index.md").write_text(page)
+    return page
+
+
+def _machines(runs: Sequence[Run]) -> str:
+    cpus = sorted({run.meta.get("versions", {}).get("cpu", "?") for run in runs})
+    torch_versions = sorted({run.meta.get("versions", {}).get("torch", "?") for run in runs})
+    if not runs:
+        return "No runs yet.\n"
+    return f"Machines: {', '.join(cpus)}; torch {', '.join(torch_versions)}.\n"
+
+
+def _sweep_summary(sweeps: dict[str, dict[int, list[dict[str, float]]]]) -> str:
+    lines = ["| env | seed | corr(command, achieved) | mean abs(achieved - command) | best achieved |", "|" + " --- |" * 5]
+    for label, by_seed in sweeps.items():
+        for seed, rows in by_seed.items():
+            commands = np.array([row["command"] for row in rows])
+            achieved = np.array([row["mean_training_return"] for row in rows])
+            corr = float(np.corrcoef(commands, achieved)[0, 1]) if achieved.std() > 0 else float("nan")
+            lines.append(
+                f"| {label} | {seed} | {corr:.2f} | {np.abs(achieved - commands).mean():.1f} | "
+                f"{max(row['mean_return'] for row in rows):.1f} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--docs-dir", default=os.fspath(DOCS_DIR))
+    parser.add_argument("--no-compute", action="store_true", help="use cached Figure 3/4 data only")
+    parser.add_argument("--sweep-seeds", type=int, default=3, help="GoGePo seeds per env swept for Figure 4")
+    parser.add_argument("--n-episodes", type=int, default=10, help="episodes per command in Figure 4")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    page = write_report(Path(args.results_dir), Path(args.docs_dir), not args.no_compute, args.sweep_seeds, args.n_episodes)
+    start = page.index("## Table 1")
+    print(page[start : page.index("## Learning curves") if "## Learning curves" in page else None])
+
+
+if __name__ == "__main__":
+    main()
