@@ -18,7 +18,7 @@ import sb3_gogepo  # noqa: E402
 
 project = "Stable Baselines3 - GoGePo"
 author = "sb3-gogepo contributors"
-copyright = "2026, sb3-gogepo contributors"  # noqa: A001
+copyright = "2026, sb3-gogepo contributors"
 version = sb3_gogepo.__version__
 release = sb3_gogepo.__version__
 
