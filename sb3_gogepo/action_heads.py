@@ -38,7 +38,8 @@ class ActionHead(nn.Module):
             raise TypeError(f"ActionHead supports Box and Discrete action spaces, not {type(action_space).__name__}")
         self.register_buffer("low", th.as_tensor(low, dtype=th.float32))
         self.register_buffer("half_range", th.as_tensor((high - low) / 2.0, dtype=th.float32))
-        self._low_numpy = low.astype(np.float32)
+        # act = low + (tanh + 1) * half_range = (low + half_range) + tanh * half_range
+        self._center_numpy = ((low + high) / 2.0).astype(np.float32)
         self._half_range_numpy = ((high - low) / 2.0).astype(np.float32)
 
     def probe(self, raw: th.Tensor) -> th.Tensor:
@@ -55,4 +56,6 @@ class ActionHead(nn.Module):
         """The same as :meth:`act` on a NumPy array (the CPU fast path of the rollout)."""
         if self.discrete:
             return raw.argmax(axis=-1)
-        return self._low_numpy + (np.tanh(raw) + 1.0) * self._half_range_numpy
+        actions = np.tanh(raw)
+        np.multiply(actions, self._half_range_numpy, out=actions)
+        return np.add(actions, self._center_numpy, out=actions)

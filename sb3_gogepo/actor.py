@@ -1,5 +1,6 @@
 """Acting in the training environments: one generated policy per env slot, all slots in one batched forward."""
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -9,9 +10,9 @@ from torch import nn
 from sb3_gogepo.functional import batched_mlp
 from sb3_gogepo.policies import GoGePoPolicy
 
-_NUMPY_ACTIVATIONS: dict[type[nn.Module], Callable[[np.ndarray], np.ndarray]] = {
+_NUMPY_ACTIVATIONS: dict[type[nn.Module], Callable[..., np.ndarray]] = {
     nn.Tanh: np.tanh,
-    nn.ReLU: lambda x: np.maximum(x, 0.0),
+    nn.ReLU: lambda x, out: np.maximum(x, 0.0, out=out),
 }
 
 
@@ -19,30 +20,62 @@ class SlotActor:
     """
     Holds the (noisy) parameters each env slot is currently running and computes all slots' actions at once.
 
-    The parameters live in one ``(n_slots, n_params)`` tensor; per-layer weight views are made once, so an env
-    step never rebuilds a network. On the CPU the forward pass runs in NumPy on views of the same memory (far
-    less per-call overhead than torch for these small products); on other devices it stays in torch and only
-    the actions are copied to the host.
+    The parameters live in one ``(n_slots, n_params)`` tensor (what the buffer stores). On other devices than the
+    CPU, actions come from a batched torch forward over per-layer views of it, and only the actions are copied to
+    the host. On the CPU, where per-call overhead dominates these small products, each slot also has an *acting
+    copy* of every layer as one ``(in + 1, out)`` float32 matrix ``[W^T; b]`` (the inputs carry a constant 1), with
+    the observation normalisation folded into the first layer. Acting copies are rebuilt only when a slot gets new
+    parameters or the statistics change, both at episode ends; an env step is then one product and one
+    non-linearity per layer, into preallocated arrays, for all slots at once.
 
     :param policy: The policy whose layout, observation statistics and action head are used.
     :param n_slots: Number of env slots (``n_envs``).
+    :param use_numpy: Force (True) or forbid (False) the NumPy path; default: on the CPU when the activation is
+        ``Tanh`` or ``ReLU``.
     """
 
-    def __init__(self, policy: GoGePoPolicy, n_slots: int) -> None:
+    def __init__(self, policy: GoGePoPolicy, n_slots: int, use_numpy: bool | None = None) -> None:
         self.policy = policy
         self.n_slots = n_slots
         self.params = th.zeros(n_slots, policy.layout.n_params, device=policy.device)
         self._torch_layers = policy.layout.split(self.params)
-        self._numpy_layers: list[tuple[np.ndarray, np.ndarray]] | None = None
         self._numpy_activation = _NUMPY_ACTIVATIONS.get(policy.activation_fn)
-        if policy.device.type == "cpu" and self._numpy_activation is not None:
-            self._numpy_layers = [
-                (weight.transpose(1, 2).numpy(), bias.numpy()[:, None, :]) for weight, bias in self._torch_layers
+        numpy_possible = policy.device.type == "cpu" and self._numpy_activation is not None
+        self.uses_numpy = numpy_possible if use_numpy is None else use_numpy and numpy_possible
+        if self.uses_numpy:
+            sizes = policy.layout.sizes
+            self._acting = [np.zeros((n_slots, n_in + 1, n_out), np.float32) for n_in, n_out in itertools.pairwise(sizes)]
+            # Activations with a trailing constant 1 that multiplies the bias row.
+            self._activations = [np.ones((n_slots, 1, size + 1), np.float32) for size in sizes[:-1]]
+            self._outputs = np.empty((n_slots, 1, sizes[-1]), np.float32)
+            # Views made once: creating them costs as much as a small product.
+            self._input_view = self._activations[0][:, 0, :-1]
+            self._steps = [
+                (acting, inputs, out[:, :, :-1])
+                for acting, inputs, out in zip(self._acting[:-1], self._activations[:-1], self._activations[1:])
             ]
+            self._last_step = (self._acting[-1], self._activations[-1], self._outputs)
+            self._actions_view = self._outputs[:, 0, :]
+            self._statistics_version = -1
+            self._refresh(np.arange(n_slots))
 
     def set_params(self, slots: np.ndarray | list[int], params: th.Tensor) -> None:
         """:param slots: Slot indices. :param params: Their new flat parameters ``(len(slots), n_params)``."""
         self.params[th.as_tensor(slots, device=self.params.device, dtype=th.long)] = params.detach()
+        if self.uses_numpy:
+            self._refresh(np.asarray(slots))
+
+    def _refresh(self, slots: np.ndarray) -> None:
+        normalizer = self.policy.observation_normalizer
+        mean, std = normalizer.mean.double(), normalizer.std.double()
+        for index, (weight, bias) in enumerate(self._torch_layers):
+            weight, bias = weight[slots].double(), bias[slots].double()
+            if index == 0 and normalizer.enabled:  # W (x - m) / s + b = (W / s) x + (b - W (m / s))
+                bias = bias - weight @ (mean / std)
+                weight = weight / std
+            self._acting[index][slots, :-1] = weight.transpose(1, 2).numpy()
+            self._acting[index][slots, -1] = bias.numpy()
+        self._statistics_version = normalizer.version
 
     def act(self, observations: np.ndarray) -> np.ndarray:
         """
@@ -50,15 +83,22 @@ class SlotActor:
         :return: Actions ``(n_slots, ...)``, slot ``i`` acting with its own parameters.
         """
         flat = observations.reshape(self.n_slots, -1)
-        if self._numpy_layers is not None and self._numpy_activation is not None:
-            hidden = self.policy.observation_normalizer.normalize_numpy(flat)[:, None, :]
-            last = len(self._numpy_layers) - 1
-            for index, (weight_t, bias) in enumerate(self._numpy_layers):
-                hidden = np.matmul(hidden, weight_t) + bias
-                if index < last:
-                    hidden = self._numpy_activation(hidden)
-            return self.policy.action_head.act_numpy(hidden[:, 0, :])
+        if self.uses_numpy:
+            return self._act_numpy(flat)
         with th.no_grad():
             inputs = self.policy.observation_normalizer(th.as_tensor(flat, device=self.params.device))
             raw = batched_mlp(self._torch_layers, inputs.unsqueeze(1), self.policy._activation)[:, 0, :]
             return self.policy.action_head.act(raw).cpu().numpy()
+
+    def _act_numpy(self, flat: np.ndarray) -> np.ndarray:
+        assert self._numpy_activation is not None
+        if self._statistics_version != self.policy.observation_normalizer.version:
+            self._refresh(np.arange(self.n_slots))
+        np.copyto(self._input_view, flat, casting="unsafe")
+        activation = self._numpy_activation
+        for acting, inputs, out in self._steps:
+            np.matmul(inputs, acting, out=out)
+            activation(out, out=out)
+        acting, inputs, out = self._last_step
+        np.matmul(inputs, acting, out=out)
+        return self.policy.action_head.act_numpy(self._actions_view)

@@ -58,6 +58,10 @@ class GoGePo(BaseAlgorithm):
         ``alive_bonus_offset``. ``None`` removes the task's survival bonus (-1 per step for Hopper, Walker2d and
         Ant, -5 for Humanoid, 0 for other tasks), as in the paper. Logs and evaluations report the true return.
     :param buffer_dtype: Storage dtype of the buffer's parameters: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+    :param update_precision: Precision of the update block. ``"float32"`` (default) is the paper's exact
+        computation. ``"bfloat16"`` is the fast mode: evaluator and generator steps run under bf16 autocast
+        (matrix products in bfloat16, fp32 master weights, losses and optimizer state), about twice the matrix
+        throughput on CPUs with AVX-512 BF16 and on GPUs.
     :param policy_kwargs: Keyword arguments of the policy (network sizes, ...), see :class:`GoGePoPolicy`.
     :param stats_window_size: Number of episodes averaged in ``rollout/ep_rew_mean`` and ``rollout/ep_len_mean``.
     :param tensorboard_log: Log folder for TensorBoard (None: no TensorBoard logging).
@@ -86,6 +90,7 @@ class GoGePo(BaseAlgorithm):
         recency_exponent: float = 1.1,
         alive_bonus_offset: float | None = None,
         buffer_dtype: str = "float32",
+        update_precision: str = "float32",
         policy_kwargs: dict[str, Any] | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
@@ -109,6 +114,7 @@ class GoGePo(BaseAlgorithm):
             recency_exponent=recency_exponent,
             alive_bonus_offset=alive_bonus_offset,
             buffer_dtype=buffer_dtype,
+            update_precision=update_precision,
         )
         if env is not None:
             env = maybe_make_env(env, verbose)
@@ -135,6 +141,7 @@ class GoGePo(BaseAlgorithm):
         self.initial_command = initial_command
         self.recency_exponent = recency_exponent
         self.buffer_dtype = buffer_dtype
+        self.update_precision = update_precision
         self.alive_bonus_offset = alive_bonus_offset
         self._resolve_alive_bonus_offset()
         self.command = initial_command
@@ -305,8 +312,9 @@ class GoGePo(BaseAlgorithm):
         for _ in range(self.n_evaluator_updates):
             indices = buffer.sample_indices(self.batch_size)
             distinct, inverse = th.unique(indices, return_inverse=True)
-            predictions = evaluator(buffer.params[distinct].float())[inverse]
-            loss = F.mse_loss(predictions, buffer.returns[indices])
+            with self._autocast():
+                predictions = evaluator(buffer.params[distinct].float())[inverse]
+            loss = F.mse_loss(predictions.float(), buffer.returns[indices])
             evaluator_losses.append(_finite(loss, "evaluator"))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -319,7 +327,9 @@ class GoGePo(BaseAlgorithm):
             for _ in range(self.n_generator_updates):
                 commands = buffer.sample_returns(self.batch_size)
                 distinct, inverse = th.unique(commands, return_inverse=True)
-                loss = F.mse_loss(evaluator(self.policy.generate(distinct))[inverse], commands)
+                with self._autocast():
+                    predictions = evaluator(self.policy.generate(distinct))[inverse]
+                loss = F.mse_loss(predictions.float(), commands)
                 generator_losses.append(_finite(loss, "generator"))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -334,6 +344,9 @@ class GoGePo(BaseAlgorithm):
         if generator_losses:
             self.logger.record("train/generator_loss", float(np.mean(generator_losses)))
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+
+    def _autocast(self) -> th.autocast:
+        return th.autocast(self.device.type, dtype=th.bfloat16, enabled=self.update_precision == "bfloat16")
 
     def dump_logs(self) -> None:
         """Write the training statistics to the logger."""
@@ -505,5 +518,7 @@ def _check_hyperparameters(**values: Any) -> None:
     offset = values["alive_bonus_offset"]
     if offset is not None and (not isinstance(offset, (int, float, np.number)) or not math.isfinite(offset)):
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
+    if values["update_precision"] not in ("float32", "bfloat16"):
+        raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {values['update_precision']!r}")
     if values["buffer_dtype"] not in BUFFER_DTYPES:
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")

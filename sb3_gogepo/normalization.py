@@ -36,18 +36,40 @@ class ObservationNormalizer(nn.Module):
         self._pending_sum = np.zeros(n_features)
         self._pending_sumsq = np.zeros(n_features)
         self._pending_count = 0
+        # Observations are copied into rows (cheap per step) and summed in bulk.
+        self._rows = np.empty((4096, n_features))
+        self._n_rows = 0
         self._numpy_cache: tuple[np.ndarray, np.ndarray] | None = None
+        #: Incremented whenever the applied statistics change (commit or load).
+        self.version = 0
 
     def accumulate(self, observations: np.ndarray) -> None:
         """:param observations: A batch ``(n, n_features)`` of training observations, not yet committed."""
-        if self.enabled:
-            self._pending_sum += observations.sum(axis=0)
-            self._pending_sumsq += np.square(observations, dtype=np.float64).sum(axis=0)
-            self._pending_count += observations.shape[0]
+        if not self.enabled:
+            return
+        start = self._n_rows
+        stop = start + len(observations)
+        if stop > len(self._rows):
+            self._fold_rows()
+            start, stop = 0, len(observations)
+            if stop > len(self._rows):
+                self._rows = np.empty((stop, self._rows.shape[1]))
+        self._rows[start:stop] = observations
+        self._n_rows = stop
+
+    def _fold_rows(self) -> None:
+        rows = self._rows[: self._n_rows]
+        self._pending_sum += rows.sum(axis=0)
+        self._pending_sumsq += np.square(rows).sum(axis=0)
+        self._pending_count += self._n_rows
+        self._n_rows = 0
 
     def commit(self) -> None:
         """Merge the accumulated observations into the statistics (Chan et al.'s parallel update)."""
-        if not self.enabled or self._pending_count == 0:
+        if not self.enabled:
+            return
+        self._fold_rows()
+        if self._pending_count == 0:
             return
         n = self._pending_count
         batch_mean = self._pending_sum / n
@@ -68,6 +90,7 @@ class ObservationNormalizer(nn.Module):
         self._pending_sumsq[:] = 0.0
         self._pending_count = 0
         self._numpy_cache = None
+        self.version += 1
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         """:return: Normalised observations (float32)."""
@@ -76,15 +99,27 @@ class ObservationNormalizer(nn.Module):
             return observations
         return (observations - self.mean) / self.std
 
-    def normalize_numpy(self, observations: np.ndarray) -> np.ndarray:
-        """The same map as :meth:`forward` for NumPy arrays (the CPU fast path of the rollout)."""
+    def normalize_numpy(self, observations: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """
+        The same map as :meth:`forward` for NumPy arrays (the CPU fast path of the rollout).
+
+        :param observations: ``(n, n_features)``
+        :param out: Optional float32 array of the same shape to write into.
+        :return: Normalised float32 observations.
+        """
+        if out is None:
+            out = np.empty(observations.shape, dtype=np.float32)
         if not self.enabled:
-            return observations.astype(np.float32, copy=False)
+            np.copyto(out, observations, casting="unsafe")
+            return out
         if self._numpy_cache is None:
             self._numpy_cache = (self.mean.cpu().numpy().copy(), self.std.cpu().numpy().copy())
         mean, std = self._numpy_cache
-        return (observations.astype(np.float32, copy=False) - mean) / std
+        np.copyto(out, observations, casting="unsafe")
+        np.subtract(out, mean, out=out)
+        return np.divide(out, std, out=out)
 
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super()._load_from_state_dict(*args, **kwargs)
         self._numpy_cache = None
+        self.version += 1

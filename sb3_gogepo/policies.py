@@ -87,13 +87,16 @@ class GoGePoPolicy(BasePolicy):
     :param embedding_dim: Size of the tile embeddings (8).
     :param hypernetwork_net_arch: Hidden layers of every slice network ``H`` (``[256, 256]``).
     :param output_scaling: Scale generated parameters by ``2 / sqrt(fan_in)`` (True in the paper).
+    :param separate_bias_networks: A dedicated bias network per layer kind, as in the paper (True). False
+        generates bias slices as extra outputs of the weight networks (part of the fast mode).
     :param evaluator_net_arch: Hidden layers of the evaluator's MLP ``U`` (``[256, 256]``).
     :param n_probing_states: Number of learnable probing states (200).
     :param command_scale: ``None``: commands enter the generator through ``symlog`` (environment-agnostic);
         a number: commands are divided by it (the authors' per-environment return range).
     :param normalize_observations: Normalise observations with running statistics (True in the paper).
     :param optimizer_class: Optimizer of generator and evaluator (Adam).
-    :param optimizer_kwargs: Extra keyword arguments of the optimizer.
+    :param optimizer_kwargs: Extra keyword arguments of the optimizer. With Adam and no ``foreach``/``fused``
+        given, the fused implementation is used (the same algorithm in one kernel).
     """
 
     best_return: th.Tensor
@@ -110,6 +113,7 @@ class GoGePoPolicy(BasePolicy):
         embedding_dim: int = 8,
         hypernetwork_net_arch: Sequence[int] | None = None,
         output_scaling: bool = True,
+        separate_bias_networks: bool = True,
         evaluator_net_arch: Sequence[int] | None = None,
         n_probing_states: int = 200,
         command_scale: float | None = None,
@@ -140,6 +144,7 @@ class GoGePoPolicy(BasePolicy):
         self.slice_size = slice_size
         self.embedding_dim = embedding_dim
         self.output_scaling = output_scaling
+        self.separate_bias_networks = separate_bias_networks
         self.n_probing_states = n_probing_states
         self.command_scale = command_scale
         self.normalize_observations = normalize_observations
@@ -149,11 +154,15 @@ class GoGePoPolicy(BasePolicy):
         self.layout = ParameterLayout([n_obs, *self.net_arch, self.action_head.n_outputs])
         self._activation = activation_fn()
         self.observation_normalizer = ObservationNormalizer(n_obs, enabled=normalize_observations)
-        self.generator = SliceHypernetwork(self.layout, slice_size, embedding_dim, self.hypernetwork_net_arch, output_scaling)
+        self.generator = SliceHypernetwork(
+            self.layout, slice_size, embedding_dim, self.hypernetwork_net_arch, output_scaling, separate_bias_networks
+        )
         self.evaluator = FingerprintEvaluator(
             self.layout, self.action_head, n_probing_states, self.evaluator_net_arch, nn.ReLU, self._activation
         )
         self.register_buffer("best_return", th.tensor(-float("inf"), dtype=th.float64))
+        if self.optimizer_class is th.optim.Adam and not {"foreach", "fused"} & set(self.optimizer_kwargs):
+            self.optimizer_kwargs = {**self.optimizer_kwargs, "fused": True}
         self.generator_optimizer = self.optimizer_class(  # type: ignore[call-arg]
             self.generator.parameters(), lr=lr_schedule(1) if lr_schedule else 2e-6, **self.optimizer_kwargs
         )
@@ -175,6 +184,7 @@ class GoGePoPolicy(BasePolicy):
                 embedding_dim=self.embedding_dim,
                 hypernetwork_net_arch=self.hypernetwork_net_arch,
                 output_scaling=self.output_scaling,
+                separate_bias_networks=self.separate_bias_networks,
                 evaluator_net_arch=self.evaluator_net_arch,
                 n_probing_states=self.n_probing_states,
                 command_scale=self.command_scale,

@@ -450,3 +450,40 @@ def test_non_finite_returns_are_dropped_counted_and_warned_about() -> None:
     assert model.policy_buffer is not None and model.policy_buffer.size() == 6
     assert th.isfinite(model.policy_buffer.ordered()[1]).all()
     assert math.isfinite(float(model.policy.best_return))
+
+
+# ----------------------------------------------------------------------------- fast mode
+
+
+def test_fast_mode_computes_the_same_losses_as_the_exact_mode_within_bf16_tolerance() -> None:
+    exact = GoGePo("Pendulum-v1", **small_kwargs(policy_kwargs={**SMALL_POLICY, "net_arch": [64, 64]}), seed=0)
+    fast = GoGePo(
+        "Pendulum-v1",
+        **small_kwargs(policy_kwargs={**SMALL_POLICY, "net_arch": [64, 64]}),
+        seed=0,
+        update_precision="bfloat16",
+    )
+    fast.policy.load_state_dict(exact.policy.state_dict())
+    params = exact.policy.generate(th.linspace(-1500, 0, 8)).detach()
+    with fast._autocast():
+        fast_values = fast.policy.evaluator(params).float()
+    exact_values = exact.policy.evaluator(params)
+    th.testing.assert_close(fast_values, exact_values, rtol=0.05, atol=0.02)
+    with fast._autocast():
+        fast_params = fast.policy.generate(th.linspace(-1500, 0, 8)).float()
+    th.testing.assert_close(fast_params, params, rtol=0.05, atol=0.01)
+
+
+def test_fast_mode_trains() -> None:
+    model = GoGePo(
+        "Pendulum-v1",
+        **small_kwargs(update_precision="bfloat16", policy_kwargs={**SMALL_POLICY, "separate_bias_networks": False}),
+        seed=0,
+    ).learn(600)
+    assert model.policy_buffer is not None and model.policy_buffer.size() == 3
+    assert all(th.isfinite(p).all() for p in model.policy.parameters())
+
+
+def test_update_precision_is_validated() -> None:
+    with pytest.raises(ValueError, match="update_precision"):
+        GoGePo("Pendulum-v1", update_precision="float16")

@@ -92,3 +92,23 @@ def test_command_changes_the_generated_policy() -> None:
     generator = SliceHypernetwork(ParameterLayout([3, 16, 1]), net_arch=[16])
     params = generator(th.tensor([0.0, 1.0]))
     assert not th.allclose(params[0], params[1])
+
+
+def test_shared_bias_trunk_generates_the_same_layout_with_fewer_networks() -> None:
+    layout = ParameterLayout([11, 64, 64, 3])
+    separate = SliceHypernetwork(layout, net_arch=[32, 32])
+    shared = SliceHypernetwork(layout, net_arch=[32, 32], separate_bias_networks=False)
+    assert len(shared.bias_networks) == 0
+    assert shared.weight_networks["hidden"].linears[-1].out_features == 16 * 16 + 16
+    assert sum(p.numel() for p in shared.parameters()) < sum(p.numel() for p in separate.parameters())
+    params = shared(th.tensor([0.0, 1.0]))
+    assert params.shape == (2, layout.n_params)
+    params.sum().backward()
+    assert all(p.grad is not None for p in shared.parameters())
+
+
+def test_policy_kwargs_reach_the_generator() -> None:
+    from sb3_gogepo import GoGePo
+
+    model = GoGePo("Pendulum-v1", policy_kwargs=dict(net_arch=[32], separate_bias_networks=False))
+    assert not model.policy.generator.separate_bias_networks

@@ -1,0 +1,159 @@
+"""Speed of GoGePo's update block and action computation at the paper's Hopper sizes.
+
+    python benchmarks/speed.py                 # CPU, 2 threads; writes benchmarks/results/speed.md
+    python benchmarks/speed.py --device cuda   # on a GPU machine; writes benchmarks/results/speed_cuda.md
+
+Every figure is the best (minimum) of several repetitions, with the median beside it: on a shared machine the
+minimum is the least disturbed estimate. FLOPs are counted by ``torch.utils.flop_counter`` on one block.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch as th
+from stable_baselines3.common.logger import configure
+from torch.utils.flop_counter import FlopCounterMode
+
+from sb3_gogepo import GoGePo
+from sb3_gogepo.actor import SlotActor
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+MODES: dict[str, dict[str, Any]] = {
+    "exact (float32, paper)": dict(update_precision="float32", policy_kwargs={}),
+    "bfloat16 autocast": dict(update_precision="bfloat16", policy_kwargs={}),
+    "fast (bfloat16 + shared bias trunk)": dict(update_precision="bfloat16", policy_kwargs=dict(separate_bias_networks=False)),
+}
+
+
+def _sync(device: th.device) -> None:
+    if device.type == "cuda":
+        th.cuda.synchronize()
+
+
+def timed(fn: Callable[[], Any], repeats: int, device: th.device) -> tuple[float, float]:
+    """:return: (minimum, median) seconds of ``fn`` over ``repeats`` calls, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def matmul_ceiling(dtype: th.dtype, device: th.device) -> float:
+    """:return: GFLOP/s of a 4608x256 @ 256x256 product (the shape class of the generator's largest products)."""
+    a = th.randn(4608, 256, device=device, dtype=dtype)
+    b = th.randn(256, 256, device=device, dtype=dtype)
+    best, _ = timed(lambda: [a @ b for _ in range(50)], 10, device)
+    return 50 * 2 * 4608 * 256 * 256 / best / 1e9
+
+
+def filled_model(mode: dict[str, Any], device: str, buffer_entries: int) -> GoGePo:
+    """A Hopper-sized GoGePo with paper settings whose buffer holds ``buffer_entries`` policies."""
+    model = GoGePo("Hopper-v4", seed=0, device=device, **mode)
+    assert model.policy_buffer is not None
+    with th.no_grad():
+        for start in range(0, buffer_entries, 500):
+            count = min(500, buffer_entries - start)
+            commands = th.linspace(-100, 2000, count, device=model.device)
+            params = model.policy.generate(commands)
+            params += 0.1 * th.randn_like(params)
+            for i in range(count):
+                model.policy_buffer.add(params[i], float(commands[i]))
+    model.set_logger(configure(None, []))
+    model._current_progress_remaining = 1.0
+    return model
+
+
+def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[list[str]]:
+    rows = []
+    for name, mode in MODES.items():
+        model = filled_model(mode, device, buffer_entries)
+        with FlopCounterMode(display=False) as counter:
+            model.train()
+        flops = counter.get_total_flops()
+        best, median = timed(model.train, repeats, model.device)
+        rows.append([name, f"{best:.3f}", f"{median:.3f}", f"{flops / 1e9:.1f}", f"{flops / best / 1e9:.0f}"])
+        del model
+    return rows
+
+
+def action_rows(device: str, repeats: int) -> list[list[str]]:
+    rows = []
+    for n_envs in (1, 8):
+        model = GoGePo("Hopper-v4", seed=0, device=device)
+        actor = SlotActor(model.policy, n_envs)
+        with th.no_grad():
+            actor.set_params(list(range(n_envs)), model.policy.generate(th.zeros(n_envs, device=model.device)))
+        observations = np.random.default_rng(0).normal(size=(n_envs, 11))
+        normalizer = model.policy.observation_normalizer
+
+        def step() -> None:
+            for _ in range(1000):
+                actor.act(observations)
+                normalizer.accumulate(observations)
+
+        best, median = timed(step, repeats, model.device)
+        path = "NumPy views" if actor._numpy_layers is not None else "torch"
+        rows.append(
+            [str(n_envs), path, f"{best / 1000 * 1e6:.1f}", f"{median / 1000 * 1e6:.1f}", f"{best / 1000 / n_envs * 1e6:.1f}"]
+        )
+    return rows
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--buffer-entries", type=int, default=10_000, help="policies in the buffer (10 000 = full)")
+    parser.add_argument("--output", default=None, help="markdown file (default: benchmarks/results/speed[_cuda].md)")
+    args = parser.parse_args()
+    th.set_num_threads(args.threads)
+    device = th.device(args.device)
+
+    fp32 = matmul_ceiling(th.float32, device)
+    bf16 = matmul_ceiling(th.bfloat16, device)
+    blocks = update_block_rows(args.device, args.repeats, args.buffer_entries)
+    actions = action_rows(args.device, args.repeats)
+
+    machine = th.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}"
+    text = "\n\n".join(
+        [
+            f"Machine: {machine}, {args.threads} torch threads, torch {th.__version__}. "
+            f"Written by `python benchmarks/speed.py --device {args.device} --threads {args.threads}`.",
+            f"Matrix-product ceiling (4608x256 @ 256x256): **{fp32:.0f} GFLOP/s fp32**, **{bf16:.0f} GFLOP/s bf16**.",
+            "**Update block** after each episode: 5 evaluator + 20 generator steps, batch 16, 200 probing states, "
+            f"policy 11-256-256-3, buffer of {args.buffer_entries} policies (seconds per block; best / median of "
+            f"{args.repeats}; GFLOP counted per block, achieved GFLOP/s at the best time):",
+            table(["mode", "best s", "median s", "GFLOP", "GFLOP/s"], blocks),
+            "**Action computation** per environment step at Hopper sizes (one batched call for all env slots; "
+            "includes the observation-statistics update; microseconds):",
+            table(["n_envs", "path", "best us / step", "median us / step", "best us / env"], actions),
+        ]
+    )
+    output = args.output or os.path.join(RESULTS, "speed.md" if device.type == "cpu" else f"speed_{device.type}.md")
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    with open(output, "w") as file:
+        file.write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
