@@ -84,6 +84,7 @@ def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[li
         flops = counter.get_total_flops()
         best, median = timed(model.train, repeats, model.device)
         rows.append([name, f"{best:.3f}", f"{median:.3f}", f"{flops / 1e9:.1f}", f"{flops / best / 1e9:.0f}"])
+        print(" | ".join(rows[-1]), flush=True)
         del model
     return rows
 
@@ -104,7 +105,7 @@ def action_rows(device: str, repeats: int) -> list[list[str]]:
                 normalizer.accumulate(observations)
 
         best, median = timed(step, repeats, model.device)
-        path = "NumPy views" if actor._numpy_layers is not None else "torch"
+        path = "NumPy acting copies" if actor.uses_numpy else "torch"
         rows.append(
             [str(n_envs), path, f"{best / 1000 * 1e6:.1f}", f"{median / 1000 * 1e6:.1f}", f"{best / 1000 / n_envs * 1e6:.1f}"]
         )
