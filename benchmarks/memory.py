@@ -63,7 +63,7 @@ def evaluator_losses(dtype: str, seed: int, steps: int, entries: int) -> list[fl
     teacher = GoGePoPolicy(obs_space, act_space).evaluator
     buffer = PolicyBuffer(entries, data_policy.layout.n_params, storage_dtype=dtype)
     with th.no_grad():
-        for start in range(0, entries, 500):
+        for _ in range(entries // 500):
             commands = th.linspace(-100, 2000, 500)
             params = data_policy.generate(commands)
             params += 0.1 * th.randn_like(params)
