@@ -18,13 +18,21 @@ Paths are relative to the page, or to ``docs/`` when they start with ``/`` (as f
 content is parsed only when the condition holds, so a missing file is never included and a generated page is
 never listed in a toctree before it exists. Several paths may be given: ``if-exists`` needs all of them,
 ``if-missing`` is shown when any is missing.
+
+A third directive shows one section of a Markdown file (the README), from below its heading to the next heading of
+the same or a higher level, so that the page does not change when sections are added around it::
+
+    .. markdown-section:: ../../README.md
+       :heading: ### What differs from the authors' code, and why
+
+A heading that is no longer in the file is an error (the build fails with ``-W``).
 """
 
 import os
 from typing import Any
 
-from docutils import nodes
-from docutils.parsers.rst import Directive
+from docutils import nodes, utils
+from docutils.parsers.rst import Directive, directives
 
 
 class _Conditional(Directive):
@@ -65,6 +73,59 @@ class IfMissing(_Conditional):
     show_when_present = False
 
 
+class MarkdownSection(Directive):
+    """Parse one section of a Markdown file (without its heading) with MyST, in a page of either syntax."""
+
+    required_arguments = 1
+    option_spec = {"heading": directives.unchanged_required}
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from myst_parser.parsers.sphinx_ import MystParser
+
+        env = self.state.document.settings.env
+        _, path = env.relfn2path(self.arguments[0], env.docname)
+        env.note_dependency(path)
+        heading = self.options["heading"].strip()
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+        text = section_text(lines, heading)
+        if text is None:
+            raise self.error(f"{self.arguments[0]} has no heading {heading!r}")
+        document = utils.new_document(path, self.state.document.settings)
+        MystParser().parse(text, document)
+        return list(document.children)
+
+
+def section_text(lines: list[str], heading: str) -> str | None:
+    """
+    :param lines: Lines of a Markdown file.
+    :param heading: A heading line, e.g. ``"## Set-up"``.
+    :return: The lines below the heading up to the next heading of the same or a higher level (``#`` lines inside
+        fenced code blocks are not headings), or None if the heading is not in the file.
+    """
+    level = len(heading) - len(heading.lstrip("#"))
+    start = None
+    fence = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if fence is not None:
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            continue
+        if start is None:
+            if stripped == heading:
+                start = index + 1
+            continue
+        hashes = len(stripped) - len(stripped.lstrip("#"))
+        if 0 < hashes <= level and stripped[hashes : hashes + 1] == " ":
+            return "\n".join(lines[start:index]).strip() + "\n"
+    return None if start is None else "\n".join(lines[start:]).strip() + "\n"
+
+
 def _seen_files(env: Any) -> dict[str, dict[str, bool]]:
     """Per document, the files its conditions looked at and whether they existed then."""
     if not hasattr(env, "generated_files_seen"):
@@ -95,6 +156,7 @@ def _outdated(app: Any, env: Any, added: set[str], changed: set[str], removed: s
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("if-exists", IfExists)
     app.add_directive("if-missing", IfMissing)
+    app.add_directive("markdown-section", MarkdownSection)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-get-outdated", _outdated)
