@@ -524,6 +524,8 @@ def _run_locked(spec: RunSpec) -> str:
         eval_wall_clock_s=round(runner.eval_s, 1),
         final_return=final_return(runner.rows),
         finished_at=time.strftime("%Y-%m-%d %H:%M:%S"),
+        # Wall-clocks depend on what else ran: the 1/5/15-minute load averages of the machine at the end.
+        load_average_at_finish=[round(value, 2) for value in os.getloadavg()],
     )
     write_json(folder / META_FILE, meta)
     model.get_env().close()
