@@ -165,16 +165,18 @@ def runs_table(runs: Sequence[Run]) -> str:
     """:return: Every run with its final return and wall-clock (markdown)."""
     lines = [
         "| env | budget | algorithm | seed | status | steps | final return (last 20 evals) | best eval | wall-clock "
-        "| of which evaluation |",
-        "|" + " --- |" * 10,
+        "| of which evaluation | machine load at end |",
+        "|" + " --- |" * 11,
     ]
     for run in runs:
         status = "finished" if run.finished else "partial"
         best = max(row["mean_return"] for row in run.rows)
         eval_s = float(run.meta.get("eval_wall_clock_s", run.rows[-1]["eval_wall_clock_s"]))
+        load = run.meta.get("load_average_at_finish", ["-"])[0]
         lines.append(
             f"| {run.env_id} | {_steps(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
-            f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} |"
+            f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} "
+            f"| {load} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -455,8 +457,9 @@ def write_report(
         "directly comparable to them.\n",
         table,
         "## Every run\n",
-        "Wall-clock includes the evaluations (their share in the last column); partial runs are resumable and "
-        "their values are those reached so far.\n",
+        "Wall-clock includes the evaluations (their share in the next column); partial runs are resumable and "
+        "their values are those reached so far. Runs used one thread each on a shared 2-core machine; the last "
+        "column is its 1-minute load average when the run finished (above 2: runs competed for the cores).\n",
         runs_table(runs),
     ]
     if runs:
