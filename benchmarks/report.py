@@ -207,15 +207,15 @@ def learning_curves(runs: Sequence[Run], path: Path) -> None:
     n_rows = math.ceil(len(groups) / n_cols)
     figure, axes_grid = plt.subplots(n_rows, n_cols, figsize=(6 * n_cols, 4 * n_rows), squeeze=False)
     for axes, ((env_id, budget), by_algo) in zip(axes_grid.flat, groups.items()):
-        for algo, group in by_algo.items():
+        for algo, runs_of_algo in by_algo.items():
+            # Finished seeds only when there are some (partial ones would cut the curve short), else the partial ones.
+            finished = [run for run in runs_of_algo if run.finished]
+            group = finished or runs_of_algo
             length = min(len(run.rows) for run in group)
             steps = np.array([row["timesteps"] for row in group[0].rows[:length]])
             values = np.array([[row["mean_return"] for row in run.rows[:length]] for run in group])
             mean = values.mean(axis=0)
-            n_finished = sum(run.finished for run in group)
-            label = f"{ALGO_NAMES.get(algo, algo)} ({len(group)} seeds" + (
-                f", {len(group) - n_finished} partial)" if n_finished < len(group) else ")"
-            )
+            label = f"{ALGO_NAMES.get(algo, algo)} ({len(group)} " + ("seeds)" if finished else "partial seeds)")
             axes.plot(steps, mean, color=ALGO_COLORS.get(algo), label=label)
             if len(group) > 1:
                 low, high = bootstrap_ci(values)
