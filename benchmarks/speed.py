@@ -99,7 +99,7 @@ def action_rows(device: str, repeats: int) -> list[list[str]]:
         observations = np.random.default_rng(0).normal(size=(n_envs, 11))
         normalizer = model.policy.observation_normalizer
 
-        def step() -> None:
+        def step(actor: SlotActor = actor, observations: np.ndarray = observations, normalizer: Any = normalizer) -> None:
             for _ in range(1000):
                 actor.act(observations)
                 normalizer.accumulate(observations)

@@ -1,7 +1,7 @@
 """Train GoGePo on a MuJoCo task with a progress bar, evaluate the generated policy and save the model.
 
-    python examples/train_default.py                      # Swimmer-v4, 300k steps (~10 min on 2 CPU cores)
-    python examples/train_default.py --env Hopper-v3 --timesteps 3000000
+python examples/train_default.py                      # Swimmer-v4, 300k steps (~10 min on 2 CPU cores)
+python examples/train_default.py --env Hopper-v3 --timesteps 3000000
 """
 
 import argparse
