@@ -4,6 +4,7 @@ from sb3_gogepo.envs import register_legacy_mujoco_ids
 from sb3_gogepo.gogepo import GoGePo
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy, MlpPolicy
 
+#: Version of the package.
 __version__ = "0.1.0"
 
 #: The mujoco-py ids that this import made usable (``Hopper-v3`` -> ``Hopper-v4``, ...).

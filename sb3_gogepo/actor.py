@@ -60,7 +60,12 @@ class SlotActor:
             self._refresh(np.arange(n_slots))
 
     def set_params(self, slots: np.ndarray | list[int], params: th.Tensor) -> None:
-        """:param slots: Slot indices. :param params: Their new flat parameters ``(len(slots), n_params)``."""
+        """
+        Give slots new parameters (for their next episode).
+
+        :param slots: Slot indices.
+        :param params: Their new flat parameters ``(len(slots), n_params)``.
+        """
         self.params[th.as_tensor(slots, device=self.params.device, dtype=th.long)] = params.detach()
         if self.uses_numpy:
             self._refresh(np.asarray(slots))

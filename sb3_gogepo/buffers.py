@@ -6,6 +6,7 @@ import pathlib
 import numpy as np
 import torch as th
 
+#: Storage dtypes of the policy buffer, by name.
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
 _FORMAT_VERSION = 1
 

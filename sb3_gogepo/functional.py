@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 
 import torch as th
 
+#: Per-layer ``(weight, bias)`` views of flat parameters, as returned by :meth:`ParameterLayout.split`.
 LayerParams = list[tuple[th.Tensor, th.Tensor]]
 
 
@@ -34,6 +35,7 @@ class ParameterLayout:
 
     @property
     def n_layers(self) -> int:
+        """Number of linear layers."""
         return len(self.sizes) - 1
 
     def layer_shape(self, layer: int) -> tuple[int, int]:

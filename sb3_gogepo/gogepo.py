@@ -15,6 +15,7 @@ from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm, maybe_make_env
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.preprocessing import is_image_space
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
@@ -176,6 +177,10 @@ class GoGePo(BaseAlgorithm):
             self.buffer_size, self.policy.layout.n_params, self.recency_exponent, self.device, self.buffer_dtype
         )
         self._actor = None
+        if not hasattr(self, "_logger"):
+            # A silent logger until learn() configures the real one, so that callbacks can be used on a model that
+            # has not been trained in this process (SB3's init_callback reads model.logger).
+            self._logger = Logger(folder=None, output_formats=[])
 
     def _excluded_save_params(self) -> list[str]:
         return [*super()._excluded_save_params(), "policy_buffer", "_actor", "_slot_returns", "_slot_lengths"]

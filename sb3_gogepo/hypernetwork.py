@@ -11,6 +11,7 @@ from torch import nn
 
 from sb3_gogepo.functional import ParameterLayout
 
+#: Layer kinds with their own slice networks (paper Section 4.1: dedicated input and output networks).
 LAYER_KINDS = ("input", "hidden", "output")
 
 
@@ -31,14 +32,17 @@ class LayerTiling:
 
     @property
     def grid_out(self) -> int:
+        """Number of tiles along the output dimension."""
         return math.ceil(self.out_features / self.tile_out)
 
     @property
     def grid_in(self) -> int:
+        """Number of tiles along the input dimension."""
         return math.ceil(self.in_features / self.tile_in)
 
     @property
     def n_tiles(self) -> int:
+        """Number of tiles (and embeddings) of the layer."""
         return self.grid_out * self.grid_in
 
 
@@ -93,7 +97,6 @@ class SliceNetwork(nn.Module):
             # output); never on the reshaped first layer, where autograd would copy the whole view back.
             hidden = linear(F.relu(hidden, inplace=index > 0))
         return hidden.reshape(commands.shape[0], n_tiles, -1)
-        return hidden
 
 
 class SliceHypernetwork(nn.Module):

@@ -233,6 +233,8 @@ class GoGePoPolicy(BasePolicy):
 
     def export(self, command: float | None = None) -> GeneratedPolicy:
         """
+        The noise-free policy generated for a command, as a standalone module.
+
         :param command: Desired return (default: the best return seen).
         :return: The generated policy as a standalone ``nn.Module``.
         """
@@ -243,6 +245,8 @@ class GoGePoPolicy(BasePolicy):
 
     def act_with(self, params: th.Tensor, observations: th.Tensor) -> th.Tensor:
         """
+        Act with one policy given by its flat parameters (torch path, used by ``predict``).
+
         :param params: Flat parameters ``(n_params,)`` of one policy.
         :param observations: Raw observations ``(N, n_obs)``.
         :return: Actions ``(N, ...)``.

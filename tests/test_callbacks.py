@@ -67,6 +67,15 @@ def test_sweep_csv_columns_and_grid(tmp_path: Path) -> None:
     np.testing.assert_allclose(callback.last_commands, commands, rtol=1e-5)
 
 
+def test_standalone_sweep_of_a_loaded_model(tmp_path: Path) -> None:
+    GoGePo("MlpPolicy", "CartPole-v1", **FAST).learn(300).save(tmp_path / "model.zip")
+    model = GoGePo.load(tmp_path / "model.zip")
+    callback = CommandSweepCallback(make_vec_env("CartPole-v1", n_envs=1, seed=1), commands=[5.0, 50.0], n_eval_episodes=1)
+    callback.init_callback(model)
+    result = callback.sweep()
+    assert result is not None and result[1].shape == (2, 1)
+
+
 def test_sweep_runs_the_policy_generated_for_each_command(tmp_path: Path) -> None:
     """Fixed commands, swept once at the end: the returns are those of ``model.evaluate_commands``."""
     model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
