@@ -60,4 +60,8 @@ class FingerprintEvaluator(nn.Module):
         :param params: Flat policy parameters ``(B, n_params)``.
         :return: Predicted returns ``(B,)``.
         """
-        return self.value_net(self.probing_actions(params).flatten(1)).squeeze(-1)
+        features = self.value_net[:-1](self.probing_actions(params).flatten(1))
+        # The value head always runs in float32: under bf16 autocast its output would be rounded to ~0.4% of the
+        # return, too coarse to rank policies whose returns differ by less.
+        with th.autocast(features.device.type, enabled=False):
+            return self.value_net[-1](features.float()).squeeze(-1)

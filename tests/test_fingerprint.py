@@ -53,3 +53,14 @@ def test_evaluator_outputs_one_value_per_policy_and_default_sizes_follow_the_pap
     linears = [m for m in evaluator.value_net if isinstance(m, th.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(600, 256), (256, 256), (256, 1)]
     assert evaluator(th.zeros(4, layout.n_params)).shape == (4,)
+
+
+def test_predicted_returns_stay_float32_under_bf16_autocast() -> None:
+    layout = ParameterLayout([5, 8, 2])
+    evaluator = FingerprintEvaluator(layout, ActionHead(spaces.Box(-1, 1, (2,))), n_probing_states=4, net_arch=[16])
+    with th.no_grad():
+        evaluator.value_net[-1].bias.fill_(1000.3)
+    with th.autocast("cpu", dtype=th.bfloat16):
+        values = evaluator(th.randn(3, layout.n_params))
+    assert values.dtype == th.float32
+    assert ((values - 1000.3).abs() < 2.0).all()  # bf16 would round 1000.3 to 1000 or 1004 before adding anything
