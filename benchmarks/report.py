@@ -131,7 +131,8 @@ def _duration(seconds: float) -> str:
 def _mean_std(values: Sequence[float]) -> str:
     if not values:
         return "-"
-    return f"{np.mean(values):.0f} ± {np.std(values):.0f}" if len(values) > 1 else f"{values[0]:.0f}"
+    digits = 0 if abs(float(np.mean(values))) >= 10 else 2  # small returns (DDPG on MountainCar) need decimals
+    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}" if len(values) > 1 else f"{values[0]:.{digits}f}"
 
 
 def table1(runs: Sequence[Run]) -> str:
