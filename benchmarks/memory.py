@@ -29,9 +29,10 @@ DTYPES = ["float32", "float16", "bfloat16"]
 
 
 def fill(model, entries: int) -> None:  # type: ignore[no-untyped-def]
+    # Small generator batches, as in training (one per finished episode): large ones would dominate the peak.
     with th.no_grad():
-        for start in range(0, entries, 500):
-            count = min(500, entries - start)
+        for start in range(0, entries, 16):
+            count = min(16, entries - start)
             commands = th.linspace(-100, 2000, count)
             params = model.policy.generate(commands)
             params += 0.1 * th.randn_like(params)
