@@ -39,7 +39,6 @@ class ObservationNormalizer(nn.Module):
         # Observations are copied into rows (cheap per step) and summed in bulk.
         self._rows = np.empty((4096, n_features))
         self._n_rows = 0
-        self._numpy_cache: tuple[np.ndarray, np.ndarray] | None = None
         #: Incremented whenever the applied statistics change (commit or load).
         self.version = 0
 
@@ -89,7 +88,6 @@ class ObservationNormalizer(nn.Module):
         self._pending_sum[:] = 0.0
         self._pending_sumsq[:] = 0.0
         self._pending_count = 0
-        self._numpy_cache = None
         self.version += 1
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
@@ -99,27 +97,6 @@ class ObservationNormalizer(nn.Module):
             return observations
         return (observations - self.mean) / self.std
 
-    def normalize_numpy(self, observations: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """
-        The same map as :meth:`forward` for NumPy arrays (the CPU fast path of the rollout).
-
-        :param observations: ``(n, n_features)``
-        :param out: Optional float32 array of the same shape to write into.
-        :return: Normalised float32 observations.
-        """
-        if out is None:
-            out = np.empty(observations.shape, dtype=np.float32)
-        if not self.enabled:
-            np.copyto(out, observations, casting="unsafe")
-            return out
-        if self._numpy_cache is None:
-            self._numpy_cache = (self.mean.cpu().numpy().copy(), self.std.cpu().numpy().copy())
-        mean, std = self._numpy_cache
-        np.copyto(out, observations, casting="unsafe")
-        np.subtract(out, mean, out=out)
-        return np.divide(out, std, out=out)
-
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super()._load_from_state_dict(*args, **kwargs)
-        self._numpy_cache = None
         self.version += 1
