@@ -140,6 +140,8 @@ class RunSpec:
     #: Overrides of the YAML entry (tests: tiny networks).
     hyperparams: dict[str, Any] = dataclasses.field(default_factory=dict)
     checkpoint_interval: float = 600.0
+    #: torch threads of the run (1 when runs go in parallel).
+    threads: int = 1
 
     @property
     def run_dir(self) -> Path:
@@ -324,6 +326,7 @@ class _Runner:
         self.rows = rows
         self.wall_offset = float(state.get("wall_clock_s", 0.0))
         self.eval_s = float(state.get("eval_wall_clock_s", 0.0))
+        self.checkpoint_s = float(state.get("checkpoint_wall_clock_s", 0.0))
         self.next_eval = int(state.get("next_eval", spec.eval_freq))
         self.snapshots_done = set(state.get("snapshots_done", []))
         self.resumes = int(state.get("resumes", 0))
@@ -394,6 +397,7 @@ class _Runner:
 
     def checkpoint(self) -> None:
         """Save everything needed to resume into ``checkpoint/`` (written aside, then swapped in)."""
+        begin = time.perf_counter()
         run = self.spec.run_dir
         tmp, final, old = run / "checkpoint.tmp", run / "checkpoint", run / "checkpoint.old"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -414,6 +418,7 @@ class _Runner:
             "timesteps": int(model.num_timesteps),
             "wall_clock_s": self.wall_clock(),
             "eval_wall_clock_s": self.eval_s,
+            "checkpoint_wall_clock_s": self.checkpoint_s + time.perf_counter() - begin,
             "next_eval": self.next_eval,
             "n_rows": len(self.rows),
             "snapshots_done": sorted(self.snapshots_done),
@@ -426,6 +431,7 @@ class _Runner:
         os.replace(tmp, final)
         shutil.rmtree(old, ignore_errors=True)
         self.last_checkpoint = time.perf_counter()
+        self.checkpoint_s += self.last_checkpoint - begin
 
 
 def _latest_checkpoint(folder: Path) -> Path | None:
@@ -444,7 +450,7 @@ def run_one(spec: RunSpec) -> str:
     """
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(spec.threads)
     folder = spec.run_dir
     if read_meta(folder).get("finished"):
         print(f"[skip] {folder}: finished")
@@ -522,6 +528,8 @@ def _run_locked(spec: RunSpec) -> str:
         n_evaluations=len(runner.rows),
         wall_clock_s=round(runner.wall_clock(), 1),
         eval_wall_clock_s=round(runner.eval_s, 1),
+        checkpoint_wall_clock_s=round(runner.checkpoint_s, 1),
+        threads=spec.threads,
         final_return=final_return(runner.rows),
         finished_at=time.strftime("%Y-%m-%d %H:%M:%S"),
         # Wall-clocks depend on what else ran: the 1/5/15-minute load averages of the machine at the end.
@@ -581,6 +589,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
                         results_dir=Path(args.results_dir),
                         hyperparams=parse_hyperparams(args.hyperparams),
                         checkpoint_interval=args.checkpoint_interval,
+                        threads=args.threads,
                     )
                 )
     return specs
@@ -604,6 +613,8 @@ def spec_arguments(spec: RunSpec, args: argparse.Namespace) -> list[str]:
         "--checkpoint-interval",
         str(spec.checkpoint_interval),
         "--jobs",
+        "1",
+        "--threads",
         "1",
     ]
     if args.eval_freq:
@@ -660,6 +671,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", nargs="+", default=["0"], help="seeds, ranges like 0-4")
     parser.add_argument("--budget", default="paper", help="'paper' (YAML n_timesteps), 'reduced', or a number of steps")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (child processes, 1 torch thread each)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of a run when --jobs is 1")
     parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
     parser.add_argument("--eval-freq", type=int, default=0, help="override the paper's evaluation interval")
     parser.add_argument("--n-eval-episodes", type=int, default=10)

@@ -67,6 +67,9 @@ def test_run_writes_csv_and_metadata(tmp_path: Path, algo: str) -> None:
     assert meta["budget"] == 3000 and meta["eval_freq"] == 1000 and meta["n_eval_episodes"] == 1
     assert meta["final_return"] == pytest.approx(np.mean([float(row["mean_return"]) for row in rows]))
     assert meta["wall_clock_s"] > 0 and "torch" in meta["versions"] and "stable_baselines3" in meta["versions"]
+    # Evaluations and checkpoints are timed apart, so the training wall-clock is their difference.
+    assert 0 < meta["eval_wall_clock_s"] + meta["checkpoint_wall_clock_s"] < meta["wall_clock_s"]
+    assert meta["checkpoint_wall_clock_s"] >= 0 and meta["threads"] == 1
     assert (spec.run_dir / "checkpoint" / "model.zip").is_file()
     if algo == "gogepo":
         assert sorted(path.name for path in (spec.run_dir / "snapshots").iterdir()) == [
