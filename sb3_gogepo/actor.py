@@ -1,19 +1,12 @@
 """Acting in the training environments: one generated policy per env slot, all slots in one batched forward."""
 
 import itertools
-from collections.abc import Callable
 
 import numpy as np
 import torch as th
-from torch import nn
 
-from sb3_gogepo.functional import batched_mlp
+from sb3_gogepo.functional import NUMPY_ACTIVATIONS, batched_mlp, fold_normalization
 from sb3_gogepo.policies import GoGePoPolicy
-
-_NUMPY_ACTIVATIONS: dict[type[nn.Module], Callable[..., np.ndarray]] = {
-    nn.Tanh: np.tanh,
-    nn.ReLU: lambda x, out: np.maximum(x, 0.0, out=out),
-}
 
 
 class SlotActor:
@@ -39,7 +32,7 @@ class SlotActor:
         self.n_slots = n_slots
         self.params = th.zeros(n_slots, policy.layout.n_params, device=policy.device)
         self._torch_layers = policy.layout.split(self.params)
-        self._numpy_activation = _NUMPY_ACTIVATIONS.get(policy.activation_fn)
+        self._numpy_activation = NUMPY_ACTIVATIONS.get(policy.activation_fn)
         numpy_possible = policy.device.type == "cpu" and self._numpy_activation is not None
         self.uses_numpy = numpy_possible if use_numpy is None else use_numpy and numpy_possible
         if self.uses_numpy:
@@ -75,9 +68,8 @@ class SlotActor:
         mean, std = normalizer.mean.double(), normalizer.std.double()
         for index, (weight, bias) in enumerate(self._torch_layers):
             weight, bias = weight[slots].double(), bias[slots].double()
-            if index == 0 and normalizer.enabled:  # W (x - m) / s + b = (W / s) x + (b - W (m / s))
-                bias = bias - weight @ (mean / std)
-                weight = weight / std
+            if index == 0 and normalizer.enabled:
+                weight, bias = fold_normalization(weight, bias, mean, std)
             self._acting[index][slots, :-1] = weight.transpose(1, 2).numpy()
             self._acting[index][slots, -1] = bias.numpy()
         self._statistics_version = normalizer.version

@@ -2,10 +2,18 @@
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch as th
+from torch import nn
 
 #: Per-layer ``(weight, bias)`` views of flat parameters, as returned by :meth:`ParameterLayout.split`.
 LayerParams = list[tuple[th.Tensor, th.Tensor]]
+
+#: NumPy versions of the hidden activations the CPU acting paths support; each writes into ``out``.
+NUMPY_ACTIVATIONS: dict[type[nn.Module], Callable[..., np.ndarray]] = {
+    nn.Tanh: np.tanh,
+    nn.ReLU: lambda x, out: np.maximum(x, 0.0, out=out),
+}
 
 
 class ParameterLayout:
@@ -109,3 +117,16 @@ def batched_mlp(
         if index < last:
             hidden = activation(hidden)
     return hidden
+
+
+def fold_normalization(weight: th.Tensor, bias: th.Tensor, mean: th.Tensor, std: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
+    """
+    Fold observation normalisation into a first layer: ``W (x - m) / s + b = (W / s) x + (b - W (m / s))``.
+
+    :param weight: ``(..., out, in)``
+    :param bias: ``(..., out)``
+    :param mean: ``(in,)`` observation mean.
+    :param std: ``(in,)`` observation standard deviation.
+    :return: The weight and bias that act on raw observations.
+    """
+    return weight / std, bias - weight @ (mean / std)

@@ -9,12 +9,13 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
+from stable_baselines3.common.utils import is_vectorized_observation
 from torch import nn
 
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands
 from sb3_gogepo.fingerprint import FingerprintEvaluator
-from sb3_gogepo.functional import ParameterLayout, batched_mlp
+from sb3_gogepo.functional import NUMPY_ACTIVATIONS, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
 
@@ -173,6 +174,7 @@ class GoGePoPolicy(BasePolicy):
         )
         self._acting_command: float | None = None
         self._params_cache: dict[float, th.Tensor] = {}
+        self._numpy_cache: dict[tuple[float, int], list[tuple[np.ndarray, np.ndarray]]] = {}
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
@@ -230,6 +232,44 @@ class GoGePoPolicy(BasePolicy):
     def invalidate_cache(self) -> None:
         """Forget generated parameters; called whenever the generator or the observation statistics change."""
         self._params_cache.clear()
+        self._numpy_cache.clear()
+
+    def _numpy_layers(self, command: float) -> list[tuple[np.ndarray, np.ndarray]]:
+        """
+        :return: Per layer ``(W^T, b)`` as float32 arrays of the policy generated for ``command``, with the
+            observation normalisation folded into the first layer (cached like :meth:`params_for`).
+        """
+        normalizer = self.observation_normalizer
+        key = (float(command), normalizer.version)
+        layers = self._numpy_cache.get(key)
+        if layers is None:
+            layers = []
+            mean, std = normalizer.mean.double(), normalizer.std.double()
+            for index, (weight, bias) in enumerate(self.layout.split(self.params_for(command).double())):
+                if index == 0 and normalizer.enabled:
+                    weight, bias = fold_normalization(weight, bias, mean, std)
+                layers.append((weight.T.float().numpy().copy(), bias.float().numpy().copy()))
+            if len(self._numpy_cache) >= 64:
+                self._numpy_cache.clear()
+            self._numpy_cache[key] = layers
+        return layers
+
+    def _predict_numpy(self, observation: np.ndarray, command: float) -> np.ndarray:
+        """``predict`` on the CPU without torch: SB3's per-call overhead (mode switches, tensor conversions) is
+        ten times the cost of these small products."""
+        activation = NUMPY_ACTIVATIONS[self.activation_fn]
+        vectorized = is_vectorized_observation(observation, self.observation_space)
+        hidden = np.asarray(observation, dtype=np.float32).reshape(-1, self.layout.sizes[0])
+        layers = self._numpy_layers(command)
+        for weight, bias in layers[:-1]:
+            hidden = hidden @ weight
+            hidden += bias
+            activation(hidden, out=hidden)
+        weight, bias = layers[-1]
+        actions = self.action_head.act_numpy(hidden @ weight + bias).reshape((-1, *self.action_head.action_shape))
+        if isinstance(self.action_space, spaces.Box):
+            actions = np.clip(actions, self.action_space.low, self.action_space.high)
+        return actions if vectorized else actions.squeeze(axis=0)
 
     def export(self, command: float | None = None) -> GeneratedPolicy:
         """
@@ -279,6 +319,8 @@ class GoGePoPolicy(BasePolicy):
         :param command: Act with the policy generated for this return instead of the best return seen.
         :return: Actions and ``None``.
         """
+        if self.device.type == "cpu" and self.activation_fn in NUMPY_ACTIVATIONS and isinstance(observation, np.ndarray):
+            return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), None
         self._acting_command = None if command is None else float(command)
         try:
             return super().predict(observation, state, episode_start, deterministic)

@@ -16,6 +16,7 @@ from stable_baselines3.common.callbacks import (
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from sb3_gogepo import GeneratedPolicy, GoGePo, GoGePoPolicy
@@ -238,6 +239,28 @@ def test_predict_acts_with_the_noise_free_policy_for_the_best_return() -> None:
     expected = model.generate_policy(best)(th.as_tensor(observations)).detach().numpy()
     np.testing.assert_allclose(model.predict(observations, deterministic=True)[0], expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.predict(observations, command=best)[0], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "env_id, activation_fn", [("Pendulum-v1", th.nn.Tanh), ("Pendulum-v1", th.nn.ReLU), ("CartPole-v1", th.nn.Tanh)]
+)
+def test_predict_on_numpy_observations_matches_sb3s_torch_path(env_id: str, activation_fn: type[th.nn.Module]) -> None:
+    # On the CPU predict skips SB3's BasePolicy.predict (ten times slower than these small products); both must
+    # give the same actions, shapes and dtypes, after the observation statistics have moved.
+    model = GoGePo(env_id, **small_kwargs(policy_kwargs=dict(SMALL_POLICY, activation_fn=activation_fn)), seed=0).learn(600)
+    assert model.policy.observation_normalizer.version > 0
+    space = model.observation_space
+    batch = np.stack([space.sample() for _ in range(6)])
+    for observations in (batch[0], batch):
+        for command in (None, -50.0):
+            fast, _ = model.predict(observations, command=command)
+            model.policy._acting_command = command
+            slow, _ = BasePolicy.predict(model.policy, observations)
+            model.policy._acting_command = None
+            assert fast.shape == slow.shape and fast.dtype == slow.dtype
+            np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError):
+        model.predict(np.zeros((2, space.shape[0] + 1), dtype=np.float32))
 
 
 def test_a_command_selects_a_different_generated_policy() -> None:
