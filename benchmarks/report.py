@@ -279,8 +279,14 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
     rows = []
     for command in paper_commands(run.env_id, n_commands):
         agent = _Commanded(model, float(command))
-        returns, lengths = evaluate_policy(agent, env, n_episodes, return_episode_rewards=True, warn=False)  # type: ignore[arg-type]
-        returns, lengths = np.asarray(returns), np.asarray(lengths)
+        episode_returns, episode_lengths = evaluate_policy(
+            agent,
+            env,
+            n_episodes,
+            return_episode_rewards=True,
+            warn=False,  # type: ignore[arg-type]
+        )
+        returns, lengths = np.asarray(episode_returns), np.asarray(episode_lengths)
         rows.append(
             {
                 "command": float(command),
