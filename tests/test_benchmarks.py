@@ -226,3 +226,25 @@ def test_report_figures_3_and_4_from_a_gogepo_run(tmp_path: Path) -> None:
 
         shutil.rmtree(spec.run_dir / folder)
     assert "policy_map.png" in report.write_report(tmp_path / "results", tmp_path / "docs2", compute=False)
+
+
+def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp_path: Path) -> None:
+    from benchmarks import fast_mode
+
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    for seed in range(3):
+        write_synthetic_run(results, "Swimmer-v3", "gogepo", seed, 300_000, finished=True)
+        write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", seed, 300_000, finished=seed > 0)
+    # A 3M run counts with its evaluations up to 300k: 3 of its 30 evaluations.
+    write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", 0, 3_000_000, finished=True)
+    text = fast_mode.compare(results, docs)
+
+    exact = [np.mean(90.0 * np.arange(11, 31) / 30 + seed) for seed in range(3)]
+    fast = [*exact[1:], np.mean(90.0 * np.arange(1, 4) / 30)]  # runs in order of budget, then seed
+    row = next(line for line in text.splitlines() if line.startswith("| Swimmer-v3 (300k)"))
+    assert row == (
+        f"| Swimmer-v3 (300k) | {', '.join(f'{v:.1f}' for v in exact)} | {np.mean(exact):.1f} ± {np.std(exact):.1f} "
+        f"| {', '.join(f'{v:.1f}' for v in fast)} | {np.mean(fast):.1f} ± {np.std(fast):.1f} | no |"
+    )
+    assert "| MountainCarContinuous-v0 (100k) | - | - | - | - | - |" in text
+    assert (results / "fast_mode.md").read_text() == text and (docs / "fast_mode.png").stat().st_size > 10_000

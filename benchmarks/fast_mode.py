@@ -1,0 +1,109 @@
+"""
+Fast mode against exact mode: GoGePo's learning curves and final returns with both, per environment.
+
+    python -m benchmarks.fast_mode
+
+Exact-mode runs are the benchmark's GoGePo runs (``benchmarks/results/<env>/gogepo/``); fast-mode runs
+(``update_precision="bfloat16"``, ``separate_bias_networks=False``) live under ``benchmarks/results/fast_mode/`` and
+are made by the same runner::
+
+    python -m benchmarks.run --algos gogepo --envs swimmer --seeds 1 2 --budget reduced \\
+        --results-dir benchmarks/results/fast_mode \\
+        --hyperparams update_precision:bfloat16 "policy_kwargs:dict(separate_bias_networks=False)"
+
+Both modes are compared at one budget per environment (:data:`COMPARISON_BUDGETS`). A finished run with a larger
+budget counts with its evaluations up to that budget: GoGePo has no budget-dependent schedule, so the first part of
+a longer run is a run of the shorter budget. Writes ``benchmarks/results/fast_mode.md`` and
+``docs/results/fast_mode.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, bootstrap_ci, collect_runs
+from benchmarks.run import RESULTS_DIR, final_return
+
+#: Budget at which the two modes are compared, per environment.
+COMPARISON_BUDGETS = {"MountainCarContinuous-v0": 100_000, "Swimmer-v3": 300_000}
+MODES = {"exact": "tab:blue", "fast": "tab:red"}
+
+
+def truncated(runs: Sequence[Run], env_id: str, budget: int) -> list[list[dict[str, float]]]:
+    """:return: The evaluation rows up to ``budget`` of every finished GoGePo run of the env with at least that budget."""
+    return [
+        [row for row in run.rows if row["timesteps"] <= budget]
+        for run in runs
+        if run.algo == "gogepo" and run.env_id == env_id and run.finished and run.budget >= budget
+    ]
+
+
+def summary(finals: Sequence[float]) -> str:
+    return f"{np.mean(finals):.1f} ± {np.std(finals):.1f}" if finals else "-"
+
+
+def compare(results_dir: Path, docs_dir: Path) -> str:
+    """Write the table and the figure; :return: the markdown."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    exact_runs, fast_runs = collect_runs(results_dir), collect_runs(results_dir / "fast_mode")
+    lines = [
+        "Final return (mean of the last 20 evaluations up to the budget) of every finished seed, exact mode "
+        "(float32, the paper's generator) and fast mode (bfloat16 autocast, bias slices from the weight networks). "
+        "Written by `python -m benchmarks.fast_mode`.\n",
+        "| env (budget) | exact: seeds | exact: mean ± std | fast: seeds | fast: mean ± std "
+        "| fast mean within the exact seeds' range |",
+        "|" + " --- |" * 6,
+    ]
+    figure, axes_list = plt.subplots(1, len(COMPARISON_BUDGETS), figsize=(6 * len(COMPARISON_BUDGETS), 4), squeeze=False)
+    for axes, (env_id, budget) in zip(axes_list.flat, COMPARISON_BUDGETS.items()):
+        curves = {"exact": truncated(exact_runs, env_id, budget), "fast": truncated(fast_runs, env_id, budget)}
+        finals = {mode: [final_return(rows, N_LAST) for rows in group] for mode, group in curves.items()}
+        exact, fast = finals["exact"], finals["fast"]
+        within = "yes" if exact and fast and min(exact) <= np.mean(fast) <= max(exact) else "no" if exact and fast else "-"
+        lines.append(
+            f"| {env_id} ({_steps(budget)}) | {', '.join(f'{v:.1f}' for v in exact) or '-'} | {summary(exact)} "
+            f"| {', '.join(f'{v:.1f}' for v in fast) or '-'} | {summary(fast)} | {within} |"
+        )
+        for mode, group in curves.items():
+            if not group:
+                continue
+            length = min(len(rows) for rows in group)
+            steps = np.array([row["timesteps"] for row in group[0][:length]])
+            values = np.array([[row["mean_return"] for row in rows[:length]] for rows in group])
+            axes.plot(steps, values.mean(axis=0), color=MODES[mode], label=f"{mode} ({len(group)} seeds)")
+            if len(group) > 1:
+                low, high = bootstrap_ci(values)
+                axes.fill_between(steps, low, high, color=MODES[mode], alpha=0.2)
+        axes.set_title(f"GoGePo on {env_id} ({_steps(budget)} steps)")
+        axes.set_xlabel("environment steps")
+        axes.set_ylabel("evaluation return")
+        axes.legend(loc="best", fontsize=8)
+        axes.grid(alpha=0.3)
+    figure.tight_layout()
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    figure.savefig(docs_dir / "fast_mode.png", dpi=90)
+    plt.close(figure)
+    text = "\n".join(lines) + "\n"
+    (results_dir / "fast_mode.md").write_text(text)
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fast_mode", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--docs-dir", default=os.fspath(DOCS_DIR))
+    args = parser.parse_args(argv)
+    print(compare(Path(args.results_dir), Path(args.docs_dir)))
+
+
+if __name__ == "__main__":
+    main()
