@@ -166,8 +166,8 @@ def runs_table(runs: Sequence[Run]) -> str:
     """:return: Every run with its final return and wall-clock (markdown)."""
     lines = [
         "| env | budget | algorithm | seed | status | steps | final return (last 20 evals) | best eval | wall-clock "
-        "| of which evaluation | machine load at end |",
-        "|" + " --- |" * 11,
+        "| of which evaluation | torch threads | machine load at end |",
+        "|" + " --- |" * 12,
     ]
     for run in runs:
         status = "finished" if run.finished else "partial"
@@ -177,7 +177,7 @@ def runs_table(runs: Sequence[Run]) -> str:
         lines.append(
             f"| {run.env_id} | {_steps(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
             f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} "
-            f"| {load} |"
+            f"| {run.meta.get('threads', 1)} | {load} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -456,7 +456,7 @@ def write_report(
         "`python -m benchmarks.report`. Protocol of the paper: every 10k steps (Swimmer, Hopper) or 1k steps "
         "(InvertedPendulum, MountainCarContinuous), 10 episodes of the deterministic policy (GoGePo: the policy "
         "generated for the best training return, without noise), true environment return. Final return = mean of "
-        "the last 20 evaluations. Each run used one CPU thread.\n",
+        "the last 20 evaluations. Runs used one CPU thread unless the table of every run says otherwise.\n",
         _machines(runs),
         "## Table 1 (final return)\n",
         "Ours: mean ± std over finished seeds (n), mean wall-clock per run. The paper's columns are its Table 1 "
@@ -465,8 +465,8 @@ def write_report(
         table,
         "## Every run\n",
         "Wall-clock includes the evaluations (their share in the next column); partial runs are resumable and "
-        "their values are those reached so far. Runs used one thread each on a shared 2-core machine; the last "
-        "column is its 1-minute load average when the run finished (above 2: runs competed for the cores).\n",
+        "their values are those reached so far. Runs shared a 2-core machine; the last column is its 1-minute load "
+        "average when the run finished (above 2: runs competed for the cores).\n",
         runs_table(runs),
     ]
     if runs:
