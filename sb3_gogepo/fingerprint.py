@@ -1,5 +1,6 @@
 """Fingerprinting evaluator V(theta): learned probing states -> probing actions -> predicted return."""
 
+import contextlib
 import itertools
 from collections.abc import Callable, Sequence
 
@@ -63,5 +64,7 @@ class FingerprintEvaluator(nn.Module):
         features = self.value_net[:-1](self.probing_actions(params).flatten(1))
         # The value head always runs in float32: under bf16 autocast its output would be rounded to ~0.4% of the
         # return, too coarse to rank policies whose returns differ by less.
-        with th.autocast(features.device.type, enabled=False):
+        device_type = features.device.type
+        no_autocast = th.autocast(device_type, enabled=False) if th.amp.is_autocast_available(device_type) else None
+        with no_autocast or contextlib.nullcontext():
             return self.value_net[-1](features.float()).squeeze(-1)
