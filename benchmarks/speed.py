@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch as th
 from stable_baselines3.common.logger import configure
+from stable_baselines3.common.policies import BasePolicy
 from torch.utils.flop_counter import FlopCounterMode
 
 from sb3_gogepo import GoGePo
@@ -109,6 +110,19 @@ def action_rows(device: str, repeats: int) -> list[list[str]]:
         rows.append(
             [str(n_envs), path, f"{best / 1000 * 1e6:.1f}", f"{median / 1000 * 1e6:.1f}", f"{best / 1000 / n_envs * 1e6:.1f}"]
         )
+    # model.predict (what evaluation callbacks call): the CPU's NumPy path, and SB3's torch path it replaces.
+    model = GoGePo("Hopper-v4", seed=0, device=device)
+    observation = np.random.default_rng(0).normal(size=11).astype(np.float32)
+    paths = [("model.predict", lambda: model.predict(observation))]
+    paths.append(("SB3 BasePolicy.predict (torch)", lambda: BasePolicy.predict(model.policy, observation)))
+    for name, call in paths:
+
+        def predict(call: Callable[[], Any] = call) -> None:
+            for _ in range(1000):
+                call()
+
+        best, median = timed(predict, repeats, model.device)
+        rows.append(["1", name, f"{best / 1000 * 1e6:.1f}", f"{median / 1000 * 1e6:.1f}", f"{best / 1000 * 1e6:.1f}"])
     return rows
 
 
@@ -145,7 +159,8 @@ def main() -> None:
             f"{args.repeats}; GFLOP counted per block, achieved GFLOP/s at the best time):",
             table(["mode", "best s", "median s", "GFLOP", "GFLOP/s"], blocks),
             "**Action computation** per environment step at Hopper sizes (one batched call for all env slots; "
-            "includes the observation-statistics update; microseconds):",
+            "includes the observation-statistics update; microseconds). The last two rows: one `predict` call on "
+            "one observation, as evaluation callbacks make it, and SB3's torch path that it replaces on the CPU:",
             table(["n_envs", "path", "best us / step", "median us / step", "best us / env"], actions),
         ]
     )
