@@ -42,20 +42,27 @@ HEADER = (
 )
 
 
-def benchmark_run(variant: str, env_id: str, timesteps: int, seed: int, threads: int) -> str:
-    """Run (or reuse) GoGePo's benchmark run; :return: its table row."""
-    algo, overrides, results_dir = VARIANTS[variant]
-    spec = RunSpec(
+def variant_spec(
+    variant: str, env_id: str, timesteps: int, seed: int, eval_freq: int, results_dir: Path | None = None, threads: int = 1
+) -> RunSpec:
+    """:return: The run of a variant (in its own results folder unless ``results_dir`` is given)."""
+    algo, overrides, default_dir = VARIANTS[variant]
+    return RunSpec(
         algo=algo,
         env_id=env_id,
         seed=seed,
         budget=timesteps,
         budget_name=str(timesteps),
-        eval_freq=default_eval_freq(env_id, timesteps),
-        results_dir=results_dir,
+        eval_freq=eval_freq,
+        results_dir=results_dir or default_dir,
         hyperparams=dict(overrides),
         threads=threads,
     )
+
+
+def benchmark_run(variant: str, env_id: str, timesteps: int, seed: int, threads: int) -> str:
+    """Run (or reuse) GoGePo's benchmark run; :return: its table row."""
+    spec = variant_spec(variant, env_id, timesteps, seed, default_eval_freq(env_id, timesteps), threads=threads)
     run_one(spec)
     meta = read_meta(spec.run_dir)
     if not meta.get("finished"):
@@ -71,18 +78,8 @@ def benchmark_run(variant: str, env_id: str, timesteps: int, seed: int, threads:
 
 def timed_learn(variant: str, env_id: str, timesteps: int, seed: int) -> str:
     """Train a baseline without evaluation; :return: its table row."""
-    algo, overrides, _ = VARIANTS[variant]
     with tempfile.TemporaryDirectory() as folder:
-        spec = RunSpec(
-            algo=algo,
-            env_id=env_id,
-            seed=seed,
-            budget=timesteps,
-            budget_name=str(timesteps),
-            eval_freq=-1,
-            results_dir=Path(folder),
-            hyperparams=dict(overrides),
-        )
+        spec = variant_spec(variant, env_id, timesteps, seed, eval_freq=-1, results_dir=Path(folder))
         manager = make_manager(spec, seed)
         model, _ = manager.setup_experiment()
         start = time.perf_counter()
