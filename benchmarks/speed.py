@@ -26,10 +26,14 @@ from sb3_gogepo.actor import SlotActor
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
+EXACT: dict[str, Any] = dict(update_precision="float32", policy_kwargs={})
+FAST: dict[str, Any] = dict(update_precision="bfloat16", policy_kwargs=dict(separate_bias_networks=False))
 MODES: dict[str, dict[str, Any]] = {
-    "exact (float32, paper)": dict(update_precision="float32", policy_kwargs={}),
+    "exact (float32, paper)": EXACT,
     "bfloat16 autocast": dict(update_precision="bfloat16", policy_kwargs={}),
-    "fast (bfloat16 + shared bias trunk)": dict(update_precision="bfloat16", policy_kwargs=dict(separate_bias_networks=False)),
+    "fast (bfloat16 + shared bias trunk)": FAST,
+    "exact, compiled": dict(EXACT, compile_updates=True),
+    "fast, compiled": dict(FAST, compile_updates=True),
 }
 
 
@@ -55,7 +59,8 @@ def matmul_ceiling(dtype: th.dtype, device: th.device) -> float:
     """:return: GFLOP/s of a 4608x256 @ 256x256 product (the shape class of the generator's largest products)."""
     a = th.randn(4608, 256, device=device, dtype=dtype)
     b = th.randn(256, 256, device=device, dtype=dtype)
-    best, _ = timed(lambda: [a @ b for _ in range(50)], 10, device)
+    out = th.empty(4608, 256, device=device, dtype=dtype)
+    best, _ = timed(lambda: [th.mm(a, b, out=out) for _ in range(50)], 10, device)
     return 50 * 2 * 4608 * 256 * 256 / best / 1e9
 
 
@@ -80,6 +85,7 @@ def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[li
     rows = []
     for name, mode in MODES.items():
         model = filled_model(mode, device, buffer_entries)
+        model.train()  # compiles, in the compiled modes
         with FlopCounterMode(display=False) as counter:
             model.train()
         flops = counter.get_total_flops()

@@ -2,10 +2,11 @@
 
 import math
 import os
+import shutil
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -28,6 +29,9 @@ from sb3_gogepo.envs import survival_bonus
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
+
+#: C++ compilers torch.compile's CPU backend can use.
+CXX_COMPILERS = ("g++", "c++", "clang++")
 
 
 class GoGePo(BaseAlgorithm):
@@ -63,6 +67,9 @@ class GoGePo(BaseAlgorithm):
         computation. ``"bfloat16"`` is the fast mode: evaluator and generator steps run under bf16 autocast
         (matrix products in bfloat16, fp32 master weights, losses and optimizer state), about twice the matrix
         throughput on CPUs with AVX-512 BF16 and on GPUs.
+    :param compile_updates: Run the evaluator and generator steps through ``torch.compile`` (same mathematics:
+        the element-wise work around the matrix products is fused). The first update block pays a compilation
+        of tens of seconds; on the CPU it needs a C++ compiler.
     :param policy_kwargs: Keyword arguments of the policy (network sizes, ...), see :class:`GoGePoPolicy`.
     :param stats_window_size: Number of episodes averaged in ``rollout/ep_rew_mean`` and ``rollout/ep_len_mean``.
     :param tensorboard_log: Log folder for TensorBoard (None: no TensorBoard logging).
@@ -92,6 +99,7 @@ class GoGePo(BaseAlgorithm):
         alive_bonus_offset: float | None = None,
         buffer_dtype: str = "float32",
         update_precision: str = "float32",
+        compile_updates: bool = False,
         policy_kwargs: dict[str, Any] | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
@@ -116,6 +124,7 @@ class GoGePo(BaseAlgorithm):
             alive_bonus_offset=alive_bonus_offset,
             buffer_dtype=buffer_dtype,
             update_precision=update_precision,
+            compile_updates=compile_updates,
         )
         if env is not None:
             env = maybe_make_env(env, verbose)
@@ -143,6 +152,7 @@ class GoGePo(BaseAlgorithm):
         self.recency_exponent = recency_exponent
         self.buffer_dtype = buffer_dtype
         self.update_precision = update_precision
+        self.compile_updates = compile_updates
         self.alive_bonus_offset = alive_bonus_offset
         self._resolve_alive_bonus_offset()
         self.command = initial_command
@@ -177,13 +187,21 @@ class GoGePo(BaseAlgorithm):
             self.buffer_size, self.policy.layout.n_params, self.recency_exponent, self.device, self.buffer_dtype
         )
         self._actor = None
+        self._update_steps: tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]] | None = None
         if not hasattr(self, "_logger"):
             # A silent logger until learn() configures the real one, so that callbacks can be used on a model that
             # has not been trained in this process (SB3's init_callback reads model.logger).
             self._logger = Logger(folder=None, output_formats=[])
 
     def _excluded_save_params(self) -> list[str]:
-        return [*super()._excluded_save_params(), "policy_buffer", "_actor", "_slot_returns", "_slot_lengths"]
+        return [
+            *super()._excluded_save_params(),
+            "policy_buffer",
+            "_actor",
+            "_slot_returns",
+            "_slot_lengths",
+            "_update_steps",
+        ]
 
     def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
         return ["policy", "policy.generator_optimizer", "policy.evaluator_optimizer"], []
@@ -310,6 +328,7 @@ class GoGePo(BaseAlgorithm):
         self.policy.set_training_mode(True)
         evaluator, optimizer = self.policy.evaluator, self.policy.evaluator_optimizer
         buffer = self.policy_buffer
+        evaluate_params, evaluate_generated = self._get_update_steps()
         # Batches are drawn with replacement, so they repeat entries (about 13 distinct of 16 with a full buffer,
         # far fewer early on). V and G run once per distinct policy / command and predictions are gathered back:
         # the loss and its gradients are exactly those of the full batch, for less work.
@@ -317,8 +336,7 @@ class GoGePo(BaseAlgorithm):
         for _ in range(self.n_evaluator_updates):
             indices = buffer.sample_indices(self.batch_size)
             distinct, inverse = th.unique(indices, return_inverse=True)
-            with self._autocast():
-                predictions = evaluator(buffer.params[distinct].float())[inverse]
+            predictions = evaluate_params(buffer.params[distinct].float())[inverse]
             loss = F.mse_loss(predictions.float(), buffer.returns[indices])
             evaluator_losses.append(_finite(loss, "evaluator"))
             optimizer.zero_grad(set_to_none=True)
@@ -332,8 +350,7 @@ class GoGePo(BaseAlgorithm):
             for _ in range(self.n_generator_updates):
                 commands = buffer.sample_returns(self.batch_size)
                 distinct, inverse = th.unique(commands, return_inverse=True)
-                with self._autocast():
-                    predictions = evaluator(self.policy.generate(distinct))[inverse]
+                predictions = evaluate_generated(distinct)[inverse]
                 loss = F.mse_loss(predictions.float(), commands)
                 generator_losses.append(_finite(loss, "generator"))
                 optimizer.zero_grad(set_to_none=True)
@@ -352,6 +369,25 @@ class GoGePo(BaseAlgorithm):
 
     def _autocast(self) -> th.autocast:
         return th.autocast(self.device.type, dtype=th.bfloat16, enabled=self.update_precision == "bfloat16")
+
+    def _evaluate_params(self, params: th.Tensor) -> th.Tensor:
+        with self._autocast():
+            return self.policy.evaluator(params)
+
+    def _evaluate_generated(self, commands: th.Tensor) -> th.Tensor:
+        with self._autocast():
+            return self.policy.evaluator(self.policy.generate(commands))
+
+    def _get_update_steps(self) -> tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]]:
+        """:return: The forward passes of the evaluator and generator steps (compiled when ``compile_updates``)."""
+        if getattr(self, "_update_steps", None) is None:
+            steps = (self._evaluate_params, self._evaluate_generated)
+            if getattr(self, "compile_updates", False):
+                # The number of distinct entries in a batch varies from step to step: one graph for all of them.
+                steps = (th.compile(steps[0], dynamic=True), th.compile(steps[1], dynamic=True))
+            self._update_steps = steps
+        assert self._update_steps is not None
+        return self._update_steps
 
     def dump_logs(self) -> None:
         """Write the training statistics to the logger."""
@@ -525,5 +561,16 @@ def _check_hyperparameters(**values: Any) -> None:
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
     if values["update_precision"] not in ("float32", "bfloat16"):
         raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {values['update_precision']!r}")
+    _check_compile_updates(values["compile_updates"])
     if values["buffer_dtype"] not in BUFFER_DTYPES:
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")
+
+
+def _check_compile_updates(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"compile_updates must be True or False, got {value!r}")
+    if value and not any(shutil.which(name) for name in CXX_COMPILERS):
+        raise ValueError(
+            "compile_updates=True needs a C++ compiler on the PATH for torch.compile's CPU code "
+            f"(looked for {', '.join(CXX_COMPILERS)}); install one (e.g. g++) or leave compile_updates=False"
+        )

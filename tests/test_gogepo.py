@@ -1,6 +1,9 @@
 """The user-facing behaviour of GoGePo, point by point as an SB3 user relies on it."""
 
 import math
+import shutil
+from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -20,6 +23,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from sb3_gogepo import GeneratedPolicy, GoGePo, GoGePoPolicy
+from sb3_gogepo.gogepo import CXX_COMPILERS
 from tests.conftest import SMALL_POLICY, small_kwargs
 
 # ----------------------------------------------------------------------------- construction and defaults
@@ -510,3 +514,49 @@ def test_fast_mode_trains() -> None:
 def test_update_precision_is_validated() -> None:
     with pytest.raises(ValueError, match="update_precision"):
         GoGePo("Pendulum-v1", update_precision="float16")
+
+
+# ----------------------------------------------------------------------------- compiled updates
+
+
+def _filled(**kwargs: Any) -> GoGePo:
+    model = GoGePo("Pendulum-v1", **small_kwargs(**kwargs), seed=0)
+    model.set_logger(configure(None, []))
+    assert model.policy_buffer is not None
+    with th.no_grad():
+        params = model.policy.generate(th.linspace(-1500, 0, 12))
+    for index in range(12):
+        model.policy_buffer.add(params[index] + 0.1 * th.randn_like(params[index]), -1500.0 + 120 * index)
+    model._current_progress_remaining = 1.0
+    return model
+
+
+@pytest.mark.skipif(not any(shutil.which(name) for name in CXX_COMPILERS), reason="torch.compile needs a C++ compiler")
+def test_compiled_update_block_computes_what_the_eager_block_computes() -> None:
+    eager, compiled = _filled(), _filled(compile_updates=True)
+    compiled.policy.load_state_dict(eager.policy.state_dict())
+    for _ in range(2):
+        for model in (eager, compiled):
+            th.manual_seed(1)
+            model.train()
+    for (name, value), compiled_value in zip(eager.policy.state_dict().items(), compiled.policy.state_dict().values()):
+        th.testing.assert_close(compiled_value, value, rtol=1e-4, atol=1e-5, msg=name)
+    assert compiled._update_steps is not None and compiled._update_steps[0] is not compiled._evaluate_params
+
+
+@pytest.mark.skipif(not any(shutil.which(name) for name in CXX_COMPILERS), reason="torch.compile needs a C++ compiler")
+def test_a_model_with_compiled_updates_saves_loads_and_trains(tmp_path: Path) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(compile_updates=True), seed=0).learn(400)
+    model.save(tmp_path / "model")
+    loaded = GoGePo.load(tmp_path / "model", env=gym.make("Pendulum-v1"))
+    assert loaded.compile_updates and loaded._update_steps is None
+    loaded.learn(400, reset_num_timesteps=False)
+    assert all(th.isfinite(p).all() for p in loaded.policy.parameters())
+
+
+def test_compile_updates_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="compile_updates must be True or False"):
+        GoGePo("Pendulum-v1", compile_updates="yes")  # type: ignore[arg-type]
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ValueError, match="C\\+\\+ compiler"):
+        GoGePo("Pendulum-v1", compile_updates=True)
