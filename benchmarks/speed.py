@@ -23,6 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
+from sb3_gogepo.buffers import PolicyBuffer
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -42,9 +43,10 @@ def _sync(device: th.device) -> None:
         th.cuda.synchronize()
 
 
-def timed(fn: Callable[[], Any], repeats: int, device: th.device) -> tuple[float, float]:
+def timed(fn: Callable[[], Any], repeats: int, device: th.device, warm_up: bool = True) -> tuple[float, float]:
     """:return: (minimum, median) seconds of ``fn`` over ``repeats`` calls, after one warm-up call."""
-    fn()
+    if warm_up:
+        fn()
     times = []
     for _ in range(repeats):
         _sync(device)
@@ -64,10 +66,17 @@ def matmul_ceiling(dtype: th.dtype, device: th.device) -> float:
     return 50 * 2 * 4608 * 256 * 256 / best / 1e9
 
 
-def filled_model(mode: dict[str, Any], device: str, buffer_entries: int) -> GoGePo:
-    """A Hopper-sized GoGePo with paper settings whose buffer holds ``buffer_entries`` policies."""
+def filled_model(mode: dict[str, Any], device: str, buffer_entries: int, buffer: PolicyBuffer | None = None) -> GoGePo:
+    """
+    A Hopper-sized GoGePo with paper settings whose buffer holds ``buffer_entries`` policies.
+
+    :param buffer: A filled buffer to use instead of filling a new one (the policy layout is the same in all modes).
+    """
     model = GoGePo("Hopper-v4", seed=0, device=device, **mode)
     assert model.policy_buffer is not None
+    if buffer is not None:
+        model.policy_buffer = buffer
+        buffer_entries = 0
     with th.no_grad():
         for start in range(0, buffer_entries, 500):
             count = min(500, buffer_entries - start)
@@ -82,17 +91,28 @@ def filled_model(mode: dict[str, Any], device: str, buffer_entries: int) -> GoGe
 
 
 def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[list[str]]:
-    rows = []
+    """
+    Time the update block of every mode. The modes take turns, one block each per round, so that a machine whose
+    speed drifts over minutes (shared VMs do) slows them all alike.
+    """
+    models: dict[str, GoGePo] = {}
+    flops: dict[str, int] = {}
     for name, mode in MODES.items():
-        model = filled_model(mode, device, buffer_entries)
+        buffer = next(iter(models.values())).policy_buffer if models else None
+        model = models[name] = filled_model(mode, device, buffer_entries, buffer)
         model.train()  # compiles, in the compiled modes
         with FlopCounterMode(display=False) as counter:
             model.train()
-        flops = counter.get_total_flops()
-        best, median = timed(model.train, repeats, model.device)
-        rows.append([name, f"{best:.3f}", f"{median:.3f}", f"{flops / 1e9:.1f}", f"{flops / best / 1e9:.0f}"])
+        flops[name] = counter.get_total_flops()
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for _ in range(repeats):
+        for name, model in models.items():
+            times[name].append(timed(model.train, 1, model.device, warm_up=False)[0])
+    rows = []
+    for name in models:
+        best, median = min(times[name]), statistics.median(times[name])
+        rows.append([name, f"{best:.3f}", f"{median:.3f}", f"{flops[name] / 1e9:.1f}", f"{flops[name] / best / 1e9:.0f}"])
         print(" | ".join(rows[-1]), flush=True)
-        del model
     return rows
 
 
@@ -142,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--buffer-entries", type=int, default=10_000, help="policies in the buffer (10 000 = full)")
     parser.add_argument("--output", default=None, help="markdown file (default: benchmarks/results/speed[_cuda].md)")
     args = parser.parse_args()
@@ -162,7 +182,8 @@ def main() -> None:
             f"Matrix-product ceiling (4608x256 @ 256x256): **{fp32:.0f} GFLOP/s fp32**, **{bf16:.0f} GFLOP/s bf16**.",
             "**Update block** after each episode: 5 evaluator + 20 generator steps, batch 16, 200 probing states, "
             f"policy 11-256-256-3, buffer of {args.buffer_entries} policies (seconds per block; best / median of "
-            f"{args.repeats}; GFLOP counted per block, achieved GFLOP/s at the best time):",
+            f"{args.repeats}, the modes taking turns; compiled modes timed after their compilation; GFLOP counted "
+            "per block, achieved GFLOP/s at the best time):",
             table(["mode", "best s", "median s", "GFLOP", "GFLOP/s"], blocks),
             "**Action computation** per environment step at Hopper sizes (one batched call for all env slots; "
             "includes the observation-statistics update; microseconds). The last two rows: one `predict` call on "
