@@ -383,7 +383,8 @@ class GoGePo(BaseAlgorithm):
         if getattr(self, "_update_steps", None) is None:
             steps = (self._evaluate_params, self._evaluate_generated)
             if getattr(self, "compile_updates", False):
-                # The number of distinct entries in a batch varies from step to step: one graph for all of them.
+                # The number of distinct entries in a batch varies from step to step: dynamic shapes, so that one graph
+                # serves every batch with more than one distinct entry (torch specialises size 1 in a second one).
                 steps = (th.compile(steps[0], dynamic=True), th.compile(steps[1], dynamic=True))
             self._update_steps = steps
         assert self._update_steps is not None
