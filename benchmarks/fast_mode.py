@@ -43,6 +43,20 @@ def truncated(runs: Sequence[Run], env_id: str, budget: int) -> list[list[dict[s
     ]
 
 
+def difference_ci(exact: Sequence[float], fast: Sequence[float], n_resamples: int = 10_000, seed: int = 0) -> str:
+    """
+    :return: The fast mean minus the exact mean, with a 95 % bootstrap interval (seeds resampled within each mode),
+        or ``-`` with fewer than two seeds in a mode.
+    """
+    if len(exact) < 2 or len(fast) < 2:
+        return "-"
+    rng = np.random.default_rng(seed)
+    exact_means = np.asarray(exact)[rng.integers(0, len(exact), (n_resamples, len(exact)))].mean(axis=1)
+    fast_means = np.asarray(fast)[rng.integers(0, len(fast), (n_resamples, len(fast)))].mean(axis=1)
+    low, high = np.percentile(fast_means - exact_means, [2.5, 97.5])
+    return f"{np.mean(fast) - np.mean(exact):+.1f} [{low:+.1f}, {high:+.1f}]"
+
+
 def summary(finals: Sequence[float]) -> str:
     return f"{np.mean(finals):.1f} ± {np.std(finals):.1f}" if finals else "-"
 
@@ -58,10 +72,12 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
     lines = [
         "Final return (mean of the last 20 evaluations up to the budget) of every finished seed, exact mode "
         "(float32, the paper's generator) and fast mode (bfloat16 autocast, bias slices from the weight networks). "
+        "The last column is the difference of the means with a 95 % bootstrap interval (seeds resampled within "
+        "each mode): an interval that contains 0 means the seeds cannot tell the modes apart. "
         "Written by `python -m benchmarks.fast_mode`.\n",
         "| env (budget) | exact: seeds | exact: mean ± std | fast: seeds | fast: mean ± std "
-        "| fast mean within the exact seeds' range |",
-        "|" + " --- |" * 6,
+        "| fast mean within the exact seeds' range | fast - exact [95 % bootstrap CI] |",
+        "|" + " --- |" * 7,
     ]
     figure, axes_list = plt.subplots(1, len(COMPARISON_BUDGETS), figsize=(6 * len(COMPARISON_BUDGETS), 4), squeeze=False)
     for axes, (env_id, budget) in zip(axes_list.flat, COMPARISON_BUDGETS.items()):
@@ -71,7 +87,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
         within = "yes" if exact and fast and min(exact) <= np.mean(fast) <= max(exact) else "no" if exact and fast else "-"
         lines.append(
             f"| {env_id} ({_steps(budget)}) | {', '.join(f'{v:.1f}' for v in exact) or '-'} | {summary(exact)} "
-            f"| {', '.join(f'{v:.1f}' for v in fast) or '-'} | {summary(fast)} | {within} |"
+            f"| {', '.join(f'{v:.1f}' for v in fast) or '-'} | {summary(fast)} | {within} | {difference_ci(exact, fast)} |"
         )
         for mode, group in curves.items():
             if not group:
