@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, bootstrap_ci, collect_runs
+from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, bootstrap_ci, bootstrap_means, collect_runs
 from benchmarks.run import RESULTS_DIR, final_return
 
 #: Budget at which the two modes are compared, per environment.
@@ -51,8 +51,8 @@ def difference_ci(exact: Sequence[float], fast: Sequence[float], n_resamples: in
     if len(exact) < 2 or len(fast) < 2:
         return "-"
     rng = np.random.default_rng(seed)
-    exact_means = np.asarray(exact)[rng.integers(0, len(exact), (n_resamples, len(exact)))].mean(axis=1)
-    fast_means = np.asarray(fast)[rng.integers(0, len(fast), (n_resamples, len(fast)))].mean(axis=1)
+    exact_means = bootstrap_means(np.asarray(exact), n_resamples, rng)
+    fast_means = bootstrap_means(np.asarray(fast), n_resamples, rng)
     low, high = np.percentile(fast_means - exact_means, [2.5, 97.5])
     return f"{np.mean(fast) - np.mean(exact):+.1f} [{low:+.1f}, {high:+.1f}]"
 

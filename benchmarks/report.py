@@ -182,6 +182,15 @@ def runs_table(runs: Sequence[Run]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bootstrap_means(values: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """
+    :param values: ``(n_seeds, ...)``.
+    :return: Means over ``n_resamples`` resamplings of the seeds (with replacement), ``(n_resamples, ...)``.
+    """
+    n = values.shape[0]
+    return values[rng.integers(0, n, size=(n_resamples, n))].mean(axis=1)
+
+
 def bootstrap_ci(values: np.ndarray, n_resamples: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """
     95 % bootstrap confidence interval of the mean over seeds.
@@ -189,10 +198,7 @@ def bootstrap_ci(values: np.ndarray, n_resamples: int = 1000, seed: int = 0) -> 
     :param values: ``(n_seeds, n_points)``.
     :return: Lower and upper bounds ``(n_points,)``.
     """
-    rng = np.random.default_rng(seed)
-    n = values.shape[0]
-    indices = rng.integers(0, n, size=(n_resamples, n))
-    means = values[indices].mean(axis=1)
+    means = bootstrap_means(values, n_resamples, np.random.default_rng(seed))
     return np.percentile(means, 2.5, axis=0), np.percentile(means, 97.5, axis=0)
 
 

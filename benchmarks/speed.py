@@ -73,18 +73,18 @@ def filled_model(mode: dict[str, Any], device: str, buffer_entries: int, buffer:
     :param buffer: A filled buffer to use instead of filling a new one (the policy layout is the same in all modes).
     """
     model = GoGePo("Hopper-v4", seed=0, device=device, **mode)
-    assert model.policy_buffer is not None
     if buffer is not None:
         model.policy_buffer = buffer
-        buffer_entries = 0
-    with th.no_grad():
-        for start in range(0, buffer_entries, 500):
-            count = min(500, buffer_entries - start)
-            commands = th.linspace(-100, 2000, count, device=model.device)
-            params = model.policy.generate(commands)
-            params += 0.1 * th.randn_like(params)
-            for i in range(count):
-                model.policy_buffer.add(params[i], float(commands[i]))
+    else:
+        assert model.policy_buffer is not None
+        with th.no_grad():
+            for start in range(0, buffer_entries, 500):
+                count = min(500, buffer_entries - start)
+                commands = th.linspace(-100, 2000, count, device=model.device)
+                params = model.policy.generate(commands)
+                params += 0.1 * th.randn_like(params)
+                for i in range(count):
+                    model.policy_buffer.add(params[i], float(commands[i]))
     model.set_logger(configure(None, []))
     model._current_progress_remaining = 1.0
     return model

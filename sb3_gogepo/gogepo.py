@@ -380,14 +380,13 @@ class GoGePo(BaseAlgorithm):
 
     def _get_update_steps(self) -> tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]]:
         """:return: The forward passes of the evaluator and generator steps (compiled when ``compile_updates``)."""
-        if getattr(self, "_update_steps", None) is None:
+        if self._update_steps is None:
             steps = (self._evaluate_params, self._evaluate_generated)
-            if getattr(self, "compile_updates", False):
+            if self.compile_updates:
                 # The number of distinct entries in a batch varies from step to step: dynamic shapes, so that one graph
                 # serves every batch with more than one distinct entry (torch specialises size 1 in a second one).
                 steps = (th.compile(steps[0], dynamic=True), th.compile(steps[1], dynamic=True))
             self._update_steps = steps
-        assert self._update_steps is not None
         return self._update_steps
 
     def dump_logs(self) -> None:

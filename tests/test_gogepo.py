@@ -518,6 +518,10 @@ def test_update_precision_is_validated() -> None:
 
 # ----------------------------------------------------------------------------- compiled updates
 
+needs_cxx_compiler = pytest.mark.skipif(
+    not any(shutil.which(name) for name in CXX_COMPILERS), reason="torch.compile needs a C++ compiler"
+)
+
 
 def _filled(**kwargs: Any) -> GoGePo:
     model = GoGePo("Pendulum-v1", **small_kwargs(**kwargs), seed=0)
@@ -531,7 +535,7 @@ def _filled(**kwargs: Any) -> GoGePo:
     return model
 
 
-@pytest.mark.skipif(not any(shutil.which(name) for name in CXX_COMPILERS), reason="torch.compile needs a C++ compiler")
+@needs_cxx_compiler
 def test_compiled_update_block_computes_what_the_eager_block_computes() -> None:
     eager, compiled = _filled(), _filled(compile_updates=True)
     compiled.policy.load_state_dict(eager.policy.state_dict())
@@ -544,7 +548,7 @@ def test_compiled_update_block_computes_what_the_eager_block_computes() -> None:
     assert compiled._update_steps is not None and compiled._update_steps[0] is not compiled._evaluate_params
 
 
-@pytest.mark.skipif(not any(shutil.which(name) for name in CXX_COMPILERS), reason="torch.compile needs a C++ compiler")
+@needs_cxx_compiler
 def test_a_model_with_compiled_updates_saves_loads_and_trains(tmp_path: Path) -> None:
     model = GoGePo("Pendulum-v1", **small_kwargs(compile_updates=True), seed=0).learn(400)
     model.save(tmp_path / "model")
