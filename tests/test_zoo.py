@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import optuna
 import pytest
@@ -154,10 +155,19 @@ def test_ddpg_yaml_holds_the_paper_settings() -> None:
         assert eval(entry["policy_kwargs"], {"nn": th.nn}) == dict(net_arch=[256, 256], activation_fn=th.nn.ReLU)
         expected = dict(learning_rate=1e-3, batch_size=128, buffer_size=100_000, gamma=0.99, tau=0.005)
         assert {key: entry[key] for key in expected} == expected
-        assert (entry["noise_type"], entry["noise_std"]) == ("normal", 0.1)
+        assert entry["noise_type"] == "normal"
         assert (entry["random_start_steps"], entry["learning_starts"]) == (10_000, 1_000)
         assert (entry["train_freq"], entry["gradient_steps"]) == (50, 50)
         assert entry.get("normalize", False) is False
+
+
+@pytest.mark.parametrize("env_id", PAPER_ENVS)
+def test_ddpg_exploration_noise_is_spinning_ups_in_action_units(env_id: str) -> None:
+    # Spinning Up adds noise of std 0.1 to the action; SB3 adds noise_std to the action scaled to [-1, 1].
+    env = gym.make(env_id)
+    half_range = (env.action_space.high - env.action_space.low) / 2
+    env.close()
+    assert np.allclose(load_yaml("ddpg")[env_id]["noise_std"] * half_range, 0.1, rtol=1e-6)
 
 
 def test_default_config_is_this_projects_yaml() -> None:
