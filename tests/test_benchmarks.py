@@ -237,6 +237,19 @@ def test_the_difference_interval_contains_zero_only_when_the_seeds_cannot_tell_t
     assert difference_ci([1.0], [1.0, 2.0]) == "-"
 
 
+def test_the_curve_column_counts_the_evaluations_where_the_fast_mean_lies_within_the_exact_seeds() -> None:
+    from benchmarks.fast_mode import curve_within_spread
+
+    def curve(*values: float) -> list[dict[str, float]]:
+        return [{"timesteps": 1000 * (index + 1), "mean_return": value} for index, value in enumerate(values)]
+
+    exact = [curve(0.0, 10.0, 20.0, 30.0), curve(2.0, 12.0, 22.0, 32.0)]
+    # Fast mean 1, 11, 25, 31: the third evaluation lies above both exact seeds; the longer fast run is cut to 4.
+    fast = [curve(0.0, 10.0, 30.0, 30.0, 99.0), curve(2.0, 12.0, 20.0, 32.0, 99.0)]
+    assert curve_within_spread(exact, fast) == "3 / 4"
+    assert curve_within_spread(exact, []) == "-"
+
+
 def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp_path: Path) -> None:
     from benchmarks import fast_mode
 
@@ -253,8 +266,8 @@ def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp
     row = next(line for line in text.splitlines() if line.startswith("| Swimmer-v3 (300k)"))
     assert row.startswith(
         f"| Swimmer-v3 (300k) | {', '.join(f'{v:.1f}' for v in exact)} | {np.mean(exact):.1f} ± {np.std(exact):.1f} "
-        f"| {', '.join(f'{v:.1f}' for v in fast)} | {np.mean(fast):.1f} ± {np.std(fast):.1f} | no | "
+        f"| {', '.join(f'{v:.1f}' for v in fast)} | {np.mean(fast):.1f} ± {np.std(fast):.1f} | no | 3 / 3 | "
         f"{np.mean(fast) - np.mean(exact):+.1f} ["
     )
-    assert "| MountainCarContinuous-v0 (100k) | - | - | - | - | - | - |" in text
+    assert "| MountainCarContinuous-v0 (100k) | - | - | - | - | - | - | - |" in text
     assert (results / "fast_mode.md").read_text() == text and (docs / "fast_mode.png").stat().st_size > 10_000
