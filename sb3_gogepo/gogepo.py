@@ -280,14 +280,21 @@ class GoGePo(BaseAlgorithm):
             self._slot_lengths += 1
             self.num_timesteps += self.env.num_envs
             callback.update_locals(locals())
-            if not callback.on_step():
-                return False
+            continue_training = callback.on_step()
             self._update_info_buffer(infos, dones)
             self._last_obs = new_obs  # type: ignore[assignment]
             self._last_episode_starts = dones
+            if not continue_training:
+                # Episodes that ended on this step are complete: store them, so that a later
+                # learn(reset_num_timesteps=False) does not add their return to the next episode's.
+                self._end_episodes(np.flatnonzero(dones), log_interval)
+                return False
         callback.on_rollout_end()
+        self._end_episodes(np.flatnonzero(dones), log_interval)
+        return True
 
-        finished = np.flatnonzero(dones)
+    def _end_episodes(self, finished: np.ndarray, log_interval: int | None) -> None:
+        """Store and train on the episodes of the ``finished`` slots, then give them new policies."""
         for slot in finished:
             assert self.alive_bonus_offset is not None
             training_return = float(self._slot_returns[slot] + self.alive_bonus_offset * self._slot_lengths[slot])
@@ -297,7 +304,6 @@ class GoGePo(BaseAlgorithm):
         if len(finished):
             self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
             self._assign_new_policies(finished)
-        return True
 
     def _finish_episode(self, slot: int, training_return: float) -> None:
         assert self._actor is not None and self.policy_buffer is not None

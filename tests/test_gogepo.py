@@ -14,6 +14,7 @@ from stable_baselines3.common.callbacks import (
     BaseCallback,
     CheckpointCallback,
     EvalCallback,
+    StopTrainingOnMaxEpisodes,
     StopTrainingOnRewardThreshold,
 )
 from stable_baselines3.common.env_util import make_vec_env
@@ -193,6 +194,24 @@ def test_callbacks_see_every_step_and_rollouts_around_episodes() -> None:
     events = _Events()
     GoGePo(env, **small_kwargs(), seed=0).learn(60, callback=events)
     assert events.events == (["start"] + ["step"] * 20 + ["end"]) * 3
+
+
+class _FiveStepEnv(_BoundsEnv):
+    """Episodes of 5 steps paying 1 per step: every training return is 5."""
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, _, _, _, info = super().step(action)
+        return obs, 1.0, False, self._t >= 5, info
+
+
+def test_a_run_stopped_by_a_callback_continues_without_merging_episodes() -> None:
+    model = GoGePo(_FiveStepEnv(spaces.Box(-1, 1, (1,))), **small_kwargs(), seed=0)
+    model.learn(1000, callback=StopTrainingOnMaxEpisodes(max_episodes=2))  # stops on the step that ends episode 2
+    assert model.num_timesteps == 10
+    model.learn(12, reset_num_timesteps=False)
+    assert model.policy_buffer is not None
+    assert model.policy_buffer.ordered()[1].tolist() == [5.0, 5.0, 5.0, 5.0]
+    assert model.num_timesteps == 22 and model._episode_num == 4
 
 
 def test_sb3_callbacks_and_progress_bar(tmp_path) -> None:
