@@ -81,11 +81,13 @@ class SlotActor:
         """
         flat = observations.reshape(self.n_slots, -1)
         if self.uses_numpy:
-            return self._act_numpy(flat)
-        with th.no_grad():
-            inputs = self.policy.observation_normalizer(th.as_tensor(flat, device=self.params.device))
-            raw = batched_mlp(self._torch_layers, inputs.unsqueeze(1), self.policy._activation)[:, 0, :]
-            return self.policy.action_head.act(raw).cpu().numpy()
+            actions = self._act_numpy(flat)
+        else:
+            with th.no_grad():
+                inputs = self.policy.observation_normalizer(th.as_tensor(flat, device=self.params.device))
+                raw = batched_mlp(self._torch_layers, inputs.unsqueeze(1), self.policy._activation)[:, 0, :]
+                actions = self.policy.action_head.act(raw).cpu().numpy()
+        return actions.reshape(self.n_slots, *self.policy.action_head.action_shape)
 
     def _act_numpy(self, flat: np.ndarray) -> np.ndarray:
         assert self._numpy_activation is not None

@@ -18,6 +18,8 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper, VecNormalize
 
+from sb3_gogepo.validation import is_integer
+
 #: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
 SWEEP_CSV = "command_sweep.csv"
 #: Name of the figure of the latest sweep, written next to the CSV.
@@ -80,11 +82,11 @@ class CommandSweepCallback(BaseCallback):
         verbose: int = 1,
     ) -> None:
         super().__init__(verbose=verbose)
-        if isinstance(eval_freq, bool) or not isinstance(eval_freq, (int, np.integer)) or eval_freq < 1:
+        if not is_integer(eval_freq) or eval_freq < 1:
             raise ValueError(f"eval_freq must be a positive integer, got {eval_freq!r}")
-        if isinstance(n_commands, bool) or not isinstance(n_commands, (int, np.integer)) or n_commands < 1:
+        if not is_integer(n_commands) or n_commands < 1:
             raise ValueError(f"n_commands must be a positive integer, got {n_commands!r}")
-        if isinstance(n_eval_episodes, bool) or not isinstance(n_eval_episodes, (int, np.integer)) or n_eval_episodes < 1:
+        if not is_integer(n_eval_episodes) or n_eval_episodes < 1:
             raise ValueError(f"n_eval_episodes must be a positive integer, got {n_eval_episodes!r}")
         if commands is not None:
             commands = np.asarray(commands, dtype=np.float64).reshape(-1)

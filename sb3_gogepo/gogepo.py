@@ -27,6 +27,7 @@ from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
 from sb3_gogepo.commands import next_command
 from sb3_gogepo.envs import survival_bonus
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
+from sb3_gogepo.validation import is_integer, is_real
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
 
@@ -537,33 +538,38 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
         np.isfinite(action_space.low).all() and np.isfinite(action_space.high).all()
     ):
         raise ValueError(f"GoGePo maps actions onto the Box bounds, which must be finite; got {action_space}")
+    if isinstance(action_space, spaces.Discrete) and action_space.start != 0:
+        raise ValueError(
+            f"GoGePo's Discrete actions are 0 .. n-1; got {action_space} with start={action_space.start}. "
+            "Wrap the env with an action wrapper that adds the offset."
+        )
 
 
 def _check_hyperparameters(**values: Any) -> None:
     for name in ("buffer_size", "batch_size"):
         value = values[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     for name in ("n_evaluator_updates", "n_generator_updates"):
         value = values[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        if not is_integer(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     for name in ("noise_std", "recency_exponent"):
         value = values[name]
-        if not isinstance(value, (int, float, np.number)) or not math.isfinite(value) or value < 0:
+        if not is_real(value) or not math.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     for name in ("command_drive", "initial_command"):
         value = values[name]
-        if not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+        if not is_real(value) or not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number, got {value!r}")
     for name in ("learning_rate", "evaluator_learning_rate"):
         value = values[name]
         if callable(value):
             continue
-        if not isinstance(value, (int, float, np.number)) or not math.isfinite(value) or value <= 0:
+        if not is_real(value) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
     offset = values["alive_bonus_offset"]
-    if offset is not None and (not isinstance(offset, (int, float, np.number)) or not math.isfinite(offset)):
+    if offset is not None and (not is_real(offset) or not math.isfinite(offset)):
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
     if values["update_precision"] not in ("float32", "bfloat16"):
         raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {values['update_precision']!r}")

@@ -18,6 +18,7 @@ from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import NUMPY_ACTIVATIONS, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
+from sb3_gogepo.validation import is_integer, is_real
 
 
 class GeneratedPolicy(nn.Module):
@@ -351,12 +352,12 @@ def _check_policy_arguments(
         ("hypernetwork_net_arch", hypernetwork_net_arch),
         ("evaluator_net_arch", evaluator_net_arch),
     ):
-        if any(not isinstance(size, (int, np.integer)) or size < 1 for size in arch):
+        if any(not is_integer(size) or size < 1 for size in arch):
             raise ValueError(f"{name} must be a list of positive layer sizes, got {arch}")
     for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if command_scale is not None and not (np.isfinite(command_scale) and command_scale > 0):
+    if command_scale is not None and not (is_real(command_scale) and np.isfinite(command_scale) and command_scale > 0):
         raise ValueError(f"command_scale must be None (symlog) or a positive number, got {command_scale!r}")
 
 

@@ -109,6 +109,19 @@ def test_box_actions_with_any_bounds(low: list[float], high: list[float]) -> Non
     assert np.ptp(actions, axis=0).min() > 0  # the outputs span the box, not one corner
 
 
+class _ShapeCheckingEnv(_BoundsEnv):
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        assert np.shape(action) == self.action_space.shape and self.action_space.contains(action.astype(np.float32))
+        return super().step(action)
+
+
+@pytest.mark.parametrize("n_envs", [1, 3])
+def test_box_actions_of_any_shape_reach_the_env_in_that_shape(n_envs: int) -> None:
+    env = make_vec_env(_ShapeCheckingEnv, n_envs=n_envs, env_kwargs=dict(action_space=spaces.Box(-1, 1, (2, 3))))
+    model = GoGePo(env, **small_kwargs(), seed=0).learn(60)
+    assert model.predict(np.zeros((4, 2), np.float32))[0].shape == (4, 2, 3)
+
+
 def test_discrete_actions_take_the_argmax() -> None:
     model = GoGePo("CartPole-v1", **small_kwargs(), seed=0).learn(500)
     observations = np.random.uniform(-0.1, 0.1, (20, 4)).astype(np.float32)
@@ -437,6 +450,7 @@ BOX = spaces.Box(-1, 1, (3,))
         (BOX, spaces.MultiDiscrete([2, 3]), "MultiDiscrete"),
         (BOX, spaces.MultiBinary(2), "MultiBinary"),
         (BOX, spaces.Box(-np.inf, np.inf, (2,)), "finite"),
+        (BOX, spaces.Discrete(3, start=1), "start=1"),
     ],
 )
 def test_unsupported_spaces_fail_at_construction(observation_space, action_space, message: str) -> None:
@@ -460,6 +474,10 @@ def test_unsupported_spaces_fail_at_construction(observation_space, action_space
         (dict(policy_kwargs=dict(net_arch=[0])), "net_arch"),
         (dict(policy_kwargs=dict(slice_size=0)), "slice_size"),
         (dict(policy_kwargs=dict(command_scale=-3.0)), "command_scale"),
+        (dict(policy_kwargs=dict(command_scale="3")), "command_scale"),
+        (dict(noise_std=True), "noise_std"),
+        (dict(batch_size=True), "batch_size"),
+        (dict(policy_kwargs=dict(net_arch=[64, True])), "net_arch"),
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(kwargs: dict, message: str) -> None:
