@@ -309,7 +309,14 @@ class GoGePo(BaseAlgorithm):
     def _finish_episode(self, slot: int, training_return: float) -> None:
         assert self._actor is not None and self.policy_buffer is not None
         self._episode_num += 1
-        self.policy.observation_normalizer.commit()
+        n_non_finite = self.policy.observation_normalizer.commit()
+        if n_non_finite:
+            warnings.warn(
+                f"{n_non_finite} training observation(s) with NaN or infinite values were left out of the observation "
+                "statistics (the policies acting on them produced non-finite actions)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         self.policy.invalidate_cache()
         if not math.isfinite(training_return):
             self.n_dropped_episodes += 1

@@ -36,6 +36,7 @@ class ObservationNormalizer(nn.Module):
         self._pending_sum = np.zeros(n_features)
         self._pending_sumsq = np.zeros(n_features)
         self._pending_count = 0
+        self._pending_dropped = 0
         # Observations are copied into rows (cheap per step) and summed in bulk.
         self._rows = np.empty((4096, n_features))
         self._n_rows = 0
@@ -58,18 +59,28 @@ class ObservationNormalizer(nn.Module):
 
     def _fold_rows(self) -> None:
         rows = self._rows[: self._n_rows]
+        finite = np.isfinite(rows).all(axis=1)
+        if not finite.all():
+            self._pending_dropped += int(len(rows) - finite.sum())
+            rows = rows[finite]
         self._pending_sum += rows.sum(axis=0)
         self._pending_sumsq += np.square(rows).sum(axis=0)
-        self._pending_count += self._n_rows
+        self._pending_count += len(rows)
         self._n_rows = 0
 
-    def commit(self) -> None:
-        """Merge the accumulated observations into the statistics (Chan et al.'s parallel update)."""
+    def commit(self) -> int:
+        """
+        Merge the accumulated observations into the statistics (Chan et al.'s parallel update). Observations with a
+        NaN or infinite value are left out, so that one bad observation cannot poison every later policy.
+
+        :return: The number of observations left out because they were not finite.
+        """
         if not self.enabled:
-            return
+            return 0
         self._fold_rows()
+        dropped, self._pending_dropped = self._pending_dropped, 0
         if self._pending_count == 0:
-            return
+            return dropped
         n = self._pending_count
         batch_mean = self._pending_sum / n
         batch_var = np.maximum(self._pending_sumsq / n - np.square(batch_mean), 0.0)
@@ -89,6 +100,7 @@ class ObservationNormalizer(nn.Module):
         self._pending_sumsq[:] = 0.0
         self._pending_count = 0
         self.version += 1
+        return dropped
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         """:return: Normalised observations (float32)."""

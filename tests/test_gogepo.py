@@ -516,6 +516,28 @@ def test_non_finite_returns_are_dropped_counted_and_warned_about() -> None:
     assert math.isfinite(float(model.policy.best_return))
 
 
+class _NaNObservationEnv(_BoundsEnv):
+    """The 7th step of the first episode observes a NaN."""
+
+    def __init__(self) -> None:
+        super().__init__(spaces.Box(-1, 1, (1,)))
+        self.steps = 0
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = super().step(np.nan_to_num(action))
+        self.steps += 1
+        return (np.full_like(obs, np.nan) if self.steps == 7 else obs), reward, terminated, truncated, info
+
+
+def test_a_non_finite_observation_is_left_out_of_the_statistics_with_a_warning() -> None:
+    model = GoGePo(_NaNObservationEnv(), **small_kwargs(), seed=0)
+    with pytest.warns(RuntimeWarning, match="1 training observation"):
+        model.learn(100)
+    normalizer = model.policy.observation_normalizer
+    assert th.isfinite(normalizer.mean).all() and th.isfinite(normalizer.std).all() and normalizer.count == 99
+    assert np.isfinite(model.predict(np.zeros(2, np.float32))[0]).all()
+
+
 # ----------------------------------------------------------------------------- fast mode
 
 
