@@ -179,6 +179,7 @@ class GoGePoPolicy(BasePolicy):
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
+        del data["normalize_images"]  # GoGePo has no image observations
         data.update(
             dict(
                 net_arch=self.net_arch,
@@ -192,6 +193,8 @@ class GoGePoPolicy(BasePolicy):
                 n_probing_states=self.n_probing_states,
                 command_scale=self.command_scale,
                 normalize_observations=self.normalize_observations,
+                optimizer_class=self.optimizer_class,
+                optimizer_kwargs=self.optimizer_kwargs,
                 lr_schedule=None,  # recreated by the algorithm
                 evaluator_lr_schedule=None,
             )

@@ -367,6 +367,16 @@ def test_loading_with_automatic_survival_bonus_resolves_it_for_the_new_env(tmp_p
     assert loaded.policy_buffer is not None and loaded.policy_buffer.size() > 0
 
 
+def test_the_policy_saves_and_loads_on_its_own_as_sb3_policies_do(tmp_path) -> None:
+    model = _trained(policy_kwargs=dict(SMALL_POLICY, optimizer_kwargs=dict(betas=(0.8, 0.9))))
+    model.policy.save(tmp_path / "policy.pth")
+    loaded = GoGePoPolicy.load(tmp_path / "policy.pth")
+    observations = np.random.default_rng(0).uniform(-1, 1, (5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.predict(observations)[0], model.policy.predict(observations)[0])
+    assert float(loaded.best_return) == float(model.policy.best_return)
+    assert loaded.generator_optimizer.defaults["betas"] == (0.8, 0.9)
+
+
 def test_get_and_set_parameters_follow_sb3(tmp_path) -> None:
     model, other = _trained(), GoGePo("Pendulum-v1", **small_kwargs(), seed=1)
     params = model.get_parameters()
