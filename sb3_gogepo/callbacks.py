@@ -139,20 +139,22 @@ class CommandSweepCallback(BaseCallback):
             raise TypeError(
                 f"CommandSweepCallback needs a command-conditioned model such as GoGePo, got {type(self.model).__name__}"
             )
+        # Called at every learn(): a continued run (reset_num_timesteps=False) keeps the sweeps so far and appends.
         self._vec_env = self._make_vec_env(self.eval_env)
         self.eval_env = self._vec_env
         if self.log_path is None:
             self.log_path = self._logger_folder()
-        self.csv_path = None
+        previous_csv_path, self.csv_path = self.csv_path, None
         if self.log_path is not None:
             os.makedirs(self.log_path, exist_ok=True)
             self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
-            with open(self.csv_path, "w", newline="") as file:
-                csv.writer(file).writerow(self.csv_columns)
-        self.rows = []
+            if self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
+                with open(self.csv_path, "w", newline="") as file:
+                    writer = csv.DictWriter(file, fieldnames=self.csv_columns)
+                    writer.writeheader()
+                    writer.writerows(self.rows)
         self._next_sweep = self.num_timesteps + self.eval_freq
         self._last_sweep = None
-        self._lowest_return = math.inf
 
     def _logger_folder(self) -> str | None:
         """:return: The logger's folder if it writes files (TensorBoard, CSV, ...); else SB3 made up a temporary one."""

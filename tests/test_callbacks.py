@@ -67,6 +67,20 @@ def test_sweep_csv_columns_and_grid(tmp_path: Path) -> None:
     np.testing.assert_allclose(callback.last_commands, commands, rtol=1e-5)
 
 
+def test_a_continued_run_appends_to_the_sweeps(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    callback = CommandSweepCallback(eval_freq=300, n_commands=2, n_eval_episodes=1, log_path=tmp_path, verbose=0)
+    model.learn(250, callback=callback)  # one sweep, at the end of training
+    model.learn(400, callback=callback, reset_num_timesteps=False)  # at 550 steps and at the end (650)
+
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert (
+        [int(row["timesteps"]) for row in rows]
+        == [row["timesteps"] for row in callback.rows]
+        == [250] * 2 + [550] * 2 + [650] * 2
+    )
+
+
 def test_standalone_sweep_of_a_loaded_model(tmp_path: Path) -> None:
     GoGePo("MlpPolicy", "CartPole-v1", **FAST).learn(300).save(tmp_path / "model.zip")
     model = GoGePo.load(tmp_path / "model.zip")
