@@ -337,8 +337,11 @@ class GoGePo(BaseAlgorithm):
         """One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps."""
         assert self.policy_buffer is not None
         progress = self._current_progress_remaining
-        update_learning_rate(self.policy.evaluator_optimizer, self.evaluator_lr_schedule(progress))
-        update_learning_rate(self.policy.generator_optimizer, self.lr_schedule(progress))
+        evaluator_lr, generator_lr = self.evaluator_lr_schedule(progress), self.lr_schedule(progress)
+        update_learning_rate(self.policy.evaluator_optimizer, evaluator_lr)
+        update_learning_rate(self.policy.generator_optimizer, generator_lr)
+        self.logger.record("train/learning_rate", generator_lr)
+        self.logger.record("train/evaluator_learning_rate", evaluator_lr)
         self.policy.set_training_mode(True)
         evaluator, optimizer = self.policy.evaluator, self.policy.evaluator_optimizer
         buffer = self.policy_buffer

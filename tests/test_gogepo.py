@@ -254,6 +254,8 @@ def test_logger_records_rollout_train_and_time_keys(tmp_path) -> None:
         "train/evaluator_loss",
         "train/generator_loss",
         "train/n_updates",
+        "train/learning_rate",
+        "train/evaluator_learning_rate",
         "time/fps",
     ]:
         assert key in header
