@@ -16,8 +16,9 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import Figure, HumanOutputFormat
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper, VecNormalize
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
+from sb3_gogepo.envs import find_vec_normalize, normalized_like_training
 from sb3_gogepo.validation import is_integer
 
 #: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
@@ -178,9 +179,7 @@ class CommandSweepCallback(BaseCallback):
         else:
             gym_env: gym.Env = source if is_wrapped(source, Monitor) else Monitor(source)
             vec_env = DummyVecEnv([lambda: gym_env])
-        if self.model.get_vec_normalize_env() is not None and _find_vec_normalize(vec_env) is None:
-            vec_env = VecNormalize(vec_env, training=False, norm_reward=False)
-        return vec_env
+        return normalized_like_training(vec_env, self.model.get_vec_normalize_env())
 
     def _training_spec(self) -> EnvSpec:
         try:
@@ -273,7 +272,7 @@ class CommandSweepCallback(BaseCallback):
 
     def _sync_normalization(self) -> None:
         training = self.model.get_vec_normalize_env()
-        evaluation = _find_vec_normalize(self._vec_env) if self._vec_env is not None else None
+        evaluation = find_vec_normalize(self._vec_env) if self._vec_env is not None else None
         if training is None or evaluation is None:
             return
         evaluation.obs_rms = training.obs_rms.copy()
@@ -351,14 +350,6 @@ class _CommandedAgent:
         self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True
     ) -> tuple[np.ndarray, Any]:
         return self.model.predict(observation, state, episode_start, deterministic, command=self.command)
-
-
-def _find_vec_normalize(env: VecEnv) -> VecNormalize | None:
-    while isinstance(env, VecEnvWrapper):
-        if isinstance(env, VecNormalize):
-            return env
-        env = env.venv
-    return None
 
 
 __all__ = ["SWEEP_CSV", "SWEEP_FIGURE", "CommandSweepCallback"]

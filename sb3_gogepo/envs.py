@@ -1,4 +1,7 @@
-"""Environment helpers: the paper's MuJoCo ids on gymnasium 1.x, and survival bonuses to remove from training returns."""
+"""
+Environment helpers: the paper's MuJoCo ids on gymnasium 1.x, survival bonuses to remove from training returns, and
+evaluation envs that normalise observations as the training env does.
+"""
 
 import functools
 import importlib.util
@@ -7,7 +10,7 @@ from typing import Any
 
 import gymnasium as gym
 from gymnasium.envs.registration import EnvSpec, load_env_creator
-from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecNormalize
 
 #: Per-step survival bonus of the MuJoCo locomotion tasks that have one (gymnasium's ``healthy_reward``).
 SURVIVAL_BONUSES = {"Hopper": 1.0, "Walker2d": 1.0, "Ant": 1.0, "Humanoid": 5.0}
@@ -89,3 +92,29 @@ def survival_bonus(env: VecEnv) -> float:
     if spec is None or spec.name not in SURVIVAL_BONUSES:
         return 0.0
     return float(spec.kwargs.get("healthy_reward", SURVIVAL_BONUSES[spec.name]))
+
+
+def find_vec_normalize(env: VecEnv) -> VecNormalize | None:
+    """:return: The ``VecNormalize`` wrapper of ``env`` (``env`` itself or one it wraps), or None."""
+    while isinstance(env, VecEnvWrapper):
+        if isinstance(env, VecNormalize):
+            return env
+        env = env.venv
+    return None
+
+
+def normalized_like_training(env: VecEnv, training: VecNormalize | None) -> VecEnv:
+    """
+    An evaluation env that sees observations as the policy saw them in training.
+
+    :param env: The evaluation env.
+    :param training: The training env's ``VecNormalize`` (``model.get_vec_normalize_env()``), if any.
+    :return: ``env`` wrapped in a frozen ``VecNormalize`` with a copy of the training observation statistics (and its
+        clipping), or ``env`` itself when training did not normalise or ``env`` already does.
+    """
+    if training is None or find_vec_normalize(env) is not None:
+        return env
+    evaluation = VecNormalize(env, training=False, norm_obs=training.norm_obs, norm_reward=False, clip_obs=training.clip_obs)
+    evaluation.epsilon = training.epsilon
+    evaluation.obs_rms = training.obs_rms.copy()
+    return evaluation

@@ -25,7 +25,7 @@ from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_lear
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
 from sb3_gogepo.commands import next_command
-from sb3_gogepo.envs import survival_bonus
+from sb3_gogepo.envs import normalized_like_training, survival_bonus
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 from sb3_gogepo.validation import is_integer, is_real
 
@@ -466,12 +466,14 @@ class GoGePo(BaseAlgorithm):
         Run the policy generated for each command (the data of the paper's Figure 4).
 
         :param env: Environment to evaluate in (an id, a ``gym.Env`` or a ``VecEnv``); returns are read from its
-            ``Monitor`` wrapper if it has one, so they are true environment returns.
+            ``Monitor`` wrapper if it has one, so they are true environment returns. If the model was trained with
+            ``VecNormalize`` and ``env`` has none, observations are normalised with a copy of the training statistics.
         :param commands: Desired returns.
         :param n_eval_episodes: Episodes per command.
         :return: Achieved returns, shape ``(len(commands), n_eval_episodes)``.
         """
         vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
+        vec_env = normalized_like_training(vec_env, self.get_vec_normalize_env())
         results = np.zeros((len(commands), n_eval_episodes))
         for index, command in enumerate(commands):
             episode_returns, _ = evaluate_policy(

@@ -331,6 +331,17 @@ def test_evaluate_commands_returns_achieved_returns_per_command_and_episode() ->
     assert (returns < 0).all() and (returns > -2000).all()
 
 
+def test_evaluate_commands_normalises_observations_as_training_did() -> None:
+    training_env = VecNormalize(make_vec_env("Pendulum-v1"), norm_obs=True, norm_reward=False, clip_obs=0.5)
+    model = GoGePo(training_env, **small_kwargs(), seed=0).learn(600)
+    raw, by_hand = gym.make("Pendulum-v1"), gym.make("Pendulum-v1")
+    raw.reset(seed=3), by_hand.reset(seed=3)
+    normalized = VecNormalize(DummyVecEnv([lambda: Monitor(by_hand)]), training=False, norm_reward=False, clip_obs=0.5)
+    normalized.obs_rms = training_env.obs_rms.copy()
+    commands = [-1000.0, -200.0]
+    np.testing.assert_array_equal(model.evaluate_commands(raw, commands, 2), model.evaluate_commands(normalized, commands, 2))
+
+
 # ----------------------------------------------------------------------------- save / load
 
 
