@@ -271,3 +271,33 @@ def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp
     )
     assert "| MountainCarContinuous-v0 (100k) | - | - | - | - | - | - | - |" in text
     assert (results / "fast_mode.md").read_text() == text and (docs / "fast_mode.png").stat().st_size > 10_000
+
+
+def test_ddpg_saturation_reports_an_actor_stuck_at_the_bound(tmp_path: Path) -> None:
+    import torch as th
+    from stable_baselines3.common.env_util import make_vec_env
+
+    from benchmarks import ddpg_saturation
+    from sb3_gogepo.zoo import SpinningUpDDPG
+
+    folder = bench.run_dir(tmp_path, "Pendulum-v1", "ddpg", 300, 0)
+    env = make_vec_env("Pendulum-v1", monitor_dir=str(folder / "work"))
+    model = SpinningUpDDPG("MlpPolicy", env, policy_kwargs=dict(net_arch=[8]), learning_starts=100, seed=0)
+    model.learn(300)
+    with th.no_grad():  # an output layer that drives every pre-tanh output far past the bound
+        model.actor.mu[-2].weight.zero_()
+        model.actor.mu[-2].bias.fill_(20.0)
+    (folder / "checkpoint").mkdir()
+    model.save(folder / "checkpoint" / "model.zip")
+    model.save_replay_buffer(folder / "checkpoint" / "replay_buffer.pkl")
+    rows = [
+        {"timesteps": 100 * i, "mean_return": -1000.0 - i, "std_return": 0.0, "wall_clock_s": i, "eval_wall_clock_s": 0}
+        for i in (1, 2, 3)
+    ]
+    bench.write_rows(folder / bench.CSV_FILE, rows)
+    hyperparams = {"noise_std": "0.1", "learning_starts": "100"}
+    meta = {"finished": True, "seed": 0, "final_return": -1003.0, "hyperparams": hyperparams}
+    bench.write_json(folder / bench.META_FILE, meta)
+
+    row = ddpg_saturation.report("Pendulum-v1", tmp_path).splitlines()[-1]
+    assert row.startswith("| Table 1 runs | 0.1 | 0 | -1003.0 | -1002.0 (0.2k) | 100% | 20.0 | 0% of 1 |")
