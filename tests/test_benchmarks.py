@@ -301,3 +301,23 @@ def test_ddpg_saturation_reports_an_actor_stuck_at_the_bound(tmp_path: Path) -> 
 
     row = ddpg_saturation.report("Pendulum-v1", tmp_path).splitlines()[-1]
     assert row.startswith("| Table 1 runs | 0.1 | 0 | -1003.0 | -1002.0 (0.2k) | 100% | 20.0 | 0% of 1 |")
+
+
+def test_training_returns_remove_the_survival_bonus_and_compare_runs_per_block_of_episodes(tmp_path: Path) -> None:
+    from benchmarks import training_returns
+
+    runs = []
+    for seed, offset in ((0, "-1.0"), (1, "None")):  # None: automatic, Hopper's bonus of 1 per step
+        folder = bench.run_dir(tmp_path, "Hopper-v3", "gogepo", 300, seed)
+        (folder / "work").mkdir(parents=True)
+        lengths, returns = [10, 20, 30, 40, 50], [15.0, 30.0, 20.0, 100.0, 60.0]
+        with open(folder / "work" / "0.monitor.csv", "w") as file:
+            file.write('#{"t_start": 0}\nr,l,t\n')
+            file.writelines(f"{r + seed},{length},0.0\n" for r, length in zip(returns, lengths))
+        meta = {"env_id": "Hopper-v3", "finished": True, "hyperparams": {"alive_bonus_offset": offset}}
+        bench.write_json(folder / bench.META_FILE, meta)
+        runs.append(folder)
+    text = training_returns.compare(runs, block=2)
+    assert "| 0-1 | 15 / 8 / 10 / 10 | 15 / 8 / 11 / 11 |" in text  # means 7.5 and 8.5
+    assert "| 2-3 | 35 / 25 / 60 / 60 | 35 / 26 / 61 / 61 |" in text
+    assert "| 4-5" not in text  # whole blocks only
