@@ -31,6 +31,7 @@ class SlotActor:
         self.policy = policy
         self.n_slots = n_slots
         self.params = th.zeros(n_slots, policy.layout.n_params, device=policy.device)
+        self._actions_shape = (n_slots, *policy.action_head.action_shape)
         self._torch_layers = policy.layout.split(self.params)
         self._numpy_activation = NUMPY_ACTIVATIONS.get(policy.activation_fn)
         numpy_possible = policy.device.type == "cpu" and self._numpy_activation is not None
@@ -87,7 +88,7 @@ class SlotActor:
                 inputs = self.policy.observation_normalizer(th.as_tensor(flat, device=self.params.device))
                 raw = batched_mlp(self._torch_layers, inputs.unsqueeze(1), self.policy._activation)[:, 0, :]
                 actions = self.policy.action_head.act(raw).cpu().numpy()
-        return actions.reshape(self.n_slots, *self.policy.action_head.action_shape)
+        return actions.reshape(self._actions_shape)
 
     def _act_numpy(self, flat: np.ndarray) -> np.ndarray:
         assert self._numpy_activation is not None
