@@ -251,27 +251,21 @@ def paper_commands(env_id: str, n_commands: int = 20) -> np.ndarray:
     return np.linspace(low, high, n_commands)
 
 
-def _final_model_path(run: Run) -> Path | None:
-    for candidate in (run.path / "snapshots" / "model_100.zip", run.path / "checkpoint" / "model.zip"):
+def final_model_path(run_dir: Path) -> Path | None:
+    """:return: The model at the end of a run's training (its last snapshot, else its checkpoint), if on disk."""
+    for candidate in (run_dir / "snapshots" / "model_100.zip", run_dir / "checkpoint" / "model.zip"):
         if candidate.is_file():
             return candidate
     return None
 
 
-def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute: bool = True) -> list[dict[str, float]]:
+def sweep_commands(model_path: Path, env_id: str, commands: np.ndarray, n_episodes: int, seed: int) -> list[dict[str, float]]:
     """
-    Figure 4 data of a finished GoGePo run, cached in ``<run>/command_sweep.csv``.
+    Run the policy a saved GoGePo model generates for each command, ``n_episodes`` episodes each (1 torch thread).
 
     :return: Rows ``command, mean_return, std_return, mean_training_return, mean_length`` (true returns; the
         training return adds ``alive_bonus_offset`` per step, the units of the command).
     """
-    cache = run.path / SWEEP_FILE
-    if cache.is_file():
-        with open(cache, newline="") as file:
-            return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
-    model_path = _final_model_path(run)
-    if not compute or model_path is None:
-        return []
     import torch
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
@@ -280,10 +274,10 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
 
     torch.set_num_threads(1)
     model = GoGePo.load(model_path, device="cpu")
-    env = make_vec_env(run.env_id, n_envs=1, seed=run.seed + 2_000_000)
+    env = make_vec_env(env_id, n_envs=1, seed=seed)
     offset = float(model.alive_bonus_offset or 0.0)
     rows = []
-    for command in paper_commands(run.env_id, n_commands):
+    for command in commands:
         agent = _Commanded(model, float(command))
         episode_returns, episode_lengths = evaluate_policy(
             agent,
@@ -303,6 +297,24 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
             }
         )
     env.close()
+    return rows
+
+
+def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute: bool = True) -> list[dict[str, float]]:
+    """
+    Figure 4 data of a finished GoGePo run, cached in ``<run>/command_sweep.csv``.
+
+    :return: Rows ``command, mean_return, std_return, mean_training_return, mean_length`` (true returns; the
+        training return adds ``alive_bonus_offset`` per step, the units of the command).
+    """
+    cache = run.path / SWEEP_FILE
+    if cache.is_file():
+        with open(cache, newline="") as file:
+            return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+    model_path = final_model_path(run.path)
+    if not compute or model_path is None:
+        return []
+    rows = sweep_commands(model_path, run.env_id, paper_commands(run.env_id, n_commands), n_episodes, run.seed + 2_000_000)
     with open(cache, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -328,7 +340,7 @@ def policy_map(run: Run, n_commands: int = 20, compute: bool = True) -> dict[str
     if cache.is_file():
         with np.load(cache, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
-    model_path = _final_model_path(run)
+    model_path = final_model_path(run.path)
     buffer_path = run.path / "checkpoint" / "policy_buffer.npz"
     if not compute or model_path is None or not buffer_path.is_file():
         return None

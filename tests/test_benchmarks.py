@@ -321,3 +321,26 @@ def test_training_returns_remove_the_survival_bonus_and_compare_runs_per_block_o
     assert "| 0-1 | 15 / 8 / 10 / 10 | 15 / 8 / 11 / 11 |" in text  # means 7.5 and 8.5
     assert "| 2-3 | 35 / 25 / 60 / 60 | 35 / 26 / 61 / 61 |" in text
     assert "| 4-5" not in text  # whole blocks only
+
+
+def test_seen_range_sweep_commands_the_returns_the_run_stored_and_caches_the_sweep(tmp_path: Path) -> None:
+    from benchmarks import seen_range_sweep
+    from benchmarks.training_returns import training_returns
+
+    spec = tiny_spec(tmp_path, "gogepo", budget=2000)
+    assert bench.run_one(spec) == "finished"
+    _, returns = training_returns(spec.run_dir)
+    rows = seen_range_sweep.sweep(spec.run_dir, n_commands=4, beyond=2, n_episodes=1)
+    commands = [row["command"] for row in rows]
+    low, high = returns.min(), returns.max()
+    step = (high - low) / 3
+    assert commands == pytest.approx([*np.linspace(low, high, 4), high + step, high + 2 * step])
+    assert [row["seen"] for row in rows] == [1, 1, 1, 1, 0, 0]
+    text = seen_range_sweep.render([spec.run_dir], [rows], n_episodes=1)
+    assert "correlation" in text and text.count("| *above the seen range* |") == 1
+    # The cache answers without the model.
+    import shutil
+
+    shutil.rmtree(spec.run_dir / "snapshots")
+    shutil.rmtree(spec.run_dir / "checkpoint")
+    assert seen_range_sweep.sweep(spec.run_dir, n_commands=4, beyond=2, n_episodes=1) == rows
