@@ -276,12 +276,17 @@ def _request_stop(signum: int, frame: Any) -> None:
 
 
 def make_manager(spec: RunSpec, seed: int, trained_agent: str = "") -> Any:
-    """The zoo's experiment manager for a run (this project's YAML, no zoo callbacks, files under ``work/``)."""
+    """
+    The zoo's experiment manager for a run (this project's YAML, no zoo callbacks, files under ``work/``). Every
+    algorithm's training and evaluation envs are :class:`~sb3_gogepo.vec_env.LeanDummyVecEnv`: the same steps as
+    SB3's ``DummyVecEnv`` without its per-step deep copies.
+    """
+    from sb3_gogepo.vec_env import LeanDummyVecEnv
     from sb3_gogepo.zoo import GoGePoExperimentManager, default_config, register
 
     register()
     hyperparams = {"callback": None, **spec.hyperparams}
-    return GoGePoExperimentManager(
+    manager = GoGePoExperimentManager(
         args=argparse.Namespace(benchmark=True),
         algo=spec.algo,
         env_id=spec.env_id,
@@ -297,6 +302,8 @@ def make_manager(spec: RunSpec, seed: int, trained_agent: str = "") -> Any:
         config=default_config(spec.algo),
         log_interval=-2,
     )
+    manager.vec_env_class = LeanDummyVecEnv
+    return manager
 
 
 class BenchmarkCallback:

@@ -33,40 +33,15 @@ class ObservationNormalizer(nn.Module):
         self.register_buffer("running_var", th.ones(n_features, dtype=th.float64))
         self.register_buffer("mean", th.zeros(n_features))
         self.register_buffer("std", th.ones(n_features))
-        self._pending_sum = np.zeros(n_features)
-        self._pending_sumsq = np.zeros(n_features)
-        self._pending_count = 0
-        self._pending_dropped = 0
-        # Observations are copied into rows (cheap per step) and summed in bulk.
-        self._rows = np.empty((4096, n_features))
-        self._n_rows = 0
+        # Plain object, not module attributes: nn.Module.__setattr__ would cost microseconds at every env step.
+        self._pending = _PendingObservations(n_features)
         #: Incremented whenever the applied statistics change (commit or load).
         self.version = 0
 
     def accumulate(self, observations: np.ndarray) -> None:
         """:param observations: A batch ``(n, n_features)`` of training observations, not yet committed."""
-        if not self.enabled:
-            return
-        start = self._n_rows
-        stop = start + len(observations)
-        if stop > len(self._rows):
-            self._fold_rows()
-            start, stop = 0, len(observations)
-            if stop > len(self._rows):
-                self._rows = np.empty((stop, self._rows.shape[1]))
-        self._rows[start:stop] = observations
-        self._n_rows = stop
-
-    def _fold_rows(self) -> None:
-        rows = self._rows[: self._n_rows]
-        finite = np.isfinite(rows).all(axis=1)
-        if not finite.all():
-            self._pending_dropped += int(len(rows) - finite.sum())
-            rows = rows[finite]
-        self._pending_sum += rows.sum(axis=0)
-        self._pending_sumsq += np.square(rows).sum(axis=0)
-        self._pending_count += len(rows)
-        self._n_rows = 0
+        if self.enabled:
+            self._pending.add(observations)
 
     def commit(self) -> int:
         """
@@ -77,13 +52,11 @@ class ObservationNormalizer(nn.Module):
         """
         if not self.enabled:
             return 0
-        self._fold_rows()
-        dropped, self._pending_dropped = self._pending_dropped, 0
-        if self._pending_count == 0:
+        batch_sum, batch_sumsq, n, dropped = self._pending.take()
+        if n == 0:
             return dropped
-        n = self._pending_count
-        batch_mean = self._pending_sum / n
-        batch_var = np.maximum(self._pending_sumsq / n - np.square(batch_mean), 0.0)
+        batch_mean = batch_sum / n
+        batch_var = np.maximum(batch_sumsq / n - np.square(batch_mean), 0.0)
         count = float(self.count)
         mean = self.running_mean.cpu().numpy()
         var = self.running_var.cpu().numpy()
@@ -96,9 +69,6 @@ class ObservationNormalizer(nn.Module):
         self.running_var.copy_(th.from_numpy(new_var))
         self.mean.copy_(self.running_mean.float())
         self.std.copy_(th.sqrt(self.running_var + self.epsilon).float())
-        self._pending_sum[:] = 0.0
-        self._pending_sumsq[:] = 0.0
-        self._pending_count = 0
         self.version += 1
         return dropped
 
@@ -112,3 +82,46 @@ class ObservationNormalizer(nn.Module):
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super()._load_from_state_dict(*args, **kwargs)
         self.version += 1
+
+
+class _PendingObservations:
+    """Observations acted on since the last commit: copied into rows (cheap per step), summed in bulk."""
+
+    def __init__(self, n_features: int) -> None:
+        self.rows = np.empty((4096, n_features))
+        self.n_rows = 0
+        self.sum = np.zeros(n_features)
+        self.sumsq = np.zeros(n_features)
+        self.count = 0
+        self.dropped = 0
+
+    def add(self, observations: np.ndarray) -> None:
+        start = self.n_rows
+        stop = start + len(observations)
+        if stop > len(self.rows):
+            self.fold()
+            start, stop = 0, len(observations)
+            if stop > len(self.rows):
+                self.rows = np.empty((stop, self.rows.shape[1]))
+        self.rows[start:stop] = observations
+        self.n_rows = stop
+
+    def fold(self) -> None:
+        rows = self.rows[: self.n_rows]
+        finite = np.isfinite(rows).all(axis=1)
+        if not finite.all():
+            self.dropped += int(len(rows) - finite.sum())
+            rows = rows[finite]
+        self.sum += rows.sum(axis=0)
+        self.sumsq += np.square(rows).sum(axis=0)
+        self.count += len(rows)
+        self.n_rows = 0
+
+    def take(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """:return: Sum, sum of squares and number of the finite observations, and the number left out; then empty."""
+        self.fold()
+        taken = (self.sum.copy(), self.sumsq.copy(), self.count, self.dropped)
+        self.sum[:] = 0.0
+        self.sumsq[:] = 0.0
+        self.count = self.dropped = 0
+        return taken

@@ -344,3 +344,19 @@ def test_seen_range_sweep_commands_the_returns_the_run_stored_and_caches_the_swe
     shutil.rmtree(spec.run_dir / "snapshots")
     shutil.rmtree(spec.run_dir / "checkpoint")
     assert seen_range_sweep.sweep(spec.run_dir, n_commands=4, beyond=2, n_episodes=1) == rows
+
+
+@pytest.mark.parametrize("algo", bench.ALGOS)
+def test_every_algorithm_of_the_runner_steps_lean_dummy_vec_envs(tmp_path: Path, algo: str) -> None:
+    from stable_baselines3.common.vec_env import VecEnvWrapper
+
+    from sb3_gogepo.vec_env import LeanDummyVecEnv
+
+    manager = bench.make_manager(tiny_spec(tmp_path, algo), seed=0)
+    for eval_env in (False, True):
+        env = manager.create_envs(1, eval_env=eval_env)
+        base = env
+        while isinstance(base, VecEnvWrapper):
+            base = base.venv
+        assert type(base) is LeanDummyVecEnv
+        env.close()
