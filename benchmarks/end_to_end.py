@@ -7,7 +7,8 @@ Every model is built from this project's YAML files (``hyperparams/<algo>.yml``,
 rl-zoo3 experiment manager as ``benchmarks/run.py``, with ``--threads`` torch threads.
 
 GoGePo's runs are the paper's whole protocol: ``--timesteps`` steps through :func:`benchmarks.run.run_one`, with an
-evaluation (10 episodes) every 10k steps and the YAML's command sweeps, so they are also benchmark runs: exact mode
+evaluation (10 episodes) every 10k steps (the runner leaves out the YAML's command sweeps; the report sweeps the
+final generator), so they are also benchmark runs: exact mode
 writes into ``benchmarks/results/`` (a seed of the Table 1 analog), fast mode into ``benchmarks/results/fast_mode/``.
 A finished run is not repeated: its recorded wall-clock is reported again. The table gives the total wall-clock and
 the training wall-clock (without the evaluations and checkpoints, which the runner times separately).
