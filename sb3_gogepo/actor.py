@@ -62,7 +62,9 @@ class SlotActor:
         """
         self.params[th.as_tensor(slots, device=self.params.device, dtype=th.long)] = params.detach()
         if self.uses_numpy:
-            self._refresh(np.asarray(slots))
+            # New statistics (committed at the episode end that freed these slots) apply to every slot's acting copy.
+            stale = self._statistics_version != self.policy.observation_normalizer.version
+            self._refresh(np.arange(self.n_slots) if stale else np.asarray(slots))
 
     def _refresh(self, slots: np.ndarray) -> None:
         normalizer = self.policy.observation_normalizer

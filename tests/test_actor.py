@@ -65,6 +65,24 @@ def test_acting_copies_follow_new_statistics_and_new_parameters() -> None:
     np.testing.assert_allclose(fast.act(observations), plain.act(observations), rtol=1e-4, atol=1e-5)
 
 
+def test_slots_still_running_when_another_slot_ends_act_with_the_new_statistics() -> None:
+    # What GoGePo does when one of several episodes ends: commit the statistics, then new parameters for that slot only.
+    th.manual_seed(0)
+    policy = _policy(spaces.Box(-1, 1, (2,)))
+    fast, plain = SlotActor(policy, 2), SlotActor(policy, 2, use_numpy=False)
+    params = th.randn(2, policy.layout.n_params)
+    for actor in (fast, plain):
+        actor.set_params([0, 1], params)
+    observations = np.random.default_rng(1).normal(size=(2, 6))
+    fast.act(observations)
+    policy.observation_normalizer.accumulate(np.random.default_rng(2).normal(5.0, 2.0, (30, 6)))
+    policy.observation_normalizer.commit()
+    new = th.randn(1, policy.layout.n_params)
+    for actor in (fast, plain):
+        actor.set_params([0], new)
+    np.testing.assert_allclose(fast.act(observations), plain.act(observations), rtol=1e-4, atol=1e-5)
+
+
 def test_the_torch_path_is_used_off_the_cpu_and_keeps_everything_on_the_policy_device() -> None:
     policy = _policy(spaces.Box(-1, 1, (2,)))
     actor = SlotActor(policy, 2, use_numpy=False)
