@@ -154,6 +154,8 @@ class CommandSweepCallback(BaseCallback):
                     writer = csv.DictWriter(file, fieldnames=self.csv_columns)
                     writer.writeheader()
                     writer.writerows(self.rows)
+        # SB3 updates a callback's step count only at its first step: take the model's (a continued or a new run).
+        self.num_timesteps = self.model.num_timesteps
         self._next_sweep = self.num_timesteps + self.eval_freq
         self._last_sweep = None
 
@@ -230,10 +232,11 @@ class CommandSweepCallback(BaseCallback):
         returns = returns[np.isfinite(returns)]
         best = float(model.policy.best_return)
         candidates = [*returns.tolist(), best, self._lowest_return]
-        finite = [value for value in candidates if math.isfinite(value)]
-        if not finite:
+        # Compared at the buffer's float32 precision: the best and the lowest return are float64 copies of its entries.
+        finite = np.float32([value for value in candidates if math.isfinite(value)])
+        if not len(finite):
             return None
-        low, high = min(finite), max(finite)
+        low, high = float(finite.min()), float(finite.max())
         if low == high:
             return np.array([low])
         return np.linspace(low, high, self.n_commands)

@@ -81,6 +81,29 @@ def test_a_continued_run_appends_to_the_sweeps(tmp_path: Path) -> None:
     )
 
 
+def test_sweeps_are_scheduled_from_the_models_step_count_at_every_learn(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    model.learn(1000)
+    late = CommandSweepCallback(eval_freq=500, n_commands=1, n_eval_episodes=1, sweep_on_training_end=False, verbose=0)
+    model.learn(400, callback=late, reset_num_timesteps=False)  # a new callback on a continued run: next sweep at 1500
+    assert late.rows == []
+
+    reused = CommandSweepCallback(eval_freq=500, n_commands=1, n_eval_episodes=1, sweep_on_training_end=False, verbose=0)
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    model.learn(1200, callback=reused)
+    model.learn(1000, callback=reused)  # a fresh run (steps from 0 again): sweeps at 500 and 1000
+    assert [row["timesteps"] for row in reused.rows] == [500, 1000, 500, 1000]
+
+
+def test_a_single_return_gives_a_single_command() -> None:
+    model = GoGePo("MlpPolicy", "Pendulum-v1", **FAST)
+    callback = CommandSweepCallback(n_commands=20, n_eval_episodes=1, sweep_on_training_end=False, verbose=0)
+    model.learn(200, callback=callback)  # exactly one episode: its return is stored in float32, best_return in float64
+    assert model._episode_num == 1
+    grid = callback.command_grid()
+    assert grid is not None and grid.tolist() == pytest.approx([model.last_training_return], rel=1e-6)
+
+
 def test_standalone_sweep_of_a_loaded_model(tmp_path: Path) -> None:
     GoGePo("MlpPolicy", "CartPole-v1", **FAST).learn(300).save(tmp_path / "model.zip")
     model = GoGePo.load(tmp_path / "model.zip")
