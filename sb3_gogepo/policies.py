@@ -33,6 +33,8 @@ class GeneratedPolicy(nn.Module):
     :param observation_normalizer: Statistics to copy into the module.
     :param action_head: Output stage to copy into the module.
     :param activation_fn: Hidden non-linearity.
+    :param observation_shape: Shape of one observation (default: flat, ``(n_obs,)``); observations of another
+        shape are flattened, as in training.
     """
 
     obs_mean: th.Tensor
@@ -45,8 +47,10 @@ class GeneratedPolicy(nn.Module):
         observation_normalizer: ObservationNormalizer,
         action_head: ActionHead,
         activation_fn: type[nn.Module] = nn.Tanh,
+        observation_shape: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
+        self.observation_shape = (layout.sizes[0],) if observation_shape is None else tuple(observation_shape)
         self.register_buffer("obs_mean", observation_normalizer.mean.detach().clone())
         self.register_buffer("obs_std", observation_normalizer.std.detach().clone())
         self.normalize_observations = observation_normalizer.enabled
@@ -64,13 +68,14 @@ class GeneratedPolicy(nn.Module):
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
         """
-        :param observations: Raw observations ``(..., n_obs)``.
-        :return: Actions (``Box``: within the bounds; ``Discrete``: indices).
+        :param observations: Raw observations ``(..., *observation_shape)``.
+        :return: Actions ``(..., *action_shape)`` (``Box``: within the bounds; ``Discrete``: indices).
         """
-        observations = observations.float()
+        batch_shape = observations.shape[: observations.dim() - len(self.observation_shape)]
+        observations = observations.reshape(*batch_shape, -1).float()
         if self.normalize_observations:
             observations = (observations - self.obs_mean) / self.obs_std
-        return self.action_head.act(self.mlp(observations))
+        return self.action_head.act(self.mlp(observations)).reshape(*batch_shape, *self.action_head.action_shape)
 
 
 class GoGePoPolicy(BasePolicy):
@@ -284,7 +289,12 @@ class GoGePoPolicy(BasePolicy):
         """
         command = self.acting_command() if command is None else command
         return GeneratedPolicy(
-            self.layout, self.params_for(command), self.observation_normalizer, self.action_head, self.activation_fn
+            self.layout,
+            self.params_for(command),
+            self.observation_normalizer,
+            self.action_head,
+            self.activation_fn,
+            self.observation_space.shape,
         )
 
     def act_with(self, params: th.Tensor, observations: th.Tensor) -> th.Tensor:

@@ -122,6 +122,22 @@ def test_box_actions_of_any_shape_reach_the_env_in_that_shape(n_envs: int) -> No
     assert model.predict(np.zeros((4, 2), np.float32))[0].shape == (4, 2, 3)
 
 
+class _MatrixEnv(_ShapeCheckingEnv):
+    def __init__(self, action_space: spaces.Space) -> None:
+        super().__init__(action_space)
+        self.observation_space = spaces.Box(-1.0, 1.0, (2, 3), np.float32)
+
+
+def test_the_exported_policy_takes_and_gives_the_spaces_shapes_as_predict_does() -> None:
+    model = GoGePo(_MatrixEnv(spaces.Box(-1, 1, (2, 2))), **small_kwargs(), seed=0).learn(60)
+    module = model.generate_policy()
+    observations = np.random.default_rng(0).uniform(-1, 1, (5, 2, 3)).astype(np.float32)
+    expected = model.predict(observations)[0]
+    assert expected.shape == (5, 2, 2)
+    np.testing.assert_allclose(module(th.as_tensor(observations)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert module(th.as_tensor(observations[0])).shape == (2, 2)
+
+
 def test_discrete_actions_take_the_argmax() -> None:
     model = GoGePo("CartPole-v1", **small_kwargs(), seed=0).learn(500)
     observations = np.random.uniform(-0.1, 0.1, (20, 4)).astype(np.float32)
