@@ -233,7 +233,7 @@ class CommandSweepCallback(BaseCallback):
         best = float(model.policy.best_return)
         candidates = [*returns.tolist(), best, self._lowest_return]
         # Compared at the buffer's float32 precision: the best and the lowest return are float64 copies of its entries.
-        finite = np.float32([value for value in candidates if math.isfinite(value)])
+        finite = np.array([value for value in candidates if math.isfinite(value)], dtype=np.float32)
         if not len(finite):
             return None
         low, high = float(finite.min()), float(finite.max())
