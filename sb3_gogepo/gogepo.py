@@ -111,6 +111,9 @@ class GoGePo(BaseAlgorithm):
     ) -> None:
         if env is None and not (isinstance(policy, type) or policy in self.policy_aliases):
             policy, env = "MlpPolicy", policy
+        if env is None and _init_setup_model:
+            name = type(self).__name__
+            raise TypeError(f"{name} needs an environment: {name}('MlpPolicy', env) or {name}(env)")
         _check_hyperparameters(
             learning_rate=learning_rate,
             evaluator_learning_rate=evaluator_learning_rate,

@@ -1,6 +1,7 @@
 """GoGePo's policy object: generator, evaluator, observation statistics, and the policy generated for the best return."""
 
 import copy
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -229,6 +230,8 @@ class GoGePoPolicy(BasePolicy):
         :return: Flat parameters ``(n_params,)``.
         """
         command = float(command)
+        if not math.isfinite(command) or abs(command) > th.finfo(th.float32).max:
+            raise ValueError(f"A command must be a finite number within float32 range, got {command}")
         params = self._params_cache.get(command)
         if params is None:
             with th.no_grad():

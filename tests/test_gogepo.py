@@ -524,6 +524,22 @@ def test_invalid_hyperparameters_fail_at_construction(kwargs: dict, message: str
         GoGePo("Pendulum-v1", **kwargs)
 
 
+def test_a_policy_alias_without_an_environment_is_refused_as_sb3_does() -> None:
+    with pytest.raises(TypeError, match="needs an environment"):
+        GoGePo("MlpPolicy")
+
+
+@pytest.mark.parametrize("command", [math.nan, math.inf, -math.inf, 1e40])
+def test_commands_that_are_not_finite_float32_numbers_are_refused(command: float) -> None:
+    model = _trained()
+    with pytest.raises(ValueError, match="finite number"):
+        model.predict(np.zeros(3, np.float32), command=command)
+    with pytest.raises(ValueError, match="finite number"):
+        model.generate_policy(command)
+    with pytest.raises(ValueError, match="finite number"):
+        model.evaluate_commands("Pendulum-v1", [0.0, command], n_eval_episodes=1)
+
+
 def test_unknown_policy_alias_is_named() -> None:
     with pytest.raises(ValueError, match="CnnPolicy"):
         GoGePo("CnnPolicy", "Pendulum-v1")
