@@ -48,6 +48,12 @@ DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "results"
 SWEEP_FILE = "command_sweep.csv"
 MAP_FILE = "policy_map.npz"
 N_LAST = 20
+#: Diagnostics of shortfalls, written by their own scripts into the results folder: file -> section title.
+DIAGNOSTICS = {
+    "ddpg_saturation.md": "DDPG on InvertedPendulum: actors stuck at the action bound",
+    "hopper_command_scale.md": "GoGePo on Hopper: symlog commands against the authors' command scale",
+    "hopper_seen_range.md": "GoGePo on Hopper: the final generators inside the returns their runs saw",
+}
 
 
 @dataclass
@@ -527,6 +533,15 @@ def write_report(
             "Figure 4 by the generator at 25/50/75/100 % of training (darker = later).\n",
             "```{image} policy_map.png\n:alt: policy map\n```\n",
         ]
+    diagnostics = [(title, Path(results_dir) / name) for name, title in DIAGNOSTICS.items()]
+    diagnostics = [(title, path) for title, path in diagnostics if path.is_file()]
+    if diagnostics:
+        parts.append(
+            "## Diagnostics\n\nWhere a method falls short of the paper, these scripts look for the reason; each table "
+            "is the file its script wrote into `benchmarks/results/` (see `benchmarks/results/README.md`).\n"
+        )
+        for title, path in diagnostics:
+            parts += [f"### {title}\n", path.read_text()]
     page = "\n".join(parts)
     (docs_dir / "index.md").write_text(page)
     return page

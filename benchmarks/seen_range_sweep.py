@@ -84,7 +84,7 @@ def render(run_dirs: Sequence[Path], sweeps: Sequence[Sequence[dict[str, float]]
     for index, (run_dir, rows) in enumerate(zip(run_dirs, sweeps)):
         stats = summary(rows)
         lines += [
-            f"### run {index}: {describe(run_dir)}\n",
+            f"#### run {index}: {describe(run_dir)}\n",
             f"Inside the seen range: correlation {stats['correlation']:.2f}, "
             f"mean absolute error {stats['mean_abs_error']:.1f}; "
             f"highest stored training return {stats['highest_seen']:.1f}, best achieved by a command "

@@ -197,6 +197,10 @@ def test_report_from_synthetic_csvs(tmp_path: Path) -> None:
     assert page.count("| partial |") == 2 and page.count("| finished |") == 11
     assert (docs / "index.md").read_text() == page
     assert (docs / "learning_curves.png").stat().st_size > 10_000
+    assert "## Diagnostics" not in page
+    (results / "hopper_seen_range.md").write_text("the sweep's table\n")
+    page = report.write_report(results, docs, compute=False)
+    assert "## Diagnostics" in page and f"### {report.DIAGNOSTICS['hopper_seen_range.md']}\n\nthe sweep's table" in page
 
 
 def test_bootstrap_interval_contains_the_mean() -> None:
