@@ -11,7 +11,7 @@ class ActionHead(nn.Module):
     Output stage of a generated policy.
 
     ``Box`` (finite bounds, as SB3 requires): outputs are squashed with ``tanh`` and mapped affinely onto
-    ``[low, high]`` (clipped to it, against rounding). Probing actions are the squashed values in ``[-1, 1]``; for
+    ``[low, high]`` (never outside it, despite float32 rounding). Probing actions are the squashed values in ``[-1, 1]``; for
     symmetric bounds ``[-h, h]`` this is the authors' ``h * tanh`` divided by ``h``, so the evaluator sees the same
     scale whatever the bounds.
 
@@ -21,8 +21,9 @@ class ActionHead(nn.Module):
     """
 
     low: th.Tensor
-    high: th.Tensor
     half_range: th.Tensor
+    center: th.Tensor
+    safe_half_range: th.Tensor
 
     def __init__(self, action_space: spaces.Space) -> None:
         super().__init__()
@@ -40,12 +41,16 @@ class ActionHead(nn.Module):
             raise TypeError(f"ActionHead supports Box and Discrete action spaces, not {type(action_space).__name__}")
         self.register_buffer("low", th.as_tensor(low, dtype=th.float32))
         self.register_buffer("half_range", th.as_tensor((high - low) / 2.0, dtype=th.float32))
-        # Not saved: models saved before it existed still load.
-        self.register_buffer("high", th.as_tensor(high, dtype=th.float32), persistent=False)
-        # act = low + (tanh + 1) * half_range = (low + half_range) + tanh * half_range
+        # act = center + tanh * half_range, with the half range shrunk by 4 float32 steps of the bounds' magnitude:
+        # center and half range are rounded once each, the product cannot exceed the half range, the sum is rounded
+        # once, so the action stays within [low, high] without a clip per step (at most 4 steps from the exact map).
+        magnitude = np.maximum(np.abs(low), np.abs(high)).astype(np.float32)
+        safe_half_range = np.maximum((high - low) / 2.0 - 4.0 * np.spacing(magnitude).astype(np.float64), 0.0)
         self._center_numpy = ((low + high) / 2.0).astype(np.float32)
-        self._half_range_numpy = ((high - low) / 2.0).astype(np.float32)
-        self._low_numpy, self._high_numpy = low.astype(np.float32), high.astype(np.float32)
+        self._half_range_numpy = safe_half_range.astype(np.float32)
+        # Derived from the space, not saved: models saved before they existed still load.
+        self.register_buffer("center", th.as_tensor(self._center_numpy), persistent=False)
+        self.register_buffer("safe_half_range", th.as_tensor(self._half_range_numpy), persistent=False)
 
     def probe(self, raw: th.Tensor) -> th.Tensor:
         """:return: The probing actions for raw network outputs (last dimension = outputs)."""
@@ -55,8 +60,7 @@ class ActionHead(nn.Module):
         """:return: Environment actions for raw network outputs (indices for ``Discrete``)."""
         if self.discrete:
             return raw.argmax(dim=-1)
-        # Rounding can put a saturated action one float step outside the bounds; envs may check them.
-        return th.clamp(self.low + (th.tanh(raw) + 1.0) * self.half_range, self.low, self.high)
+        return self.center + th.tanh(raw) * self.safe_half_range
 
     def act_numpy(self, raw: np.ndarray) -> np.ndarray:
         """The same as :meth:`act` on a NumPy array (the CPU fast path of the rollout)."""
@@ -64,6 +68,4 @@ class ActionHead(nn.Module):
             return raw.argmax(axis=-1)
         actions = np.tanh(raw)
         np.multiply(actions, self._half_range_numpy, out=actions)
-        np.add(actions, self._center_numpy, out=actions)
-        np.maximum(actions, self._low_numpy, out=actions)
-        return np.minimum(actions, self._high_numpy, out=actions)
+        return np.add(actions, self._center_numpy, out=actions)

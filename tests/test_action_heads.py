@@ -20,10 +20,13 @@ def test_actions_stay_within_any_bounds_even_when_saturated(raw_value: float) ->
         assert space.contains(actions)
 
 
-def test_models_saved_before_the_upper_bound_buffer_load() -> None:
-    head = ActionHead(spaces.Box(-2, 3, (2,)))
-    state = head.state_dict()
-    assert "high" not in state
-    fresh = ActionHead(spaces.Box(-2, 3, (2,)))
-    fresh.load_state_dict(state)
-    np.testing.assert_array_equal(fresh.high.numpy(), [3.0, 3.0])
+def test_the_saved_state_is_the_bounds_as_before() -> None:
+    assert set(ActionHead(spaces.Box(-2, 3, (2,))).state_dict()) == {"low", "half_range"}
+
+
+def test_actions_are_the_affine_map_of_tanh_to_a_few_float_steps() -> None:
+    head = ActionHead(spaces.Box(np.float32([-3, 0, 100]), np.float32([3, 10, 100.5])))
+    raw = th.linspace(-4, 4, 81).reshape(27, 3)
+    exact = (head.low.double() + (th.tanh(raw.double()) + 1) * head.half_range.double()).numpy()
+    np.testing.assert_allclose(head.act(raw).numpy(), exact, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(head.act_numpy(raw.numpy().copy()), exact, rtol=0, atol=1e-4)
