@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,13 +28,22 @@ from sb3_gogepo.envs import SURVIVAL_BONUSES
 
 
 def training_returns(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """:return: Lengths and training returns of the run's episodes, in order."""
-    files = sorted((run_dir / "work").rglob("*.monitor.csv"))
+    """
+    :return: Lengths and training returns of the run's episodes, in order. A resumed run has one ``Monitor`` file per
+        attempt; they are joined in the order the attempts started (the runner checkpoints when it is stopped, so
+        an attempt's episodes end where the next one resumes; after a hard kill the episodes since the last
+        checkpoint appear twice).
+    """
+    files = list((run_dir / "work").rglob("*.monitor.csv"))
     if not files:
         raise FileNotFoundError(f"no Monitor file under {run_dir / 'work'}")
-    with open(files[0]) as file:
-        file.readline()  # the Monitor's JSON header
-        rows = list(csv.DictReader(file))
+    attempts = []
+    for path in files:
+        with open(path) as file:
+            header = json.loads(file.readline().lstrip("#"))
+            rows = list(csv.DictReader(file))
+        attempts.append((float(header["t_start"]), rows))
+    rows = [row for _, attempt in sorted(attempts, key=lambda item: item[0]) for row in attempt]
     lengths = np.array([int(row["l"]) for row in rows])
     returns = np.array([float(row["r"]) for row in rows])
     meta = read_meta(run_dir)

@@ -364,3 +364,19 @@ def test_every_algorithm_of_the_runner_steps_lean_dummy_vec_envs(tmp_path: Path,
             base = base.venv
         assert type(base) is LeanDummyVecEnv
         env.close()
+
+
+def test_training_returns_of_a_resumed_run_join_its_attempts_in_the_order_they_started(tmp_path: Path) -> None:
+    from benchmarks.training_returns import training_returns
+
+    folder = bench.run_dir(tmp_path, "Swimmer-v3", "gogepo", 300, 0)
+    folder.mkdir(parents=True)
+    bench.write_json(folder / bench.META_FILE, {"env_id": "Swimmer-v3", "hyperparams": {"alive_bonus_offset": "None"}})
+    # The zoo numbers its log folders per attempt; names and start times deliberately in opposite orders here.
+    for name, start, returns in (("Swimmer-v3_2", 100.0, [1.0, 2.0]), ("Swimmer-v3_1", 200.0, [3.0])):
+        (folder / "work" / name).mkdir(parents=True)
+        with open(folder / "work" / name / "0.monitor.csv", "w") as file:
+            file.write(f'#{{"t_start": {start}}}\nr,l,t\n')
+            file.writelines(f"{r},10,0.0\n" for r in returns)
+    lengths, returns_seen = training_returns(folder)
+    assert returns_seen.tolist() == [1.0, 2.0, 3.0] and lengths.tolist() == [10, 10, 10]
