@@ -51,6 +51,7 @@ N_LAST = 20
 #: Diagnostics of shortfalls, written by their own scripts into the results folder: file -> section title.
 DIAGNOSTICS = {
     "ddpg_saturation.md": "DDPG on InvertedPendulum: actors stuck at the action bound",
+    "hopper_training_returns.md": "GoGePo on Hopper: training returns of the Table 1 seeds",
     "hopper_command_scale.md": "GoGePo on Hopper: symlog commands against the authors' command scale",
     "hopper_seen_range.md": "GoGePo on Hopper: the final generators inside the returns their runs saw",
 }
