@@ -114,7 +114,7 @@ def main() -> None:
         print(rows[-1], flush=True)
     header = (
         f"\n`python -m benchmarks.end_to_end --env {args.env} --timesteps {args.timesteps} --baseline-timesteps "
-        f"{args.baseline_timesteps} --threads {args.threads} --variants {' '.join(args.variants)}` on "
+        f"{args.baseline_timesteps} --threads {args.threads} --seed {args.seed} --variants {' '.join(args.variants)}` on "
         f"{platform.machine()}, torch {th.__version__}, {time.strftime('%Y-%m-%d')}:\n\n{HEADER}\n"
     )
     os.makedirs(RESULTS_DIR, exist_ok=True)
