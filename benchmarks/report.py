@@ -316,17 +316,21 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
     """
     cache = run.path / SWEEP_FILE
     if cache.is_file():
-        with open(cache, newline="") as file:
-            return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+        return read_rows(cache)
     model_path = final_model_path(run.path)
     if not compute or model_path is None:
         return []
     rows = sweep_commands(model_path, run.env_id, paper_commands(run.env_id, n_commands), n_episodes, run.seed + 2_000_000)
-    with open(cache, "w", newline="") as file:
+    write_sweep(cache, rows)
+    return rows
+
+
+def write_sweep(path: Path, rows: Sequence[dict[str, float]]) -> None:
+    """Cache sweep rows (:func:`sweep_commands`'s columns, and any added) as a CSV file."""
+    with open(path, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return rows
 
 
 class _Commanded:

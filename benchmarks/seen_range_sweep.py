@@ -20,14 +20,13 @@ Sweeps are cached in ``<run>/seen_range_sweep.csv`` (committed), so the table re
 from __future__ import annotations
 
 import argparse
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import final_model_path, sweep_commands
-from benchmarks.run import read_meta
+from benchmarks.report import final_model_path, sweep_commands, write_sweep
+from benchmarks.run import read_meta, read_rows
 from benchmarks.training_returns import describe, training_returns
 
 CACHE_FILE = "seen_range_sweep.csv"
@@ -44,8 +43,7 @@ def sweep(run_dir: Path, n_commands: int, beyond: int, n_episodes: int) -> list[
     """:return: The cached or newly computed sweep rows of a run (see :func:`benchmarks.report.sweep_commands`)."""
     cache = run_dir / CACHE_FILE
     if cache.is_file():
-        with open(cache, newline="") as file:
-            return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+        return read_rows(cache)
     meta = read_meta(run_dir)
     model_path = final_model_path(run_dir)
     if model_path is None:
@@ -55,10 +53,7 @@ def sweep(run_dir: Path, n_commands: int, beyond: int, n_episodes: int) -> list[
     rows = sweep_commands(model_path, str(meta["env_id"]), commands, n_episodes, int(meta["seed"]) + 3_000_000)
     for index, row in enumerate(rows):
         row["seen"] = float(index < n_commands)
-    with open(cache, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_sweep(cache, rows)
     return rows
 
 

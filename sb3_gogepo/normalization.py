@@ -120,8 +120,7 @@ class _PendingObservations:
     def take(self) -> tuple[np.ndarray, np.ndarray, int, int]:
         """:return: Sum, sum of squares and number of the finite observations, and the number left out; then empty."""
         self.fold()
-        taken = (self.sum.copy(), self.sumsq.copy(), self.count, self.dropped)
-        self.sum[:] = 0.0
-        self.sumsq[:] = 0.0
+        taken = (self.sum, self.sumsq, self.count, self.dropped)
+        self.sum, self.sumsq = np.zeros_like(self.sum), np.zeros_like(self.sumsq)
         self.count = self.dropped = 0
         return taken
