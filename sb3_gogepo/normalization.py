@@ -33,7 +33,7 @@ class ObservationNormalizer(nn.Module):
         self.register_buffer("running_var", th.ones(n_features, dtype=th.float64))
         self.register_buffer("mean", th.zeros(n_features))
         self.register_buffer("std", th.ones(n_features))
-        # Plain object, not module attributes: nn.Module.__setattr__ would cost microseconds at every env step.
+        # Plain object, not module attributes: nn.Module.__setattr__ is slow, and accumulate runs at every env step.
         self._pending = _PendingObservations(n_features)
         #: Incremented whenever the applied statistics change (commit or load).
         self.version = 0
