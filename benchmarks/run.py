@@ -21,6 +21,13 @@ Examples::
     python -m benchmarks.run --algos gogepo ars ddpg --envs MountainCarContinuous-v0 --seeds 0-4 --jobs 2
     python -m benchmarks.run --algos gogepo --envs Swimmer-v3 --seeds 0 1 2 --budget reduced
     python -m benchmarks.run --algos ars --envs Hopper-v3 --seeds 0 --budget 500000
+    python -m benchmarks.run --algos gogepo --envs Hopper-v3 --seeds 0 1 --budget paper --extend-from reduced
+
+``--extend-from`` starts a run from the final checkpoint of the finished run with the same algorithm, environment,
+seed and overrides at a smaller budget (its checkpoint, evaluations and Monitor logs are copied; ``run.json`` records
+it), so a reduced-budget run grows into a paper-budget one. It is the run that the larger budget would have given
+(resumed once at the smaller budget's last step) as long as nothing depends on the budget: the runner refuses
+learning-rate schedules (the zoo's ``lin_``), the paper's settings use constant rates.
 """
 
 from __future__ import annotations
@@ -142,6 +149,8 @@ class RunSpec:
     checkpoint_interval: float = 600.0
     #: torch threads of the run (1 when runs go in parallel).
     threads: int = 1
+    #: Budget of a finished run (same algo, env, seed, overrides) to start from; 0: start from scratch.
+    extend_from: int = 0
 
     @property
     def run_dir(self) -> Path:
@@ -469,12 +478,50 @@ def run_one(spec: RunSpec) -> str:
         return _run_locked(spec)
 
 
+def extend_finished_run(spec: RunSpec) -> None:
+    """
+    Copy the finished run at budget ``spec.extend_from`` into ``spec.run_dir`` as a checkpoint to resume from.
+
+    :raises ValueError: when that run is not finished, has no checkpoint, used other overrides or a learning-rate
+        schedule, or its budget is not below ``spec.budget``.
+    """
+    source = run_dir(spec.results_dir, spec.env_id, spec.algo, spec.extend_from, spec.seed)
+    meta = read_meta(source)
+    checkpoint = _latest_checkpoint(source)
+    if spec.extend_from >= spec.budget:
+        raise ValueError(f"--extend-from: budget {spec.extend_from} is not below the run's budget {spec.budget}")
+    if not meta.get("finished") or checkpoint is None:
+        raise ValueError(f"--extend-from: {source} is not a finished run with a checkpoint")
+    overrides = {key: str(value) for key, value in spec.hyperparams.items()}
+    if meta.get("hyperparams_overrides", {}) != overrides:
+        raise ValueError(f"--extend-from: {source} ran with overrides {meta.get('hyperparams_overrides')}, not {overrides}")
+    schedules = sorted(key for key, value in meta.get("hyperparams", {}).items() if "lin_" in str(value))
+    if schedules:
+        raise ValueError(f"--extend-from: {source} uses schedules that depend on the budget: {schedules}")
+    folder = spec.run_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("checkpoint.tmp", "work"):
+        shutil.rmtree(folder / name, ignore_errors=True)
+    shutil.copytree(checkpoint, folder / "checkpoint.tmp")
+    state = json.loads((checkpoint / "state.json").read_text())
+    state["snapshots_done"] = []  # the smaller budget's fractions
+    write_json(folder / "checkpoint.tmp" / "state.json", state)
+    if (source / "work").is_dir():
+        shutil.copytree(source / "work", folder / "work")  # Monitor files: training returns of the first part
+    shutil.copyfile(source / CSV_FILE, folder / CSV_FILE)
+    write_json(folder / META_FILE, {"extended_from": {"budget": spec.extend_from, "timesteps": state["timesteps"]}})
+    os.replace(folder / "checkpoint.tmp", folder / "checkpoint")
+
+
 def _run_locked(spec: RunSpec) -> str:
     folder = spec.run_dir
     checkpoint = _latest_checkpoint(folder)
+    if checkpoint is None and spec.extend_from:
+        extend_finished_run(spec)
+        checkpoint = _latest_checkpoint(folder)
     state: dict[str, Any] = json.loads((checkpoint / "state.json").read_text()) if checkpoint else {}
     if checkpoint is None:
-        for stale in ("evaluations.csv", "snapshots", "work"):
+        for stale in (CSV_FILE, "snapshots", "work"):
             path = folder / stale
             shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
         rows: list[dict[str, float]] = []
@@ -508,7 +555,10 @@ def _run_locked(spec: RunSpec) -> str:
         "finished": False,
         "resumes": resumes,
     }
-    write_json(folder / META_FILE, {**read_meta(folder), **meta})
+    previous = read_meta(folder)
+    if "extended_from" in previous:
+        meta["extended_from"] = previous["extended_from"]
+    write_json(folder / META_FILE, {**previous, **meta})
     runner = _Runner(spec, model, manager, eval_env, state, rows)
     runner.resumes = resumes
     remaining = spec.budget - int(model.num_timesteps)
@@ -597,6 +647,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
                         hyperparams=parse_hyperparams(args.hyperparams),
                         checkpoint_interval=args.checkpoint_interval,
                         threads=args.threads,
+                        extend_from=resolve_budget(args.extend_from, algo, env_id) if args.extend_from else 0,
                     )
                 )
     return specs
@@ -628,6 +679,8 @@ def spec_arguments(spec: RunSpec, args: argparse.Namespace) -> list[str]:
         arguments += ["--eval-freq", str(args.eval_freq)]
     if args.hyperparams:
         arguments += ["--hyperparams", *args.hyperparams]
+    if args.extend_from:
+        arguments += ["--extend-from", str(args.extend_from)]
     return arguments
 
 
@@ -684,6 +737,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--n-eval-episodes", type=int, default=10)
     parser.add_argument("--checkpoint-interval", type=float, default=600.0, help="seconds between checkpoints")
     parser.add_argument("--hyperparams", nargs="*", default=[], help="overrides of the YAML entry, key:value")
+    parser.add_argument(
+        "--extend-from", default="", help="budget ('reduced' or steps) of finished runs to continue instead of starting anew"
+    )
     return parser.parse_args(argv)
 
 

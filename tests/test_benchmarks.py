@@ -1,6 +1,7 @@
 """Tests of the benchmark runner and report (tiny budgets and networks)."""
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,39 @@ def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
     assert bench.run_one(spec) == "finished"
     _, rows = read_csv(spec.run_dir / bench.CSV_FILE)
     assert [int(row["timesteps"]) for row in rows] == [1000]  # the checkpoint was taken at 2000 steps
+
+
+def test_a_finished_run_grows_into_a_larger_budget_from_its_last_checkpoint(tmp_path: Path) -> None:
+    small = tiny_spec(tmp_path, "gogepo", budget=2000)
+    assert bench.run_one(small) == "finished"
+    large = tiny_spec(tmp_path, "gogepo", budget=4000, extend_from=2000)
+    assert bench.run_one(large) == "finished"
+    _, rows = read_csv(large.run_dir / bench.CSV_FILE)
+    _, small_rows = read_csv(small.run_dir / bench.CSV_FILE)
+    assert [int(row["timesteps"]) for row in rows] == [1000, 2000, 3000, 4000]
+    assert rows[:2] == small_rows  # the first part is the small run's, not a new one
+    meta = json.loads((large.run_dir / bench.META_FILE).read_text())
+    assert meta["finished"] and meta["resumes"] == 1 and meta["extended_from"] == {"budget": 2000, "timesteps": 2000}
+    assert {path.name for path in (large.run_dir / "snapshots").iterdir()} == {f"model_{p}.zip" for p in (25, 50, 75, 100)}
+    monitors = sorted((large.run_dir / "work").rglob("*.monitor.csv"))
+    assert len(monitors) == 2  # the small run's episodes, then the new ones
+    assert json.loads((small.run_dir / bench.META_FILE).read_text())["budget"] == 2000  # the small run is untouched
+
+
+def test_extending_refuses_runs_that_would_not_continue_the_same_experiment(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a finished run"):
+        bench.run_one(tiny_spec(tmp_path, "gogepo", budget=2000, extend_from=1000))
+    assert bench.run_one(tiny_spec(tmp_path, "gogepo", budget=1000)) == "finished"
+    with pytest.raises(ValueError, match="not below"):
+        bench.extend_finished_run(tiny_spec(tmp_path, "gogepo", budget=1000, extend_from=1000))
+    other = tiny_spec(tmp_path, "gogepo", budget=2000, extend_from=1000)
+    other.hyperparams["noise_std"] = 0.2
+    with pytest.raises(ValueError, match="overrides"):
+        bench.run_one(other)
+    scheduled = tiny_spec(tmp_path, "gogepo", budget=1000, seed=1, hyperparams={**TINY["gogepo"], "learning_rate": "lin_1e-3"})
+    assert bench.run_one(scheduled) == "finished"
+    with pytest.raises(ValueError, match="schedules"):
+        bench.run_one(dataclasses.replace(scheduled, budget=2000, extend_from=1000))
 
 
 def test_budgets_and_command_line() -> None:
