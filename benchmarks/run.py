@@ -424,7 +424,7 @@ class _Runner:
             from sb3_gogepo.zoo import POLICY_BUFFER_FILE
 
             model.save_policy_buffer(tmp / POLICY_BUFFER_FILE)
-        if getattr(model, "replay_buffer", None) is not None:
+        elif getattr(model, "replay_buffer", None) is not None:
             model.save_replay_buffer(tmp / "replay_buffer.pkl")
         vec_normalize = model.get_vec_normalize_env()
         if vec_normalize is not None:

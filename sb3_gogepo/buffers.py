@@ -1,14 +1,17 @@
 """FIFO buffer of (policy parameters, return) pairs with recency-weighted sampling."""
 
+import io
 import os
-import pathlib
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch as th
 
 #: Storage dtypes of the policy buffer, by name.
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
-_FORMAT_VERSION = 1
+#: Version 2 adds the policies' layer sizes; version 1 files (parameter count only) still load.
+_FORMAT_VERSION = 2
 
 
 class PolicyBuffer:
@@ -28,6 +31,9 @@ class PolicyBuffer:
     :param recency_exponent: Exponent of the recency weights (1.1 in the paper).
     :param device: Where entries are stored and sampled.
     :param storage_dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+    :param layer_sizes: Layer widths of the policies (:attr:`~sb3_gogepo.functional.ParameterLayout.sizes`):
+        saved with the entries, and a file of policies with other layers is refused on load, even when their
+        parameter count matches.
     """
 
     def __init__(
@@ -37,11 +43,13 @@ class PolicyBuffer:
         recency_exponent: float = 1.1,
         device: th.device | str = "cpu",
         storage_dtype: str = "float32",
+        layer_sizes: Sequence[int] | None = None,
     ) -> None:
         if storage_dtype not in BUFFER_DTYPES:
             raise ValueError(f"storage_dtype must be one of {sorted(BUFFER_DTYPES)}, got {storage_dtype!r}")
         self.buffer_size = buffer_size
         self.n_params = n_params
+        self.layer_sizes = None if layer_sizes is None else tuple(int(size) for size in layer_sizes)
         self.recency_exponent = recency_exponent
         self.device = th.device(device)
         self.storage_dtype = storage_dtype
@@ -107,43 +115,65 @@ class PolicyBuffer:
         order = th.remainder(th.arange(self.buffer_size, device=self.device) + self.pos, self.buffer_size)
         return self.params[order], self.returns[order]
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
         Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code).
 
-        :param path: Target file.
+        :param path: Target file, or a binary file object open for writing.
         """
         params, returns = self.ordered()
         if self.storage_dtype == "bfloat16":
             params_array = params.view(th.int16).cpu().numpy()
         else:
             params_array = params.cpu().numpy()
-        with open(path, "wb") as file:
-            np.savez(
-                file,
-                format_version=np.array(_FORMAT_VERSION),
-                params=params_array,
-                returns=returns.cpu().numpy(),
-                storage_dtype=np.array(self.storage_dtype),
-                n_params=np.array(self.n_params),
-            )
+        arrays: dict[str, Any] = dict(
+            format_version=np.array(_FORMAT_VERSION),
+            params=params_array,
+            returns=returns.cpu().numpy(),
+            storage_dtype=np.array(self.storage_dtype),
+            n_params=np.array(self.n_params),
+            layer_sizes=np.array(self.layer_sizes if self.layer_sizes is not None else [], dtype=np.int64),
+        )
+        if isinstance(path, (str, os.PathLike)):
+            with open(path, "wb") as file:  # a file object: numpy would append ".npz" to a name without it
+                np.savez(file, **arrays)
+        else:
+            np.savez(path, **arrays)
 
-    def load(self, path: str | os.PathLike) -> None:
+    def load(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
         Replace the contents with a file written by :meth:`save`. The newest ``buffer_size`` entries are kept.
 
-        :param path: Source file.
+        :param path: Source file, or a binary file object open for reading.
+        :raises ValueError: When the file holds policies of another shape, or comes from a newer version.
         """
-        path = pathlib.Path(path)
+        name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
         with np.load(path, allow_pickle=False) as data:
+            version = int(data["format_version"])
+            if version > _FORMAT_VERSION:
+                raise ValueError(f"{name} is a policy buffer of format {version}; this version reads up to {_FORMAT_VERSION}")
             n_params = int(data["n_params"])
             if n_params != self.n_params:
-                raise ValueError(f"{path} holds policies with {n_params} parameters, this model's have {self.n_params}")
+                raise ValueError(f"{name} holds policies with {n_params} parameters, this model's have {self.n_params}")
+            stored_sizes = tuple(int(size) for size in data["layer_sizes"]) if "layer_sizes" in data else ()
+            if stored_sizes and self.layer_sizes is not None and stored_sizes != self.layer_sizes:
+                raise ValueError(
+                    f"{name} holds policies with layers {list(stored_sizes)}, this model's are {list(self.layer_sizes)}"
+                )
             stored_dtype = str(data["storage_dtype"])
             params = th.from_numpy(data["params"])
             if stored_dtype == "bfloat16":
                 params = params.view(th.bfloat16)
             returns = th.from_numpy(data["returns"])
+        self.set_entries(params, returns)
+
+    def set_entries(self, params: th.Tensor, returns: th.Tensor) -> None:
+        """
+        Replace the contents with these entries (oldest first); the newest ``buffer_size`` are kept.
+
+        :param params: Parameters ``(n, n_params)``, any floating dtype and device.
+        :param returns: Their returns ``(n,)``.
+        """
         params, returns = params[-self.buffer_size :], returns[-self.buffer_size :]
         count = len(returns)
         self.params[:count].copy_(params.to(self.params.dtype))

@@ -1,5 +1,6 @@
 """GoGePo: Goal-Conditioned Generators of Deep Policies, as a Stable-Baselines3 algorithm."""
 
+import io
 import math
 import os
 import shutil
@@ -187,9 +188,22 @@ class GoGePo(BaseAlgorithm):
             **self.policy_kwargs,
         )
         self.policy = self.policy.to(self.device)
+        saved_buffer = self.policy_buffer  # set when ``load`` read a model saved with ``include=["policy_buffer"]``
         self.policy_buffer = PolicyBuffer(
-            self.buffer_size, self.policy.layout.n_params, self.recency_exponent, self.device, self.buffer_dtype
+            self.buffer_size,
+            self.policy.layout.n_params,
+            self.recency_exponent,
+            self.device,
+            self.buffer_dtype,
+            layer_sizes=self.policy.layout.sizes,
         )
+        if saved_buffer is not None:
+            if saved_buffer.n_params != self.policy.layout.n_params:
+                raise ValueError(
+                    f"The saved policy buffer holds policies with {saved_buffer.n_params} parameters, "
+                    f"this model's have {self.policy.layout.n_params}"
+                )
+            self.policy_buffer.set_entries(*saved_buffer.ordered())
         self._actor = None
         self._update_steps: tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]] | None = None
         if not hasattr(self, "_logger"):
@@ -491,23 +505,45 @@ class GoGePo(BaseAlgorithm):
 
     # ------------------------------------------------------------------ policy buffer persistence
 
-    def save_policy_buffer(self, path: str | os.PathLike) -> None:
+    def save_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
         Save the policy buffer as plain arrays (``.npz``, no pickle), like SB3's ``save_replay_buffer``.
 
-        :param path: Target file.
+        :param path: Target file, or a binary file object open for writing.
         """
         assert self.policy_buffer is not None
         self.policy_buffer.save(path)
 
-    def load_policy_buffer(self, path: str | os.PathLike) -> None:
+    def load_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
         Load a buffer written by :meth:`save_policy_buffer`; loading runs no code from the file.
 
-        :param path: Source file.
+        :param path: Source file, or a binary file object open for reading.
         """
         assert self.policy_buffer is not None
         self.policy_buffer.load(path)
+
+    @property
+    def replay_buffer(self) -> PolicyBuffer | None:
+        """The policy buffer, under the name SB3's tools (``CheckpointCallback(save_replay_buffer=True)``) look for."""
+        return self.policy_buffer
+
+    def save_replay_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
+        """
+        SB3's name for :meth:`save_policy_buffer` (the file is an ``.npz`` whatever its extension).
+
+        :param path: Target file, or a binary file object open for writing.
+        """
+        self.save_policy_buffer(path)
+
+    def load_replay_buffer(self, path: str | os.PathLike | io.BufferedIOBase, truncate_last_traj: bool = True) -> None:
+        """
+        SB3's name for :meth:`load_policy_buffer`.
+
+        :param path: Source file, or a binary file object open for reading.
+        :param truncate_last_traj: Unused: the buffer holds whole episodes only.
+        """
+        self.load_policy_buffer(path)
 
 
 class _CommandedModel:

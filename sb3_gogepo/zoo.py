@@ -168,8 +168,16 @@ class GoGePoExperimentManager(ExperimentManager):
         return hyperparams
 
     def save_trained_model(self, model: BaseAlgorithm) -> None:
-        super().save_trained_model(model)
-        if self.save_replay_buffer and isinstance(model, GoGePo):
+        if not isinstance(model, GoGePo):
+            super().save_trained_model(model)
+            return
+        # The zoo would also write the buffer as replay_buffer.pkl (GoGePo has SB3's save_replay_buffer): once is enough.
+        save_buffer, self.save_replay_buffer = self.save_replay_buffer, False
+        try:
+            super().save_trained_model(model)
+        finally:
+            self.save_replay_buffer = save_buffer
+        if save_buffer:
             path = os.path.join(self.save_path, POLICY_BUFFER_FILE)
             print(f"Saving policy buffer to {path}")
             model.save_policy_buffer(path)

@@ -87,6 +87,8 @@ def test_run_writes_csv_and_metadata(tmp_path: Path, algo: str) -> None:
 def test_finished_run_is_skipped(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=1000)
     assert bench.run_one(spec) == "finished"
+    # GoGePo's buffer is saved once, although the model answers to SB3's replay-buffer names too.
+    assert {path.name for path in (spec.run_dir / "checkpoint").iterdir()} == {"model.zip", "policy_buffer.npz", "state.json"}
     before = (spec.run_dir / bench.CSV_FILE).read_text()
     assert bench.run_one(spec) == "skipped"
     assert (spec.run_dir / bench.CSV_FILE).read_text() == before

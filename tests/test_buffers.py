@@ -85,6 +85,29 @@ def test_loading_a_buffer_of_another_policy_size_is_an_error(tmp_path) -> None:
         PolicyBuffer(4, 5).load(tmp_path / "b.npz")
 
 
+def test_loading_policies_of_other_layers_with_the_same_parameter_count_is_an_error(tmp_path) -> None:
+    # [3, 8, 1] and [3, 2, 8, 1] both have 41 parameters: the vectors would be read with the wrong layer boundaries.
+    PolicyBuffer(4, 41, layer_sizes=[3, 8, 1]).save(tmp_path / "b.npz")
+    with pytest.raises(ValueError, match=r"layers \[3, 8, 1\], this model's are \[3, 2, 8, 1\]"):
+        PolicyBuffer(4, 41, layer_sizes=[3, 2, 8, 1]).load(tmp_path / "b.npz")
+    PolicyBuffer(4, 41, layer_sizes=[3, 8, 1]).load(tmp_path / "b.npz")
+
+
+def test_buffers_of_a_newer_format_are_refused_and_those_without_layer_sizes_still_load(tmp_path) -> None:
+    buffer = _filled(2)
+    buffer.save(tmp_path / "b.npz")
+    with np.load(tmp_path / "b.npz") as data:
+        arrays = {key: data[key] for key in data.files}
+    np.savez(tmp_path / "newer.npz", **{**arrays, "format_version": np.array(99)})
+    with pytest.raises(ValueError, match="format 99"):
+        PolicyBuffer(4, 3).load(tmp_path / "newer.npz")
+    version_1 = {key: value for key, value in arrays.items() if key != "layer_sizes"}
+    np.savez(tmp_path / "v1.npz", **{**version_1, "format_version": np.array(1)})
+    restored = PolicyBuffer(4, 3, layer_sizes=[1, 1, 1])
+    restored.load(tmp_path / "v1.npz")
+    assert restored.ordered()[1].tolist() == [0.0, 1.0]
+
+
 def test_half_precision_storage_halves_memory_and_keeps_values_close() -> None:
     full, half = PolicyBuffer(10, 1000), PolicyBuffer(10, 1000, storage_dtype="float16")
     assert half.params.element_size() * 2 == full.params.element_size()

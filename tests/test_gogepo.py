@@ -1,5 +1,6 @@
 """The user-facing behaviour of GoGePo, point by point as an SB3 user relies on it."""
 
+import io
 import math
 import shutil
 from pathlib import Path
@@ -386,6 +387,39 @@ def test_save_load_restores_everything_needed_to_continue(tmp_path) -> None:
     loaded.learn(400, reset_num_timesteps=False)
     assert loaded.num_timesteps == 1400
     assert loaded.policy_buffer.size() == model.policy_buffer.size() + 2
+
+
+def test_checkpoint_callback_saves_the_policy_buffer_as_sb3_saves_replay_buffers(tmp_path) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    checkpoints = CheckpointCallback(save_freq=500, save_path=str(tmp_path), save_replay_buffer=True)
+    model.learn(500, callback=checkpoints)
+    buffer_file = tmp_path / "rl_model_replay_buffer_500_steps.pkl"
+    loaded = GoGePo.load(tmp_path / "rl_model_500_steps.zip", env=make_vec_env("Pendulum-v1"))
+    loaded.load_replay_buffer(buffer_file)  # as SB3 users resume off-policy runs
+    assert model.policy_buffer is not None and loaded.policy_buffer is not None
+    assert loaded.policy_buffer.size() == model.policy_buffer.size() == 2  # episodes of 200 steps
+    assert th.equal(loaded.policy_buffer.ordered()[0], model.policy_buffer.ordered()[0])
+
+
+def test_a_policy_buffer_saved_inside_the_model_file_is_kept_on_load(tmp_path) -> None:
+    model = _trained()
+    model.save(tmp_path / "model.zip", include=["policy_buffer"])
+    loaded = GoGePo.load(tmp_path / "model.zip", buffer_size=3)
+    assert model.policy_buffer is not None and loaded.policy_buffer is not None
+    assert loaded.policy_buffer.size() == 3 and loaded.policy_buffer.buffer_size == 3
+    assert th.equal(loaded.policy_buffer.ordered()[1], model.policy_buffer.ordered()[1][-3:])
+    assert GoGePo.load(tmp_path / "model.zip", include=[]).policy_buffer.size() == model.policy_buffer.size()
+
+
+def test_policy_buffers_save_to_and_load_from_file_objects(tmp_path) -> None:
+    model = _trained()
+    stream = io.BytesIO()
+    model.save_replay_buffer(stream)
+    stream.seek(0)
+    loaded = GoGePo("Pendulum-v1", **small_kwargs(), seed=1)
+    loaded.load_policy_buffer(stream)
+    assert model.policy_buffer is not None and loaded.policy_buffer is not None
+    assert th.equal(loaded.policy_buffer.ordered()[0], model.policy_buffer.ordered()[0])
 
 
 def test_loading_with_automatic_survival_bonus_resolves_it_for_the_new_env(tmp_path) -> None:

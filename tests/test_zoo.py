@@ -234,6 +234,7 @@ def test_continue_gogepo_with_its_policy_buffer(tmp_path: Path) -> None:
     train([*common, "--seed", "1", "--save-replay-buffer"])
     first = run_folder(logs, "gogepo", "Pendulum-v1")
     assert (first / POLICY_BUFFER_FILE).is_file()
+    assert not (first / "replay_buffer.pkl").exists()  # the zoo's own copy of the buffer would be a second one
     train([*common, "--seed", "2", "-i", str(first / "Pendulum-v1.zip"), "--save-replay-buffer"])
     second = logs / "gogepo" / "Pendulum-v1_2"
     with np.load(second / POLICY_BUFFER_FILE) as data:
