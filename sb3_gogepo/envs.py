@@ -16,6 +16,9 @@ from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecNormalize
 SURVIVAL_BONUSES = {"Hopper": 1.0, "Walker2d": 1.0, "Ant": 1.0, "Humanoid": 5.0}
 
 _warned: set[str] = set()
+#: Keyword arguments that make a v4 environment what its mujoco-py version was (v4 Ant drops the contact forces from
+#: its observations and reward by default; v2/v3 had them: 111 observations).
+LEGACY_KWARGS = {"Ant": {"use_contact_forces": True}}
 
 
 class LegacyMujocoIdWarning(UserWarning):
@@ -70,7 +73,7 @@ def register_legacy_mujoco_ids() -> list[str]:
             max_episode_steps=target.max_episode_steps,
             order_enforce=target.order_enforce,
             disable_env_checker=target.disable_env_checker,
-            kwargs=dict(target.kwargs),
+            kwargs={**target.kwargs, **LEGACY_KWARGS.get(spec.name, {})},
         )
         replaced.append(env_id)
     return replaced

@@ -23,6 +23,14 @@ def test_paper_ids_resolve_to_their_v4_implementation(legacy_id: str, modern_id:
     assert (obs_legacy == obs_modern).all()
 
 
+@pytest.mark.parametrize("legacy_id", ["Ant-v2", "Ant-v3"])
+def test_legacy_ant_keeps_the_contact_forces_its_mujoco_py_version_had(legacy_id: str) -> None:
+    # v4's default drops them (27 observations, no contact cost); the mujoco-py Ant had 111 observations.
+    legacy, modern = gym.make(legacy_id), gym.make("Ant-v4", use_contact_forces=True)
+    assert legacy.observation_space == modern.observation_space and legacy.observation_space.shape == (111,)
+    assert gym.make(legacy_id, use_contact_forces=False).observation_space.shape == (27,)  # still overridable
+
+
 def test_legacy_id_warns_once_with_the_reason() -> None:
     sb3_gogepo.envs._warned.discard("Walker2d-v3")
     with warnings.catch_warnings(record=True) as caught:
