@@ -280,9 +280,9 @@ def sweep_commands(model_path: Path, env_id: str, commands: np.ndarray, n_episod
     from sb3_gogepo import GoGePo
 
     torch.set_num_threads(1)
-    model = GoGePo.load(model_path, device="cpu")
     env = make_vec_env(env_id, n_envs=1, seed=seed)
-    offset = float(model.alive_bonus_offset or 0.0)
+    model = GoGePo.load(model_path, env=env, device="cpu")
+    offset = model.training_return_offset
     rows = []
     for command in commands:
         agent = _Commanded(model, float(command))

@@ -35,7 +35,7 @@ class CommandSweepCallback(BaseCallback):
     The grid holds ``n_commands`` evenly spaced commands between the lowest and the highest training return seen
     so far (or the fixed ``commands``). The policy generated for each command (without exploration noise) runs
     ``n_eval_episodes`` episodes in ``eval_env``. Commands are training returns, so the achieved returns are
-    compared in the same units: the true episode return plus ``alive_bonus_offset`` per step (for Hopper,
+    compared in the same units: the true episode return plus ``training_return_offset`` per step (for Hopper,
     the return without the survival bonus; for other tasks, the true return).
 
     Each sweep is recorded
@@ -120,7 +120,7 @@ class CommandSweepCallback(BaseCallback):
         """
         Columns of the CSV: ``timesteps``, ``episodes`` (training episodes finished so far), ``command``,
         ``mean_return``, ``std_return`` (true environment returns), ``mean_training_return``,
-        ``std_training_return`` (true return plus ``alive_bonus_offset`` per step: the units of the command),
+        ``std_training_return`` (true return plus ``training_return_offset`` per step: the units of the command),
         ``mean_length``, then ``return_0`` ... ``return_<n_eval_episodes - 1>`` (true return of every episode).
         """
         return [
@@ -282,7 +282,7 @@ class CommandSweepCallback(BaseCallback):
         evaluation.ret_rms = training.ret_rms.copy()
 
     def _record(self, commands: np.ndarray, returns: np.ndarray, lengths: np.ndarray) -> None:
-        offset = getattr(self.model, "alive_bonus_offset", 0.0) or 0.0
+        offset = float(getattr(self.model, "training_return_offset", 0.0))
         training_returns = returns + offset * lengths
         achieved = training_returns.mean(axis=1)
         rows = []

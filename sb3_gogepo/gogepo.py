@@ -63,7 +63,9 @@ class GoGePo(BaseAlgorithm):
         (1.1; 0 samples uniformly).
     :param alive_bonus_offset: Constant added to every reward of the *training* return, as ARS's
         ``alive_bonus_offset``. ``None`` removes the task's survival bonus (-1 per step for Hopper, Walker2d and
-        Ant, -5 for Humanoid, 0 for other tasks), as in the paper. Logs and evaluations report the true return.
+        Ant, -5 for Humanoid, 0 for other tasks), as in the paper, for whichever env the model trains on (it is
+        resolved again after ``set_env`` or ``load(..., env=...)``; :attr:`training_return_offset` holds the value
+        in use). Logs and evaluations report the true return.
     :param buffer_dtype: Storage dtype of the buffer's parameters: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
     :param update_precision: Precision of the update block. ``"float32"`` (default) is the paper's exact
         computation. ``"bfloat16"`` is the fast mode: evaluator and generator steps run under bf16 autocast
@@ -159,6 +161,8 @@ class GoGePo(BaseAlgorithm):
         self.update_precision = update_precision
         self.compile_updates = compile_updates
         self.alive_bonus_offset = alive_bonus_offset
+        #: Added to every reward of the training return: ``alive_bonus_offset`` resolved for the current env.
+        self.training_return_offset = 0.0
         self._resolve_alive_bonus_offset()
         self.command = initial_command
         self.n_dropped_episodes = 0
@@ -171,9 +175,21 @@ class GoGePo(BaseAlgorithm):
             self._setup_model()
 
     def _resolve_alive_bonus_offset(self) -> None:
-        """``alive_bonus_offset=None`` means: remove the survival bonus of the task behind the env."""
-        if self.alive_bonus_offset is None and self.env is not None:
-            self.alive_bonus_offset = -survival_bonus(self.env)
+        """``alive_bonus_offset=None`` means: remove the survival bonus of the task behind the current env."""
+        if self.alive_bonus_offset is not None:
+            self.training_return_offset = float(self.alive_bonus_offset)
+        else:
+            self.training_return_offset = -survival_bonus(self.env) if self.env is not None else 0.0
+
+    def set_env(self, env: GymEnv, force_reset: bool = True) -> None:
+        """
+        Train on a new environment (see SB3's ``set_env``); an automatic ``alive_bonus_offset`` follows it.
+
+        :param env: The new environment (same spaces).
+        :param force_reset: Reset it before the next ``learn`` (SB3's default).
+        """
+        super().set_env(env, force_reset)
+        self._resolve_alive_bonus_offset()
 
     def _setup_model(self) -> None:
         self._resolve_alive_bonus_offset()
@@ -314,8 +330,7 @@ class GoGePo(BaseAlgorithm):
     def _end_episodes(self, finished: np.ndarray, log_interval: int | None) -> None:
         """Store and train on the episodes of the ``finished`` slots, then give them new policies."""
         for slot in finished:
-            assert self.alive_bonus_offset is not None
-            training_return = float(self._slot_returns[slot] + self.alive_bonus_offset * self._slot_lengths[slot])
+            training_return = float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
             self._finish_episode(int(slot), training_return)
             if log_interval is not None and self._episode_num % log_interval == 0:
                 self.dump_logs()

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-import rl_zoo3
 from rl_zoo3.exp_manager import ExperimentManager
 from rl_zoo3.utils import SimpleLinearSchedule
 from stable_baselines3 import DDPG
@@ -183,10 +182,6 @@ class GoGePoExperimentManager(ExperimentManager):
             model.save_policy_buffer(path)
 
     def _load_pretrained_agent(self, hyperparams: dict[str, Any], env: VecEnv) -> BaseAlgorithm:
-        if hyperparams.get("alive_bonus_offset", 0) is None and issubclass(rl_zoo3.ALGOS[self.algo], GoGePo):
-            # ``None`` ("remove the task's survival bonus") is resolved at construction and saved resolved;
-            # passed to ``load`` it would overwrite the resolved value, which ``load`` does not recompute.
-            hyperparams = {key: value for key, value in hyperparams.items() if key != "alive_bonus_offset"}
         model = super()._load_pretrained_agent(hyperparams, env)
         path = os.path.join(os.path.dirname(self.trained_agent), POLICY_BUFFER_FILE)
         if isinstance(model, GoGePo) and os.path.isfile(path):

@@ -128,7 +128,7 @@ def test_sweep_runs_the_policy_generated_for_each_command(tmp_path: Path) -> Non
 
 def test_survival_bonus_removed_from_achieved_returns(tmp_path: Path) -> None:
     model = GoGePo("MlpPolicy", "Hopper-v4", **FAST)
-    assert model.alive_bonus_offset == -1.0
+    assert model.training_return_offset == -1.0
     callback = CommandSweepCallback(eval_freq=200, n_commands=2, n_eval_episodes=1, log_path=tmp_path, verbose=0)
     model.learn(200, callback=callback)
     _, rows = read_csv(tmp_path / SWEEP_CSV)

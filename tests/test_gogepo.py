@@ -45,7 +45,7 @@ def test_an_env_id_alone_gives_the_papers_defaults() -> None:
     assert isinstance(policy.generator_optimizer, th.optim.Adam)
     assert (model.noise_std, model.batch_size, model.n_evaluator_updates, model.n_generator_updates) == (0.1, 16, 5, 20)
     assert (model.buffer_size, model.recency_exponent, model.command_drive, model.initial_command) == (10_000, 1.1, 20.0, 0.0)
-    assert model.alive_bonus_offset == -1.0
+    assert model.alive_bonus_offset is None and model.training_return_offset == -1.0  # Hopper's survival bonus removed
     assert model.policy_buffer is not None and model.policy_buffer.buffer_size == 10_000
 
 
@@ -378,7 +378,7 @@ def test_save_load_restores_everything_needed_to_continue(tmp_path) -> None:
             assert all(th.equal(state[k], restored["state"][key][k]) for k in state)
     assert loaded.policy.observation_normalizer.count == model.policy.observation_normalizer.count > 0
     assert loaded.command == model.command and float(loaded.policy.best_return) == float(model.policy.best_return)
-    assert (loaded.noise_std, loaded.batch_size, loaded.alive_bonus_offset) == (model.noise_std, model.batch_size, 0.0)
+    assert (loaded.noise_std, loaded.batch_size, loaded.training_return_offset) == (model.noise_std, model.batch_size, 0.0)
 
     model.save_policy_buffer(tmp_path / "buffer.npz")
     loaded.load_policy_buffer(tmp_path / "buffer.npz")
@@ -422,10 +422,31 @@ def test_policy_buffers_save_to_and_load_from_file_objects(tmp_path) -> None:
     assert th.equal(loaded.policy_buffer.ordered()[0], model.policy_buffer.ordered()[0])
 
 
+def _stored_minus_true_returns(model: GoGePo) -> np.ndarray:
+    assert model.policy_buffer is not None and model.ep_info_buffer is not None
+    stored = model.policy_buffer.ordered()[1].numpy()
+    true = np.array([info["r"] for info in model.ep_info_buffer])[-len(stored) :]
+    lengths = np.array([info["l"] for info in model.ep_info_buffer])[-len(stored) :]
+    return (stored - true) / lengths
+
+
+def test_an_automatic_survival_bonus_follows_the_env_the_model_is_moved_to(tmp_path) -> None:
+    # Walker2d pays +1 per step while alive, HalfCheetah nothing; both have 17 observations and 6 actions.
+    model = GoGePo("Walker2d-v4", **small_kwargs(), buffer_size=3, seed=0)
+    model.learn(200)
+    np.testing.assert_allclose(_stored_minus_true_returns(model), -1.0, atol=1e-4)
+    model.set_env(make_vec_env("HalfCheetah-v4"))
+    assert model.training_return_offset == 0.0
+    model.learn(3000)  # three 1000-step episodes fill the buffer
+    np.testing.assert_allclose(_stored_minus_true_returns(model), 0.0, atol=1e-4)
+    model.save(tmp_path / "model.zip")
+    assert GoGePo.load(tmp_path / "model.zip", env=make_vec_env("Walker2d-v4")).training_return_offset == -1.0
+
+
 def test_loading_with_automatic_survival_bonus_resolves_it_for_the_new_env(tmp_path) -> None:
     GoGePo("Hopper-v4", **small_kwargs(), seed=0).learn(100).save(tmp_path / "hopper.zip")
     loaded = GoGePo.load(tmp_path / "hopper.zip", env=gym.make("Hopper-v4"), alive_bonus_offset=None)
-    assert loaded.alive_bonus_offset == -1.0
+    assert loaded.training_return_offset == -1.0
     loaded.learn(200, reset_num_timesteps=False)
     assert loaded.policy_buffer is not None and loaded.policy_buffer.size() > 0
 
