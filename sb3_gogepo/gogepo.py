@@ -446,6 +446,8 @@ class GoGePo(BaseAlgorithm):
         if len(self.ep_info_buffer) > 0:
             self.logger.record("rollout/ep_rew_mean", safe_mean([info["r"] for info in self.ep_info_buffer]))
             self.logger.record("rollout/ep_len_mean", safe_mean([info["l"] for info in self.ep_info_buffer]))
+        if self.ep_success_buffer is not None and len(self.ep_success_buffer) > 0:
+            self.logger.record("rollout/success_rate", safe_mean(self.ep_success_buffer))
         self.logger.record("rollout/best_return", float(self.policy.best_return))
         self.logger.record("rollout/training_return", self.last_training_return)
         self.logger.record("train/command", self.command)

@@ -279,6 +279,27 @@ def test_logger_records_rollout_train_and_time_keys(tmp_path) -> None:
     assert list(tmp_path.glob("events.out.tfevents.*"))
 
 
+class _ReportsSuccess(gym.Wrapper):
+    """Pendulum that reports ``is_success`` at the end of every other episode, as goal-reaching tasks do."""
+
+    episodes = 0
+
+    def step(self, action):  # type: ignore[no-untyped-def]
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if terminated or truncated:
+            _ReportsSuccess.episodes += 1
+            info["is_success"] = _ReportsSuccess.episodes % 2 == 0
+        return obs, reward, terminated, truncated, info
+
+
+def test_logger_records_the_success_rate_of_envs_that_report_it(tmp_path) -> None:
+    model = GoGePo(DummyVecEnv([lambda: Monitor(_ReportsSuccess(gym.make("Pendulum-v1")))]), **small_kwargs(), seed=0)
+    model.set_logger(configure(str(tmp_path), ["csv"]))
+    model.learn(800, log_interval=4)
+    header, row = (tmp_path / "progress.csv").read_text().splitlines()[:2]
+    assert dict(zip(header.split(","), row.split(",")))["rollout/success_rate"] == "0.5"
+
+
 # ----------------------------------------------------------------------------- acting and commands
 
 
