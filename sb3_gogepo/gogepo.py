@@ -132,6 +132,7 @@ class GoGePo(BaseAlgorithm):
             buffer_dtype=buffer_dtype,
             update_precision=update_precision,
             compile_updates=compile_updates,
+            stats_window_size=stats_window_size,
         )
         if env is not None:
             env = maybe_make_env(env, verbose)
@@ -614,7 +615,7 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
 
 
 def _check_hyperparameters(**values: Any) -> None:
-    for name in ("buffer_size", "batch_size"):
+    for name in ("buffer_size", "batch_size", "stats_window_size"):
         value = values[name]
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -639,10 +640,10 @@ def _check_hyperparameters(**values: Any) -> None:
     offset = values["alive_bonus_offset"]
     if offset is not None and (not is_real(offset) or not math.isfinite(offset)):
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
-    if values["update_precision"] not in ("float32", "bfloat16"):
+    if not isinstance(values["update_precision"], str) or values["update_precision"] not in ("float32", "bfloat16"):
         raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {values['update_precision']!r}")
     _check_compile_updates(values["compile_updates"])
-    if values["buffer_dtype"] not in BUFFER_DTYPES:
+    if not isinstance(values["buffer_dtype"], str) or values["buffer_dtype"] not in BUFFER_DTYPES:
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")
 
 

@@ -136,18 +136,21 @@ class GoGePoPolicy(BasePolicy):
             optimizer_kwargs=optimizer_kwargs,
             normalize_images=False,
         )
-        self.net_arch = [256, 256] if net_arch is None else list(net_arch)
-        self.hypernetwork_net_arch = [256, 256] if hypernetwork_net_arch is None else list(hypernetwork_net_arch)
-        self.evaluator_net_arch = [256, 256] if evaluator_net_arch is None else list(evaluator_net_arch)
         _check_policy_arguments(
-            self.net_arch,
-            self.hypernetwork_net_arch,
-            self.evaluator_net_arch,
+            net_arch,
+            hypernetwork_net_arch,
+            evaluator_net_arch,
             slice_size,
             embedding_dim,
             n_probing_states,
             command_scale,
+            output_scaling=output_scaling,
+            separate_bias_networks=separate_bias_networks,
+            normalize_observations=normalize_observations,
         )
+        self.net_arch = [256, 256] if net_arch is None else list(net_arch)
+        self.hypernetwork_net_arch = [256, 256] if hypernetwork_net_arch is None else list(hypernetwork_net_arch)
+        self.evaluator_net_arch = [256, 256] if evaluator_net_arch is None else list(evaluator_net_arch)
         self.activation_fn = activation_fn
         self.slice_size = slice_size
         self.embedding_dim = embedding_dim
@@ -355,21 +358,27 @@ class GoGePoPolicy(BasePolicy):
 
 
 def _check_policy_arguments(
-    net_arch: list[int],
-    hypernetwork_net_arch: list[int],
-    evaluator_net_arch: list[int],
+    net_arch: Sequence[int] | None,
+    hypernetwork_net_arch: Sequence[int] | None,
+    evaluator_net_arch: Sequence[int] | None,
     slice_size: int,
     embedding_dim: int,
     n_probing_states: int,
     command_scale: float | None,
+    **flags: bool,
 ) -> None:
     for name, arch in (
         ("net_arch", net_arch),
         ("hypernetwork_net_arch", hypernetwork_net_arch),
         ("evaluator_net_arch", evaluator_net_arch),
     ):
-        if any(not is_integer(size) or size < 1 for size in arch):
-            raise ValueError(f"{name} must be a list of positive layer sizes, got {arch}")
+        if arch is None:
+            continue
+        if not isinstance(arch, (list, tuple)) or any(not is_integer(size) or size < 1 for size in arch):
+            raise ValueError(f"{name} must be a list of positive layer sizes, got {arch!r}")
+    for name, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise ValueError(f"{name} must be True or False, got {flag!r}")
     for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")

@@ -593,6 +593,15 @@ def test_unsupported_spaces_fail_at_construction(observation_space, action_space
         (dict(noise_std=True), "noise_std"),
         (dict(batch_size=True), "batch_size"),
         (dict(policy_kwargs=dict(net_arch=[64, True])), "net_arch"),
+        (dict(policy_kwargs=dict(net_arch=64)), "net_arch"),
+        (dict(policy_kwargs=dict(evaluator_net_arch="64")), "evaluator_net_arch"),
+        (dict(policy_kwargs=dict(normalize_observations="no")), "normalize_observations"),
+        (dict(policy_kwargs=dict(output_scaling=0)), "output_scaling"),
+        (dict(policy_kwargs=dict(separate_bias_networks=None)), "separate_bias_networks"),
+        (dict(stats_window_size=0), "stats_window_size"),
+        (dict(stats_window_size=1.5), "stats_window_size"),
+        (dict(buffer_dtype=["float32"]), "buffer_dtype"),
+        (dict(update_precision=["bfloat16"]), "update_precision"),
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(kwargs: dict, message: str) -> None:
