@@ -345,8 +345,8 @@ class GoGePo(BaseAlgorithm):
         n_non_finite = self.policy.observation_normalizer.commit()
         if n_non_finite:
             warnings.warn(
-                f"{n_non_finite} training observation(s) with NaN or infinite values were left out of the observation "
-                "statistics (the policies acting on them produced non-finite actions)",
+                f"{n_non_finite} training observation(s) with NaN, infinite or overflowing (above 1e150) values were left "
+                "out of the observation statistics (the policies acting on them produced unusable actions)",
                 RuntimeWarning,
                 stacklevel=2,
             )

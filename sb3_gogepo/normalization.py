@@ -46,24 +46,19 @@ class ObservationNormalizer(nn.Module):
     def commit(self) -> int:
         """
         Merge the accumulated observations into the statistics (Chan et al.'s parallel update). Observations with a
-        NaN or infinite value are left out, so that one bad observation cannot poison every later policy.
+        NaN, infinite or overflowing value (magnitude above :data:`MAX_OBSERVATION_MAGNITUDE`) are left out, so that
+        one bad observation cannot poison every later policy.
 
-        :return: The number of observations left out because they were not finite.
+        :return: The number of observations left out.
         """
         if not self.enabled:
             return 0
-        batch_sum, batch_sumsq, n, dropped = self._pending.take()
+        batch_mean, batch_var, n, dropped = self._pending.take()
         if n == 0:
             return dropped
-        batch_mean = batch_sum / n
-        batch_var = np.maximum(batch_sumsq / n - np.square(batch_mean), 0.0)
-        count = float(self.count)
-        mean = self.running_mean.cpu().numpy()
-        var = self.running_var.cpu().numpy()
-        total = count + n
-        delta = batch_mean - mean
-        new_mean = mean + delta * n / total
-        new_var = (var * count + batch_var * n + np.square(delta) * count * n / total) / total
+        total, new_mean, new_var = merge_moments(
+            float(self.count), self.running_mean.cpu().numpy(), self.running_var.cpu().numpy(), n, batch_mean, batch_var
+        )
         self.count.fill_(total)
         self.running_mean.copy_(th.from_numpy(new_mean))
         self.running_var.copy_(th.from_numpy(new_var))
@@ -84,15 +79,30 @@ class ObservationNormalizer(nn.Module):
         self.version += 1
 
 
+#: Observations with a larger magnitude are left out of the statistics like non-finite ones: their squares overflow.
+MAX_OBSERVATION_MAGNITUDE = 1e150
+
+
+def merge_moments(
+    count: float, mean: np.ndarray, var: np.ndarray, n: float, batch_mean: np.ndarray, batch_var: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """:return: Count, mean and (population) variance of two sets of observations (Chan et al.'s parallel update)."""
+    total = count + n
+    delta = batch_mean - mean
+    new_mean = mean + delta * n / total
+    new_var = (var * count + batch_var * n + np.square(delta) * count * n / total) / total
+    return total, new_mean, new_var
+
+
 class _PendingObservations:
-    """Observations acted on since the last commit: copied into rows (cheap per step), summed in bulk."""
+    """Observations acted on since the last commit: copied into rows (cheap per step), their moments taken in bulk."""
 
     def __init__(self, n_features: int) -> None:
         self.rows = np.empty((4096, n_features))
         self.n_rows = 0
-        self.sum = np.zeros(n_features)
-        self.sumsq = np.zeros(n_features)
-        self.count = 0
+        self.count = 0.0
+        self.mean = np.zeros(n_features)
+        self.var = np.zeros(n_features)
         self.dropped = 0
 
     def add(self, observations: np.ndarray) -> None:
@@ -108,19 +118,22 @@ class _PendingObservations:
 
     def fold(self) -> None:
         rows = self.rows[: self.n_rows]
-        finite = np.isfinite(rows).all(axis=1)
-        if not finite.all():
-            self.dropped += int(len(rows) - finite.sum())
-            rows = rows[finite]
-        self.sum += rows.sum(axis=0)
-        self.sumsq += np.square(rows).sum(axis=0)
-        self.count += len(rows)
         self.n_rows = 0
+        usable = (np.abs(rows) <= MAX_OBSERVATION_MAGNITUDE).all(axis=1)  # False for NaN too
+        if not usable.all():
+            self.dropped += int(len(rows) - usable.sum())
+            rows = rows[usable]
+        if len(rows) == 0:
+            return
+        # Centred per chunk (two passes), not sums of squares: those lose the variance under a large mean.
+        self.count, self.mean, self.var = merge_moments(
+            self.count, self.mean, self.var, len(rows), rows.mean(axis=0), rows.var(axis=0)
+        )
 
-    def take(self) -> tuple[np.ndarray, np.ndarray, int, int]:
-        """:return: Sum, sum of squares and number of the finite observations, and the number left out; then empty."""
+    def take(self) -> tuple[np.ndarray, np.ndarray, float, int]:
+        """:return: Mean, variance and number of the usable observations, and the number left out; then empty."""
         self.fold()
-        taken = (self.sum, self.sumsq, self.count, self.dropped)
-        self.sum, self.sumsq = np.zeros_like(self.sum), np.zeros_like(self.sumsq)
-        self.count = self.dropped = 0
+        taken = (self.mean, self.var, self.count, self.dropped)
+        self.mean, self.var = np.zeros_like(self.mean), np.zeros_like(self.var)
+        self.count, self.dropped = 0.0, 0
         return taken

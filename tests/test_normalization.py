@@ -29,3 +29,22 @@ def test_non_finite_observations_are_left_out_and_counted() -> None:
     np.testing.assert_allclose(normalizer.mean.numpy(), [2.0, 3.0])
     np.testing.assert_allclose(normalizer.std.numpy(), [1.0, 1.0], rtol=1e-6)
     assert normalizer.commit() == 0  # counted once
+
+
+def test_statistics_keep_their_precision_under_a_large_mean() -> None:
+    # Sums of squares minus the squared mean lose the variance when the mean dwarfs the spread.
+    rng = np.random.default_rng(1)
+    observations = 1e8 + rng.normal(0.0, 1.0, (3000, 1))
+    normalizer = ObservationNormalizer(1)
+    for start in range(0, 3000, 1000):
+        normalizer.accumulate(observations[start : start + 1000])
+        normalizer.commit()
+    np.testing.assert_allclose(normalizer.running_var.numpy(), observations.var(axis=0), rtol=1e-6)
+
+
+def test_observations_whose_squares_overflow_are_left_out_like_non_finite_ones() -> None:
+    normalizer = ObservationNormalizer(2)
+    normalizer.accumulate(np.array([[1.0, 2.0], [1e160, 0.0], [3.0, 4.0]]))
+    assert normalizer.commit() == 1
+    assert np.isfinite(normalizer.running_var.numpy()).all()
+    np.testing.assert_allclose(normalizer.mean.numpy(), [2.0, 3.0])
