@@ -66,3 +66,12 @@ def test_survival_bonus_of_each_task(env_id: str, bonus: float) -> None:
 
 def test_survival_bonus_follows_a_custom_healthy_reward() -> None:
     assert survival_bonus(make_vec_env("Hopper-v4", env_kwargs=dict(healthy_reward=2.5))) == 2.5
+
+
+def test_the_module_prefix_serves_the_papers_ids_in_processes_that_did_not_import_the_package() -> None:
+    import subprocess
+    import sys
+
+    code = "import gymnasium as gym; print(gym.make('sb3_gogepo:Hopper-v3').observation_space.shape)"
+    result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "(11,)"
