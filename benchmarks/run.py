@@ -458,6 +458,20 @@ def _latest_checkpoint(folder: Path) -> Path | None:
     return None
 
 
+def check_same_overrides(spec: RunSpec) -> None:
+    """
+    :raises ValueError: When the run's folder holds a run (finished or not) made with other YAML overrides: the folder
+        does not name them, so resuming would mix settings and a skip would report another run.
+    """
+    meta = read_meta(spec.run_dir)
+    overrides = {key: str(value) for key, value in spec.hyperparams.items()}
+    if "hyperparams_overrides" in meta and meta["hyperparams_overrides"] != overrides:
+        raise ValueError(
+            f"{spec.run_dir} holds a run with overrides {meta['hyperparams_overrides']}, not {overrides}: "
+            "use another seed or --results-dir"
+        )
+
+
 def run_one(spec: RunSpec) -> str:
     """
     Run (or resume, or skip) one benchmark run in this process.
@@ -468,6 +482,7 @@ def run_one(spec: RunSpec) -> str:
 
     torch.set_num_threads(spec.threads)
     folder = spec.run_dir
+    check_same_overrides(spec)
     if read_meta(folder).get("finished"):
         print(f"[skip] {folder}: finished")
         return "skipped"
@@ -492,9 +507,7 @@ def extend_finished_run(spec: RunSpec) -> None:
         raise ValueError(f"--extend-from: budget {spec.extend_from} is not below the run's budget {spec.budget}")
     if not meta.get("finished") or checkpoint is None:
         raise ValueError(f"--extend-from: {source} is not a finished run with a checkpoint")
-    overrides = {key: str(value) for key, value in spec.hyperparams.items()}
-    if meta.get("hyperparams_overrides", {}) != overrides:
-        raise ValueError(f"--extend-from: {source} ran with overrides {meta.get('hyperparams_overrides')}, not {overrides}")
+    check_same_overrides(dataclasses.replace(spec, budget=spec.extend_from))
     schedules = sorted(key for key, value in meta.get("hyperparams", {}).items() if "lin_" in str(value))
     if schedules:
         raise ValueError(f"--extend-from: {source} uses schedules that depend on the budget: {schedules}")
@@ -698,6 +711,11 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
     root = Path(__file__).resolve().parent.parent
 
     def launch(spec: RunSpec) -> int:
+        try:
+            check_same_overrides(spec)
+        except ValueError as error:
+            print(f"[refused] {error}", flush=True)
+            return 1
         if read_meta(spec.run_dir).get("finished"):
             print(f"[skip] {spec.run_dir}: finished", flush=True)
             return 0

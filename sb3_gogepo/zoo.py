@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import torch as th
 from rl_zoo3.exp_manager import ExperimentManager
 from rl_zoo3.utils import SimpleLinearSchedule
+from sb3_contrib import ARS
 from stable_baselines3 import DDPG
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.noise import ActionNoise
@@ -183,6 +185,10 @@ class GoGePoExperimentManager(ExperimentManager):
 
     def _load_pretrained_agent(self, hyperparams: dict[str, Any], env: VecEnv) -> BaseAlgorithm:
         model = super()._load_pretrained_agent(hyperparams, env)
+        if isinstance(model, ARS):
+            # ARS steps from ``weights``, which ``load`` leaves at the fresh policy's initialisation (sb3-contrib sets it
+            # in ``_setup_model``, before the saved parameters are loaded): the next update would discard the training.
+            model.weights = th.nn.utils.parameters_to_vector(model.policy.parameters()).detach()
         path = os.path.join(os.path.dirname(self.trained_agent), POLICY_BUFFER_FILE)
         if isinstance(model, GoGePo) and os.path.isfile(path):
             print(f"Loading policy buffer from {path}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch as th
 
 from benchmarks import run as bench
 
@@ -119,6 +120,39 @@ def test_interrupted_run_resumes_from_checkpoint(tmp_path: Path, algo: str, monk
     assert walls == sorted(walls)  # the wall-clock goes on from the checkpoint's
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     assert meta["finished"] and meta["resumes"] == 1 and meta["timesteps"] >= 4000
+
+
+def test_a_resumed_ars_run_steps_from_its_trained_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tiny_spec(tmp_path, "ars", budget=4000)
+    evaluate = bench._Runner.evaluate
+
+    def evaluate_then_interrupt(runner: bench._Runner) -> None:
+        evaluate(runner)
+        if len(runner.rows) == 3:
+            bench._StopFlag.requested = True
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    assert bench.run_one(spec) == "stopped"
+    manager = bench.make_manager(spec, spec.seed, str(spec.run_dir / "checkpoint" / "model.zip"))
+    model, _ = manager.setup_experiment()
+    trained = th.nn.utils.parameters_to_vector(model.policy.parameters()).detach()
+    assert model._n_updates > 0 and th.equal(model.weights, trained)  # ARS's next step starts from these weights
+
+
+def test_a_run_folder_is_not_resumed_or_reported_with_other_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=2000)
+    monkeypatch.setattr(bench._Runner, "evaluate", lambda runner: setattr(bench._StopFlag, "requested", True))
+    assert bench.run_one(spec) == "stopped"
+    other = tiny_spec(tmp_path, "gogepo", budget=2000)
+    other.hyperparams["n_generator_updates"] = 7  # the folder does not name the overrides: same folder
+    assert other.run_dir == spec.run_dir
+    with pytest.raises(ValueError, match="holds a run with overrides"):
+        bench.run_one(other)
+    bench._StopFlag.requested = False
+    monkeypatch.undo()
+    assert bench.run_one(spec) == "finished"
+    with pytest.raises(ValueError, match="holds a run with overrides"):
+        bench.run_one(other)  # nor skipped as if it were that run
 
 
 def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
