@@ -188,7 +188,7 @@ class GoGePoExperimentManager(ExperimentManager):
         if isinstance(model, ARS):
             # ARS steps from ``weights``, which ``load`` leaves at the fresh policy's initialisation (sb3-contrib sets it
             # in ``_setup_model``, before the saved parameters are loaded): the next update would discard the training.
-            model.weights = th.nn.utils.parameters_to_vector(model.policy.parameters()).detach()
+            model.weights = th.nn.utils.parameters_to_vector(model.policy.parameters()).detach()  # type: ignore[assignment]
         path = os.path.join(os.path.dirname(self.trained_agent), POLICY_BUFFER_FILE)
         if isinstance(model, GoGePo) and os.path.isfile(path):
             print(f"Loading policy buffer from {path}")
