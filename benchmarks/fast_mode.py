@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, bootstrap_ci, bootstrap_means, collect_runs
+from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, aligned_curves, bootstrap_ci, bootstrap_means, collect_runs
 from benchmarks.run import RESULTS_DIR, final_return
 
 #: Budget at which the two modes are compared, per environment.
@@ -35,12 +35,17 @@ MODES = {"exact": "tab:blue", "fast": "tab:red"}
 
 
 def truncated(runs: Sequence[Run], env_id: str, budget: int) -> list[list[dict[str, float]]]:
-    """:return: The evaluation rows up to ``budget`` of every finished GoGePo run of the env with at least that budget."""
-    return [
-        [row for row in run.rows if row["timesteps"] <= budget]
-        for run in runs
-        if run.algo == "gogepo" and run.env_id == env_id and run.finished and run.budget >= budget
-    ]
+    """
+    :return: The evaluation rows up to ``budget`` of one finished GoGePo run per seed of the env with at least that
+        budget: the run at ``budget`` where there is one, else the one with the smallest larger budget (a seed
+        counted twice would not be an independent sample).
+    """
+    by_seed: dict[int, Run] = {}
+    for run in runs:
+        if run.algo == "gogepo" and run.env_id == env_id and run.finished and run.budget >= budget:
+            if run.seed not in by_seed or run.budget < by_seed[run.seed].budget:
+                by_seed[run.seed] = run
+    return [[row for row in by_seed[seed].rows if row["timesteps"] <= budget] for seed in sorted(by_seed)]
 
 
 def difference_ci(exact: Sequence[float], fast: Sequence[float], n_resamples: int = 10_000, seed: int = 0) -> str:
@@ -64,15 +69,16 @@ def curve_within_spread(exact: Sequence[Sequence[dict[str, float]]], fast: Seque
     """
     if not exact or not fast:
         return "-"
-    length = min(len(rows) for rows in [*exact, *fast])
-    exact_values = np.array([[row["mean_return"] for row in rows[:length]] for rows in exact])
-    fast_mean = np.array([[row["mean_return"] for row in rows[:length]] for rows in fast]).mean(axis=0)
+    _, values = aligned_curves([*exact, *fast])
+    exact_values, fast_mean = values[: len(exact)], values[len(exact) :].mean(axis=0)
     inside = (exact_values.min(axis=0) <= fast_mean) & (fast_mean <= exact_values.max(axis=0))
-    return f"{int(inside.sum())} / {length}"
+    return f"{int(inside.sum())} / {values.shape[1]}"
 
 
 def summary(finals: Sequence[float]) -> str:
-    return f"{np.mean(finals):.1f} ± {np.std(finals):.1f}" if finals else "-"
+    if len(finals) < 2:
+        return f"{finals[0]:.1f}" if finals else "-"
+    return f"{np.mean(finals):.1f} ± {np.std(finals, ddof=1):.1f}"
 
 
 def compare(results_dir: Path, docs_dir: Path) -> str:
@@ -90,7 +96,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
         "the highest exact seed. The last column is the difference of the means with a 95 % bootstrap interval "
         "(seeds resampled within each mode): an interval that contains 0 means the seeds cannot tell the modes apart. "
         "Written by `python -m benchmarks.fast_mode`.\n",
-        "| env (budget) | exact: seeds | exact: mean ± std | fast: seeds | fast: mean ± std "
+        "| env (budget) | exact: seeds | exact: mean ± sample std | fast: seeds | fast: mean ± sample std "
         "| fast mean within the exact seeds' range | fast mean curve within the exact seeds' range (evaluations) "
         "| fast - exact [95 % bootstrap CI] |",
         "|" + " --- |" * 8,
@@ -109,9 +115,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
         for mode, group in curves.items():
             if not group:
                 continue
-            length = min(len(rows) for rows in group)
-            steps = np.array([row["timesteps"] for row in group[0][:length]])
-            values = np.array([[row["mean_return"] for row in rows[:length]] for rows in group])
+            steps, values = aligned_curves(group)
             axes.plot(steps, values.mean(axis=0), color=MODES[mode], label=f"{mode} ({len(group)} seeds)")
             if len(group) > 1:
                 low, high = bootstrap_ci(values)

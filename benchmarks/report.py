@@ -4,11 +4,13 @@ Benchmark report: turn the runs of :mod:`benchmarks.run` into the paper's Table 
 Writes ``docs/results/index.md`` (MyST markdown) with its PNGs beside it, and a copy of the table as
 ``benchmarks/results/table1.md``. Every number on the page comes from the CSVs and ``run.json`` files.
 
-- Table 1 analog: final return (mean of the last 20 evaluations) mean +- std over finished seeds, number of seeds,
+- Table 1 analog: final return (mean of the last 20 evaluations) mean +- sample std (ddof 1) over finished seeds,
+  number of seeds,
   budget, mean wall-clock per run, the paper's values beside ours; and every run with its own wall-clock.
 - Figure 2: learning curves, mean over seeds with 95 % bootstrap confidence intervals.
-- Figure 4: for GoGePo, the true return achieved by the policies generated for 20 commands evenly spaced over the
-  paper's return range, 10 episodes each (final generator), per seed.
+- Figure 4: for GoGePo, the return achieved by the policies generated for 20 commands evenly spaced over the
+  paper's return range, 10 episodes each (final generator), per seed, in the units of the command (the training
+  return: for Hopper without the survival bonus).
 - Figure 3: PCA of the probing actions (final evaluator's probing states) of the policies in the final buffer,
   coloured by return, with the policies generated for the 20 commands at 25/50/75/100 % of training on top.
 
@@ -139,7 +141,9 @@ def _mean_std(values: Sequence[float]) -> str:
     if not values:
         return "-"
     digits = 0 if abs(float(np.mean(values))) >= 10 else 2  # small returns (DDPG on MountainCar) need decimals
-    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}" if len(values) > 1 else f"{values[0]:.{digits}f}"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
 def table1(runs: Sequence[Run]) -> str:
@@ -209,6 +213,18 @@ def bootstrap_ci(values: np.ndarray, n_resamples: int = 1000, seed: int = 0) -> 
     return np.percentile(means, 2.5, axis=0), np.percentile(means, 97.5, axis=0)
 
 
+def aligned_curves(curves: Sequence[Sequence[dict[str, float]]]) -> tuple[np.ndarray, np.ndarray]:
+    """
+    :param curves: Evaluation rows of several runs.
+    :return: The timesteps every run evaluated at, ``(n_points,)``, and the runs' mean returns there,
+        ``(n_runs, n_points)``: runs evaluated on other grids are compared where they meet, never by row position.
+    """
+    common = set.intersection(*({row["timesteps"] for row in rows} for rows in curves))
+    steps = np.array(sorted(common))
+    values = np.array([[row["mean_return"] for row in rows if row["timesteps"] in common] for rows in curves])
+    return steps, values
+
+
 def learning_curves(runs: Sequence[Run], path: Path) -> None:
     """Figure 2: one panel per (env, budget), mean over seeds and 95 % bootstrap CI per algorithm."""
     import matplotlib
@@ -225,9 +241,7 @@ def learning_curves(runs: Sequence[Run], path: Path) -> None:
             # Finished seeds only when there are some (partial ones would cut the curve short), else the partial ones.
             finished = [run for run in runs_of_algo if run.finished]
             group = finished or runs_of_algo
-            length = min(len(run.rows) for run in group)
-            steps = np.array([row["timesteps"] for row in group[0].rows[:length]])
-            values = np.array([[row["mean_return"] for row in run.rows[:length]] for run in group])
+            steps, values = aligned_curves([run.rows for run in group])
             mean = values.mean(axis=0)
             label = f"{ALGO_NAMES.get(algo, algo)} ({len(group)} " + ("seeds)" if finished else "partial seeds)")
             axes.plot(steps, mean, color=ALGO_COLORS.get(algo), label=label)
@@ -300,6 +314,7 @@ def sweep_commands(model_path: Path, env_id: str, commands: np.ndarray, n_episod
                 "mean_return": float(returns.mean()),
                 "std_return": float(returns.std()),
                 "mean_training_return": float((returns + offset * lengths).mean()),
+                "std_training_return": float((returns + offset * lengths).std()),
                 "mean_length": float(lengths.mean()),
             }
         )
@@ -311,12 +326,14 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
     """
     Figure 4 data of a finished GoGePo run, cached in ``<run>/command_sweep.csv``.
 
-    :return: Rows ``command, mean_return, std_return, mean_training_return, mean_length`` (true returns; the
-        training return adds ``alive_bonus_offset`` per step, the units of the command).
+    :return: Rows of :func:`sweep_commands` (true returns; the training return adds the training return offset
+        per step, the units of the command).
     """
     cache = run.path / SWEEP_FILE
     if cache.is_file():
-        return read_rows(cache)
+        rows = read_rows(cache)
+        if rows and "std_training_return" in rows[0]:
+            return rows  # older caches lack the spread of the training return: computed again
     model_path = final_model_path(run.path)
     if not compute or model_path is None:
         return []
@@ -405,7 +422,7 @@ def plot_command_sweeps(sweeps: dict[str, dict[int, list[dict[str, float]]]], pa
         for seed, rows in by_seed.items():
             commands = np.array([row["command"] for row in rows])
             achieved = np.array([row["mean_training_return"] for row in rows])
-            errors = np.array([row["std_return"] for row in rows])
+            errors = np.array([row["std_training_return"] for row in rows])
             axes.errorbar(commands, achieved, yerr=errors, fmt="o-", markersize=3, capsize=2, label=f"seed {seed}")
             low, high = min(low, commands.min()), max(high, commands.max())
         axes.plot([low, high], [low, high], "k--", linewidth=1, label="achieved = command")
@@ -476,7 +493,7 @@ def write_report(
     table = table1(runs)
     (Path(results_dir) / "table1.md").write_text(
         "# Table 1 analog (generated by benchmarks/report.py)\n\n"
-        "Final return = mean of the last 20 evaluations; mean ± std over finished seeds.\n\n" + table
+        "Final return = mean of the last 20 evaluations; mean ± sample std (ddof 1) over finished seeds.\n\n" + table
     )
     parts = [
         "# Benchmark results\n",
@@ -488,8 +505,8 @@ def write_report(
         "the last 20 evaluations. Runs used one CPU thread unless the table of every run says otherwise.\n",
         _machines(runs),
         "## Table 1 (final return)\n",
-        "Ours: mean ± std over finished seeds (n), mean wall-clock per run. The paper's columns are its Table 1 "
-        "(20 seeds, 3M steps for Swimmer and Hopper, 100k for the others); rows with a smaller budget are not "
+        "Ours: mean ± sample std (ddof 1) over finished seeds (n), mean wall-clock per run. The paper's columns are its "
+        "Table 1 (20 seeds, 3M steps for Swimmer and Hopper, 100k for the others); rows with a smaller budget are not "
         "directly comparable to them.\n",
         table,
         "## Every run\n",
@@ -524,8 +541,9 @@ def write_report(
         parts += [
             "## Achieved vs commanded return (Figure 4)\n",
             f"Final generators; 20 commands evenly spaced over the paper's return range, {n_episodes} episodes each "
-            "(error bars: std over episodes). For Hopper, commands and achieved returns are without the survival "
-            "bonus (the units the generator is trained in).\n",
+            "(error bars: std over episodes). Achieved returns are in the units of the command, the training return: "
+            "for Hopper without the survival bonus (the units the generator is trained in), as is the table's best "
+            "achieved return.\n",
             "```{image} command_sweep.png\n:alt: command sweep\n```\n",
             _sweep_summary(sweeps),
         ]
@@ -561,15 +579,17 @@ def _machines(runs: Sequence[Run]) -> str:
 
 
 def _sweep_summary(sweeps: dict[str, dict[int, list[dict[str, float]]]]) -> str:
-    lines = ["| env | seed | corr(command, achieved) | mean abs(achieved - command) | best achieved |", "|" + " --- |" * 5]
+    lines = [
+        "| env | seed | corr(command, achieved) | mean abs(achieved - command) | best achieved (training return) |",
+        "|" + " --- |" * 5,
+    ]
     for label, by_seed in sweeps.items():
         for seed, rows in by_seed.items():
             commands = np.array([row["command"] for row in rows])
             achieved = np.array([row["mean_training_return"] for row in rows])
             corr = float(np.corrcoef(commands, achieved)[0, 1]) if achieved.std() > 0 else float("nan")
             lines.append(
-                f"| {label} | {seed} | {corr:.2f} | {np.abs(achieved - commands).mean():.1f} | "
-                f"{max(row['mean_return'] for row in rows):.1f} |"
+                f"| {label} | {seed} | {corr:.2f} | {np.abs(achieved - commands).mean():.1f} | {achieved.max():.1f} |"
             )
     return "\n".join(lines) + "\n"
 

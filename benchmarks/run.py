@@ -568,6 +568,8 @@ def _run_locked(spec: RunSpec) -> str:
         "finished": False,
         "resumes": resumes,
     }
+    if checkpoint is not None:  # until this attempt stops, the run stands where its checkpoint does
+        meta.update(timesteps=int(state["timesteps"]), wall_clock_s=round(float(state["wall_clock_s"]), 1))
     previous = read_meta(folder)
     if "extended_from" in previous:
         meta["extended_from"] = previous["extended_from"]

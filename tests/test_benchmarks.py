@@ -155,6 +155,25 @@ def test_a_run_folder_is_not_resumed_or_reported_with_other_overrides(tmp_path: 
         bench.run_one(other)  # nor skipped as if it were that run
 
 
+def test_a_resumed_run_reports_where_its_checkpoint_stands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=3000)
+    monkeypatch.setattr(bench._Runner, "evaluate", lambda runner: setattr(bench._StopFlag, "requested", True))
+    assert bench.run_one(spec) == "stopped"
+    # As if the process had gone on to a later periodic checkpoint and then been killed without a word.
+    state_path = spec.run_dir / "checkpoint" / "state.json"
+    bench.write_json(state_path, {**json.loads(state_path.read_text()), "timesteps": 2500, "wall_clock_s": 1234.5})
+    bench._StopFlag.requested = False
+
+    def crash(*args: Any) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(bench, "_Runner", crash)
+    with pytest.raises(RuntimeError):
+        bench.run_one(spec)
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    assert (meta["timesteps"], meta["wall_clock_s"]) == (2500, 1234.5)
+
+
 def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=2000)
     assert bench.run_one(spec) == "finished"
@@ -331,20 +350,45 @@ def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp
     for seed in range(3):
         write_synthetic_run(results, "Swimmer-v3", "gogepo", seed, 300_000, finished=True)
         write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", seed, 300_000, finished=seed > 0)
-    # A 3M run counts with its evaluations up to 300k: 3 of its 30 evaluations.
+    # A 3M run counts with its evaluations up to 300k (3 of its 30, at 100k, 200k and 300k) where its seed has no
+    # finished 300k run; seed 1's 3M run is not counted: its 300k run is the seed's sample.
     write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", 0, 3_000_000, finished=True)
+    write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", 1, 3_000_000, finished=True)
     text = fast_mode.compare(results, docs)
 
     exact = [np.mean(90.0 * np.arange(11, 31) / 30 + seed) for seed in range(3)]
-    fast = [*exact[1:], np.mean(90.0 * np.arange(1, 4) / 30)]  # runs in order of budget, then seed
+    fast = [np.mean(90.0 * np.arange(1, 4) / 30), *exact[1:]]  # one run per seed, in seed order
     row = next(line for line in text.splitlines() if line.startswith("| Swimmer-v3 (300k)"))
     assert row.startswith(
-        f"| Swimmer-v3 (300k) | {', '.join(f'{v:.1f}' for v in exact)} | {np.mean(exact):.1f} ± {np.std(exact):.1f} "
-        f"| {', '.join(f'{v:.1f}' for v in fast)} | {np.mean(fast):.1f} ± {np.std(fast):.1f} | no | 3 / 3 | "
+        f"| Swimmer-v3 (300k) | {', '.join(f'{v:.1f}' for v in exact)} | {np.mean(exact):.1f} ± {np.std(exact, ddof=1):.1f} "
+        f"| {', '.join(f'{v:.1f}' for v in fast)} | {np.mean(fast):.1f} ± {np.std(fast, ddof=1):.1f} | no | 0 / 3 | "
         f"{np.mean(fast) - np.mean(exact):+.1f} ["
-    )
+    )  # curves compared at the 3 evaluations all runs share: at 100k the fast mean (3 + 31 + 32) / 3 is below 30
     assert "| MountainCarContinuous-v0 (100k) | - | - | - | - | - | - | - |" in text
     assert (results / "fast_mode.md").read_text() == text and (docs / "fast_mode.png").stat().st_size > 10_000
+
+
+def test_command_sweep_summary_reports_achieved_returns_in_the_units_of_the_command() -> None:
+    from benchmarks.report import _sweep_summary
+
+    # Hopper: the true return includes the survival bonus; commands and achieved returns do not.
+    rows = [
+        {"command": c, "mean_return": c + 900.0, "mean_training_return": c + 10.0, "std_training_return": 1.0}
+        for c in (0.0, 1000.0)
+    ]
+    assert (
+        _sweep_summary({"Hopper-v3 (300k)": {0: rows}}).splitlines()[-1] == "| Hopper-v3 (300k) | 0 | 1.00 | 10.0 | 1010.0 |"
+    )
+
+
+def test_curves_are_averaged_at_the_timesteps_all_runs_share_not_by_row_position() -> None:
+    from benchmarks.report import aligned_curves
+
+    every_10k = [{"timesteps": t, "mean_return": t / 1000} for t in range(10_000, 60_001, 10_000)]
+    every_20k = [{"timesteps": t, "mean_return": -t / 1000} for t in range(20_000, 60_001, 20_000)]
+    steps, values = aligned_curves([every_10k, every_20k])
+    assert steps.tolist() == [20_000, 40_000, 60_000]
+    assert values.tolist() == [[20.0, 40.0, 60.0], [-20.0, -40.0, -60.0]]
 
 
 def test_ddpg_saturation_reports_an_actor_stuck_at_the_bound(tmp_path: Path) -> None:
