@@ -53,17 +53,28 @@ class ActionHead(nn.Module):
         self.register_buffer("safe_half_range", th.as_tensor(self._half_range_numpy), persistent=False)
 
     def probe(self, raw: th.Tensor) -> th.Tensor:
-        """:return: The probing actions for raw network outputs (last dimension = outputs)."""
+        """
+        :param raw: Raw network outputs (last dimension = outputs).
+        :return: The probing actions: ``tanh`` for a ``Box``, softmax probabilities for ``Discrete``.
+        """
         return th.softmax(raw, dim=-1) if self.discrete else th.tanh(raw)
 
     def act(self, raw: th.Tensor) -> th.Tensor:
-        """:return: Environment actions for raw network outputs (indices for ``Discrete``)."""
+        """
+        :param raw: Raw network outputs (last dimension = outputs).
+        :return: Environment actions (indices for ``Discrete``).
+        """
         if self.discrete:
             return raw.argmax(dim=-1)
         return self.center + th.tanh(raw) * self.safe_half_range
 
     def act_numpy(self, raw: np.ndarray) -> np.ndarray:
-        """The same as :meth:`act` on a NumPy array (the CPU fast path of the rollout)."""
+        """
+        The same as :meth:`act` on a NumPy array (the CPU fast path of the rollout).
+
+        :param raw: Raw network outputs (last dimension = outputs); overwritten for a ``Box``.
+        :return: Environment actions.
+        """
         if self.discrete:
             return raw.argmax(axis=-1)
         actions = np.tanh(raw)

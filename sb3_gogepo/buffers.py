@@ -31,7 +31,7 @@ class PolicyBuffer:
     :param recency_exponent: Exponent of the recency weights (1.1 in the paper).
     :param device: Where entries are stored and sampled.
     :param storage_dtype: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
-    :param layer_sizes: Layer widths of the policies (:attr:`~sb3_gogepo.functional.ParameterLayout.sizes`):
+    :param layer_sizes: Layer widths of the policies (``sizes`` of :class:`~sb3_gogepo.functional.ParameterLayout`):
         saved with the entries, and a file of policies with other layers is refused on load, even when their
         parameter count matches.
     """
@@ -92,7 +92,10 @@ class PolicyBuffer:
         return weights / weights.sum()
 
     def sample_indices(self, batch_size: int) -> th.Tensor:
-        """:return: ``batch_size`` storage indices drawn with the recency weights."""
+        """
+        :param batch_size: Number of draws (with replacement).
+        :return: ``batch_size`` storage indices drawn with the recency weights.
+        """
         size = self.size()
         if size == 0:
             raise RuntimeError("Cannot sample from an empty policy buffer")
@@ -100,12 +103,18 @@ class PolicyBuffer:
         return self._indices_of_ages(ages)
 
     def sample(self, batch_size: int) -> tuple[th.Tensor, th.Tensor]:
-        """:return: Parameters ``(batch_size, n_params)`` as float32 and their returns ``(batch_size,)``."""
+        """
+        :param batch_size: Number of draws (with replacement, recency-weighted).
+        :return: Parameters ``(batch_size, n_params)`` as float32 and their returns ``(batch_size,)``.
+        """
         indices = self.sample_indices(batch_size)
         return self.params[indices].float(), self.returns[indices]
 
     def sample_returns(self, batch_size: int) -> th.Tensor:
-        """:return: Returns ``(batch_size,)`` drawn with the recency weights (the generator's commands)."""
+        """
+        :param batch_size: Number of draws (with replacement).
+        :return: Returns ``(batch_size,)`` drawn with the recency weights (the generator's commands).
+        """
         return self.returns[self.sample_indices(batch_size)]
 
     def ordered(self) -> tuple[th.Tensor, th.Tensor]:

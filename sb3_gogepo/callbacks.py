@@ -2,8 +2,10 @@
 
 import csv
 import dataclasses
+import importlib.util
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +20,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
-from sb3_gogepo.envs import find_vec_normalize, normalized_like_training
+from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, survival_bonus
 from sb3_gogepo.validation import is_integer
 
 #: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
@@ -35,8 +37,9 @@ class CommandSweepCallback(BaseCallback):
     The grid holds ``n_commands`` evenly spaced commands between the lowest and the highest training return seen
     so far (or the fixed ``commands``). The policy generated for each command (without exploration noise) runs
     ``n_eval_episodes`` episodes in ``eval_env``. Commands are training returns, so the achieved returns are
-    compared in the same units: the true episode return plus ``training_return_offset`` per step (for Hopper,
-    the return without the survival bonus; for other tasks, the true return).
+    compared in the same units: the true episode return plus ``alive_bonus_offset`` per step (an automatic one
+    resolved for the swept task: for Hopper, the return without the survival bonus; for other tasks, the true
+    return).
 
     Each sweep is recorded
 
@@ -45,7 +48,7 @@ class CommandSweepCallback(BaseCallback):
       of achieved vs commanded return;
     - as rows of ``<log_path>/command_sweep.csv`` (one per command; columns :attr:`csv_columns`), with the figure
       of the latest sweep in ``<log_path>/command_sweep.png``;
-    - in memory: :attr:`last_commands`, :attr:`last_returns`, :attr:`last_lengths`, :attr:`rows`.
+    - in memory: ``last_commands``, ``last_returns``, ``last_lengths``, ``rows``.
 
     If the training env is wrapped in ``VecNormalize``, the evaluation env is evaluated with the training
     env's current observation statistics (copied before every sweep, as SB3's ``EvalCallback`` does); an
@@ -112,6 +115,7 @@ class CommandSweepCallback(BaseCallback):
         self._next_sweep = self.eval_freq
         self._last_sweep: tuple[int, int] | None = None
         self._lowest_return = math.inf
+        self._draw = True  # matplotlib found (checked when the callback is initialised)
 
     # ------------------------------------------------------------------ setup
 
@@ -120,7 +124,7 @@ class CommandSweepCallback(BaseCallback):
         """
         Columns of the CSV: ``timesteps``, ``episodes`` (training episodes finished so far), ``command``,
         ``mean_return``, ``std_return`` (true environment returns), ``mean_training_return``,
-        ``std_training_return`` (true return plus ``training_return_offset`` per step: the units of the command),
+        ``std_training_return`` (true return plus ``alive_bonus_offset`` per step: the units of the command),
         ``mean_length``, then ``return_0`` ... ``return_<n_eval_episodes - 1>`` (true return of every episode).
         """
         return [
@@ -139,6 +143,13 @@ class CommandSweepCallback(BaseCallback):
         if not hasattr(self.model, "generate_policy") or not hasattr(self.model, "policy_buffer"):
             raise TypeError(
                 f"CommandSweepCallback needs a command-conditioned model such as GoGePo, got {type(self.model).__name__}"
+            )
+        self._draw = importlib.util.find_spec("matplotlib") is not None
+        if not self._draw:
+            warnings.warn(
+                "CommandSweepCallback: matplotlib is not installed, so the sweeps go to the CSV and the logger without "
+                "a figure (pip install matplotlib, or the package's 'extra' extras, for the figure)",
+                stacklevel=2,
             )
         # Called at every learn(): a continued run (reset_num_timesteps=False) keeps the sweeps so far and appends.
         self._vec_env = self._make_vec_env(self.eval_env)
@@ -282,7 +293,10 @@ class CommandSweepCallback(BaseCallback):
         evaluation.ret_rms = training.ret_rms.copy()
 
     def _record(self, commands: np.ndarray, returns: np.ndarray, lengths: np.ndarray) -> None:
-        offset = float(getattr(self.model, "training_return_offset", 0.0))
+        # The setting resolved for the swept env: a model loaded without an env has not resolved an automatic one.
+        setting = getattr(self.model, "alive_bonus_offset", 0.0)
+        assert self._vec_env is not None
+        offset = -survival_bonus(self._vec_env) if setting is None else float(setting)
         training_returns = returns + offset * lengths
         achieved = training_returns.mean(axis=1)
         rows = []
@@ -314,10 +328,11 @@ class CommandSweepCallback(BaseCallback):
         self.logger.record("command_sweep/highest_command", float(commands.max()))
         self.logger.record("command_sweep/return_at_highest_command", float(returns[int(np.argmax(commands))].mean()))
         self.logger.record("command_sweep/best_mean_return", float(returns.mean(axis=1).max()))
-        figure = self._figure(commands, training_returns, offset)
-        if self.log_path is not None:
-            figure.savefig(os.path.join(self.log_path, SWEEP_FIGURE), dpi=80)
-        self.logger.record("command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv"))
+        if self._draw:
+            figure = self._figure(commands, training_returns, offset)
+            if self.log_path is not None:
+                figure.savefig(os.path.join(self.log_path, SWEEP_FIGURE), dpi=80)
+            self.logger.record("command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv"))
         if self.verbose >= 1:
             print(
                 f"Command sweep at {self.num_timesteps} steps: commands {commands.min():.1f} .. {commands.max():.1f}, "

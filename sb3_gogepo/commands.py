@@ -6,7 +6,12 @@ import torch as th
 
 
 def symlog(values: th.Tensor) -> th.Tensor:
-    """``sign(x) * log(1 + |x|)``: monotone, odd, about linear near 0 and logarithmic for large returns."""
+    """
+    ``sign(x) * log(1 + |x|)``: monotone, odd, about linear near 0 and logarithmic for large returns.
+
+    :param values: Commands (returns).
+    :return: Their symlog, element-wise.
+    """
     return th.sign(values) * th.log1p(values.abs())
 
 

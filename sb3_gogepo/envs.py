@@ -98,7 +98,10 @@ def survival_bonus(env: VecEnv) -> float:
 
 
 def find_vec_normalize(env: VecEnv) -> VecNormalize | None:
-    """:return: The ``VecNormalize`` wrapper of ``env`` (``env`` itself or one it wraps), or None."""
+    """
+    :param env: A VecEnv, possibly wrapped.
+    :return: The ``VecNormalize`` wrapper of ``env`` (``env`` itself or one it wraps), or None.
+    """
     while isinstance(env, VecEnvWrapper):
         if isinstance(env, VecNormalize):
             return env

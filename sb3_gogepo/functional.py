@@ -47,7 +47,10 @@ class ParameterLayout:
         return len(self.sizes) - 1
 
     def layer_shape(self, layer: int) -> tuple[int, int]:
-        """:return: ``(out_features, in_features)`` of a layer."""
+        """
+        :param layer: Index of the linear layer (0 = input layer).
+        :return: ``(out_features, in_features)`` of the layer.
+        """
         return self.sizes[layer + 1], self.sizes[layer]
 
     def split(self, flat: th.Tensor) -> LayerParams:

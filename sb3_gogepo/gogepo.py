@@ -69,11 +69,12 @@ class GoGePo(BaseAlgorithm):
     :param buffer_dtype: Storage dtype of the buffer's parameters: ``"float32"``, ``"float16"`` or ``"bfloat16"``.
     :param update_precision: Precision of the update block. ``"float32"`` (default) is the paper's exact
         computation. ``"bfloat16"`` is the fast mode: evaluator and generator steps run under bf16 autocast
-        (matrix products in bfloat16, fp32 master weights, losses and optimizer state), about twice the matrix
-        throughput on CPUs with AVX-512 BF16 and on GPUs.
+        (matrix products in bfloat16, fp32 master weights, losses and optimizer state), faster where the
+        hardware has bfloat16 matrix units (CPUs with AVX-512 BF16 or AMX, recent GPUs; the speed benchmark
+        measures both precisions' ceilings).
     :param compile_updates: Run the evaluator and generator steps through ``torch.compile`` (same mathematics:
-        the element-wise work around the matrix products is fused). The first update block pays a compilation
-        of tens of seconds; on the CPU it needs a C++ compiler.
+        the element-wise work around the matrix products is fused). The first update block pays a one-off
+        compilation; on the CPU it needs a C++ compiler.
     :param policy_kwargs: Keyword arguments of the policy (network sizes, ...), see :class:`GoGePoPolicy`.
     :param stats_window_size: Number of episodes averaged in ``rollout/ep_rew_mean`` and ``rollout/ep_len_mean``.
     :param tensorboard_log: Log folder for TensorBoard (None: no TensorBoard logging).

@@ -22,6 +22,12 @@ class LayerTiling:
 
     The matrix (``out x in``) is covered by a grid of ``grid_out x grid_in`` tiles of shape
     ``tile_out x tile_in``; the grid may overhang the matrix, and the overhang is cropped away.
+
+    :param kind: ``"input"``, ``"hidden"`` or ``"output"``: which slice networks make the layer.
+    :param out_features: Rows of the weight matrix.
+    :param in_features: Columns of the weight matrix.
+    :param tile_out: Rows of one slice.
+    :param tile_in: Columns of one slice.
     """
 
     kind: str
@@ -52,6 +58,10 @@ def tile_layout(layout: ParameterLayout, slice_size: int) -> list[LayerTiling]:
     ``f x n_obs`` slices (one per output tile) and the output layer into ``n_act x f`` slices (one per input
     tile), because observation and action sizes are not multiples of ``f``. A policy without hidden layers
     has a single layer, tiled like an input layer.
+
+    :param layout: The policy's parameter layout.
+    :param slice_size: ``f``.
+    :return: The tiling of each layer, input layer first.
     """
     tilings = []
     for layer in range(layout.n_layers):

@@ -68,7 +68,10 @@ class ObservationNormalizer(nn.Module):
         return dropped
 
     def forward(self, observations: th.Tensor) -> th.Tensor:
-        """:return: Normalised observations (float32)."""
+        """
+        :param observations: Observations ``(..., n_features)``.
+        :return: Normalised observations (float32).
+        """
         observations = observations.float()
         if not self.enabled:
             return observations
@@ -86,7 +89,17 @@ MAX_OBSERVATION_MAGNITUDE = 1e150
 def merge_moments(
     count: float, mean: np.ndarray, var: np.ndarray, n: float, batch_mean: np.ndarray, batch_var: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """:return: Count, mean and (population) variance of two sets of observations (Chan et al.'s parallel update)."""
+    """
+    Count, mean and (population) variance of two sets of observations together (Chan et al.'s parallel update).
+
+    :param count: Size of the first set.
+    :param mean: Its mean.
+    :param var: Its variance.
+    :param n: Size of the second set.
+    :param batch_mean: Its mean.
+    :param batch_var: Its variance.
+    :return: Count, mean and variance of the union.
+    """
     total = count + n
     delta = batch_mean - mean
     new_mean = mean + delta * n / total

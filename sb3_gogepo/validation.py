@@ -6,10 +6,16 @@ import numpy as np
 
 
 def is_integer(value: Any) -> bool:
-    """:return: Whether ``value`` is a Python or NumPy integer, and not a boolean."""
+    """
+    :param value: A user-given hyperparameter.
+    :return: Whether ``value`` is a Python or NumPy integer, and not a boolean.
+    """
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def is_real(value: Any) -> bool:
-    """:return: Whether ``value`` is a Python or NumPy integer or float, and not a boolean."""
+    """
+    :param value: A user-given hyperparameter.
+    :return: Whether ``value`` is a Python or NumPy integer or float, and not a boolean.
+    """
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))

@@ -11,6 +11,7 @@ import torch as th
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import EvalCallback
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import configure
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from sb3_gogepo import GoGePo
@@ -136,6 +137,28 @@ def test_survival_bonus_removed_from_achieved_returns(tmp_path: Path) -> None:
     for row in rows:
         expected = float(row["mean_return"]) - float(row["mean_length"])
         assert float(row["mean_training_return"]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_sweep_of_a_model_loaded_without_env_uses_the_survival_bonus_of_the_swept_task(tmp_path: Path) -> None:
+    GoGePo("MlpPolicy", "Hopper-v4", **FAST).learn(100).save(tmp_path / "hopper.zip")
+    model = GoGePo.load(tmp_path / "hopper.zip")  # no env: nothing to resolve an automatic offset with
+    model.set_logger(configure(None, []))
+    sweep = CommandSweepCallback(eval_env="Hopper-v4", commands=[0.0, 50.0], n_eval_episodes=1, log_path=tmp_path)
+    sweep.init_callback(model)
+    sweep.sweep()
+    for row in read_csv(tmp_path / SWEEP_CSV)[1]:
+        assert float(row["mean_training_return"]) == pytest.approx(float(row["mean_return"]) - float(row["mean_length"]))
+
+
+def test_without_matplotlib_sweeps_are_recorded_without_a_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    callback = CommandSweepCallback(eval_freq=200, n_commands=2, n_eval_episodes=1, log_path=tmp_path, verbose=0)
+    with pytest.warns(UserWarning, match="matplotlib is not installed"):
+        model.learn(200, callback=callback)
+    assert len(read_csv(tmp_path / SWEEP_CSV)[1]) == 2 and not (tmp_path / SWEEP_FIGURE).exists()
 
 
 def test_tensorboard_scalars_and_figure(tmp_path: Path) -> None:
