@@ -56,6 +56,7 @@ DIAGNOSTICS = {
     "hopper_training_returns.md": "GoGePo on Hopper: training returns of the Table 1 seeds",
     "hopper_command_scale.md": "GoGePo on Hopper: symlog commands against the authors' command scale",
     "hopper_seen_range.md": "GoGePo on Hopper: the final generators inside the returns their runs saw",
+    "hopper_extended_training_returns.md": "GoGePo on Hopper: the stuck 300k seeds continued towards 3M",
 }
 
 
