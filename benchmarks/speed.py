@@ -3,11 +3,13 @@
     python benchmarks/speed.py                 # CPU, 2 threads; writes benchmarks/results/speed.md
     python benchmarks/speed.py --device cuda   # on a GPU machine; writes benchmarks/results/speed_cuda.md
 
-Every figure is the best (minimum) of several repetitions, with the median beside it: on a shared machine the
-minimum is the least disturbed estimate. FLOPs are counted by ``torch.utils.flop_counter`` on one block.
+Every figure is the best (minimum) of several repetitions, with the median beside it; targets are judged on the
+median. The update blocks of a round all draw the same batches (the round's seed), so modes and rounds differ in
+speed, not in work; FLOPs are counted by ``torch.utils.flop_counter`` on the same batches as the timed block.
 """
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -28,7 +30,9 @@ from sb3_gogepo.buffers import PolicyBuffer
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 EXACT: dict[str, Any] = dict(update_precision="float32", policy_kwargs={})
-FAST: dict[str, Any] = dict(update_precision="bfloat16", policy_kwargs=dict(separate_bias_networks=False))
+FAST: dict[str, Any] = dict(
+    update_precision="bfloat16", policy_kwargs=dict(separate_bias_networks=False), buffer_dtype="float16"
+)
 MODES: dict[str, dict[str, Any]] = {
     "exact (float32, paper)": EXACT,
     "bfloat16 autocast": dict(update_precision="bfloat16", policy_kwargs={}),
@@ -74,7 +78,8 @@ def filled_model(mode: dict[str, Any], device: str, buffer_entries: int, buffer:
     """
     model = GoGePo("Hopper-v4", seed=0, device=device, **mode)
     if buffer is not None:
-        model.policy_buffer = buffer
+        assert model.policy_buffer is not None
+        model.policy_buffer.set_entries(*buffer.ordered())  # in the mode's storage dtype
     else:
         assert model.policy_buffer is not None
         with th.no_grad():
@@ -96,22 +101,33 @@ def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[li
     speed drifts over minutes (shared VMs do) slows them all alike.
     """
     models: dict[str, GoGePo] = {}
-    flops: dict[str, int] = {}
     for name, mode in MODES.items():
         buffer = next(iter(models.values())).policy_buffer if models else None
         model = models[name] = filled_model(mode, device, buffer_entries, buffer)
         model.train()  # compiles, in the compiled modes
-        with FlopCounterMode(display=False) as counter:
-            model.train()
-        flops[name] = counter.get_total_flops()
     times: dict[str, list[float]] = {name: [] for name in models}
-    for _ in range(repeats):
+    flops: dict[str, list[float]] = {name: [] for name in models}
+    for round_seed in range(repeats):
         for name, model in models.items():
+            th.manual_seed(round_seed)
+            with FlopCounterMode(display=False) as counter:
+                model.train()
+            flops[name].append(counter.get_total_flops())
+            th.manual_seed(round_seed)
             times[name].append(timed(model.train, 1, model.device, warm_up=False)[0])
     rows = []
     for name in models:
         best, median = min(times[name]), statistics.median(times[name])
-        rows.append([name, f"{best:.3f}", f"{median:.3f}", f"{flops[name] / 1e9:.1f}", f"{flops[name] / best / 1e9:.0f}"])
+        rates = [work / seconds for work, seconds in zip(flops[name], times[name])]
+        rows.append(
+            [
+                name,
+                f"{best:.3f}",
+                f"{median:.3f}",
+                f"{statistics.median(flops[name]) / 1e9:.1f}",
+                f"{statistics.median(rates) / 1e9:.0f}",
+            ]
+        )
         print(" | ".join(rows[-1]), flush=True)
     return rows
 
@@ -152,10 +168,50 @@ def action_rows(device: str, repeats: int) -> list[list[str]]:
     return rows
 
 
+def _end_episodes(model: GoGePo, observations: np.ndarray, n_episodes: int) -> None:
+    """End ``n_episodes`` episodes of slot 0 as ``GoGePo._finish_episode`` does, without its update block."""
+    assert model._actor is not None and model.policy_buffer is not None
+    normalizer, slot = model.policy.observation_normalizer, np.zeros(1, dtype=np.int64)
+    for _ in range(n_episodes):
+        normalizer.accumulate(observations)
+        normalizer.commit()
+        model.policy.invalidate_cache()
+        model.policy_buffer.add(model._actor.params[0], 1.0)
+        model._assign_new_policies(slot)
+
+
+def episode_end_rows(device: str, repeats: int) -> list[list[str]]:
+    """
+    Time the work of one episode end outside the update block: the observation statistics committed, the episode's
+    policy stored, a new ``G(command) + noise`` generated and loaded into the acting copies (with several env slots,
+    every slot's copy is refreshed, since the statistics changed).
+    """
+    from stable_baselines3.common.env_util import make_vec_env
+
+    rows = []
+    for n_envs in (1, 8):
+        model = GoGePo(make_vec_env("Hopper-v4", n_envs=n_envs), seed=0, device=device)
+        model._start_all_slots()
+        observations = np.random.default_rng(0).normal(size=(n_envs, 11))
+        end_episodes = functools.partial(_end_episodes, model, observations, 100)
+        best, median = timed(end_episodes, repeats, model.device)
+        rows.append([str(n_envs), f"{best / 100 * 1e6:.0f}", f"{median / 100 * 1e6:.0f}"])
+    return rows
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _commit() -> str:
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True)
+    return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
 def main() -> None:
@@ -173,22 +229,32 @@ def main() -> None:
     bf16 = matmul_ceiling(th.bfloat16, device)
     blocks = update_block_rows(args.device, args.repeats, args.buffer_entries)
     actions = action_rows(args.device, args.repeats)
+    episode_ends = episode_end_rows(args.device, args.repeats)
 
     machine = th.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}"
     text = "\n\n".join(
         [
             f"Machine: {machine}, {args.threads} torch threads, torch {th.__version__}. "
-            f"Written by `python benchmarks/speed.py --device {args.device} --threads {args.threads}`.",
+            f"Written by `python benchmarks/speed.py --device {args.device} --threads {args.threads}` at commit "
+            f"{_commit()}.",
             f"Matrix-product ceiling (4608x256 @ 256x256): **{fp32:.0f} GFLOP/s fp32**, **{bf16:.0f} GFLOP/s bf16**.",
             "**Update block** after each episode: 5 evaluator + 20 generator steps, batch 16, 200 probing states, "
             f"policy 11-256-256-3, buffer of {args.buffer_entries} policies (seconds per block; best / median of "
-            f"{args.repeats}, the modes taking turns; compiled modes timed after their compilation; GFLOP counted "
-            "per block, achieved GFLOP/s at the best time):",
+            f"{args.repeats} rounds, the modes taking turns and drawing the same batches in a round; compiled modes "
+            "timed after their compilation; GFLOP counted on the timed batches, median over the rounds; GFLOP/s: "
+            "median over the rounds of each block's work over its time). Fast mode is `update_precision=bfloat16`, "
+            "`separate_bias_networks=False` and `buffer_dtype=float16`:",
             table(["mode", "best s", "median s", "GFLOP", "GFLOP/s"], blocks),
             "**Action computation** per environment step at Hopper sizes (one batched call for all env slots; "
             "includes the observation-statistics update; microseconds). The last two rows: one `predict` call on "
             "one observation, as evaluation callbacks make it, and SB3's torch path that it replaces on the CPU:",
             table(["n_envs", "path", "best us / step", "median us / step", "best us / env"], actions),
+            "**Episode end** outside the update block, once per finished episode (observation statistics committed, "
+            "the policy stored, a new noisy policy generated for the command and loaded into the acting copies, all "
+            "slots' copies refreshed; microseconds per episode end, best / median of "
+            f"{args.repeats} x 100). Spread over an episode's steps it adds this divided by the episode length to "
+            "the per-step action cost:",
+            table(["n_envs", "best us / episode end", "median us / episode end"], episode_ends),
         ]
     )
     output = args.output or os.path.join(RESULTS, "speed.md" if device.type == "cpu" else f"speed_{device.type}.md")
