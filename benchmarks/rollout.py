@@ -26,7 +26,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 import sb3_gogepo  # noqa: F401  (the paper's env ids)
 from benchmarks.run import RESULTS_DIR
-from benchmarks.speed import table
+from benchmarks.speed import _commit, table
 from sb3_gogepo import GoGePo
 from sb3_gogepo.vec_env import LeanDummyVecEnv
 
@@ -92,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     text = "\n\n".join(
         [
             f"Machine: {platform.processor() or platform.machine()}, {args.threads} torch thread(s), torch {th.__version__}. "
-            f"Written by `python -m benchmarks.rollout --steps {args.steps} --repeats {args.repeats}`.",
+            f"Written by `python -m benchmarks.rollout --steps {args.steps} --repeats {args.repeats}` at commit "
+            f"{_commit()}.",
             "GoGePo's rollout (everything but the update block) per environment step, microseconds; best and median of "
             f"{args.repeats} runs of {args.steps} steps:",
             table(["env", "VecEnv", "best us / step", "median us / step", "vs DummyVecEnv"], rows),
