@@ -210,7 +210,11 @@ def _commit() -> str:
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True)
+    # Results written since the commit do not change what is measured: only code counts as uncommitted changes.
+    code_only = ["--", ".", ":!benchmarks/results", ":!docs/results"]
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", *code_only], cwd=root, capture_output=True, text=True
+    )
     return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
