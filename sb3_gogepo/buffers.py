@@ -182,7 +182,10 @@ class PolicyBuffer:
 
         :param params: Parameters ``(n, n_params)``, any floating dtype and device.
         :param returns: Their returns ``(n,)``.
+        :raises ValueError: When the policies have another number of parameters.
         """
+        if params.shape[-1] != self.n_params:
+            raise ValueError(f"Policies with {params.shape[-1]} parameters, this buffer's have {self.n_params}")
         params, returns = params[-self.buffer_size :], returns[-self.buffer_size :]
         count = len(returns)
         self.params[:count].copy_(params.to(self.params.dtype))

@@ -20,7 +20,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
-from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, survival_bonus
+from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, training_return_offset
 from sb3_gogepo.validation import is_integer
 
 #: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
@@ -293,10 +293,8 @@ class CommandSweepCallback(BaseCallback):
         evaluation.ret_rms = training.ret_rms.copy()
 
     def _record(self, commands: np.ndarray, returns: np.ndarray, lengths: np.ndarray) -> None:
-        # The setting resolved for the swept env: a model loaded without an env has not resolved an automatic one.
-        setting = getattr(self.model, "alive_bonus_offset", 0.0)
-        assert self._vec_env is not None
-        offset = -survival_bonus(self._vec_env) if setting is None else float(setting)
+        # Resolved for the swept env: a model loaded without an env has not resolved an automatic setting.
+        offset = training_return_offset(getattr(self.model, "alive_bonus_offset", 0.0), self._vec_env)
         training_returns = returns + offset * lengths
         achieved = training_returns.mean(axis=1)
         rows = []

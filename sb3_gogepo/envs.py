@@ -97,6 +97,17 @@ def survival_bonus(env: VecEnv) -> float:
     return float(spec.kwargs.get("healthy_reward", SURVIVAL_BONUSES[spec.name]))
 
 
+def training_return_offset(alive_bonus_offset: float | None, env: VecEnv | None) -> float:
+    """
+    :param alive_bonus_offset: The setting: a constant, or None for the task's survival bonus removed.
+    :param env: The env whose task an automatic setting follows (None: not known yet, 0).
+    :return: What is added to every reward of the training return.
+    """
+    if alive_bonus_offset is not None:
+        return float(alive_bonus_offset)
+    return -survival_bonus(env) if env is not None else 0.0
+
+
 def find_vec_normalize(env: VecEnv) -> VecNormalize | None:
     """
     :param env: A VecEnv, possibly wrapped.

@@ -26,7 +26,7 @@ from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_lear
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
 from sb3_gogepo.commands import next_command
-from sb3_gogepo.envs import normalized_like_training, survival_bonus
+from sb3_gogepo.envs import normalized_like_training, training_return_offset
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 from sb3_gogepo.validation import is_integer, is_real
 
@@ -178,10 +178,7 @@ class GoGePo(BaseAlgorithm):
 
     def _resolve_alive_bonus_offset(self) -> None:
         """``alive_bonus_offset=None`` means: remove the survival bonus of the task behind the current env."""
-        if self.alive_bonus_offset is not None:
-            self.training_return_offset = float(self.alive_bonus_offset)
-        else:
-            self.training_return_offset = -survival_bonus(self.env) if self.env is not None else 0.0
+        self.training_return_offset = training_return_offset(self.alive_bonus_offset, self.env)
 
     def set_env(self, env: GymEnv, force_reset: bool = True) -> None:
         """
@@ -216,11 +213,6 @@ class GoGePo(BaseAlgorithm):
             layer_sizes=self.policy.layout.sizes,
         )
         if saved_buffer is not None:
-            if saved_buffer.n_params != self.policy.layout.n_params:
-                raise ValueError(
-                    f"The saved policy buffer holds policies with {saved_buffer.n_params} parameters, "
-                    f"this model's have {self.policy.layout.n_params}"
-                )
             self.policy_buffer.set_entries(*saved_buffer.ordered())
         self._actor = None
         self._update_steps: tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]] | None = None
