@@ -169,14 +169,11 @@ def action_rows(device: str, repeats: int) -> list[list[str]]:
 
 
 def _end_episodes(model: GoGePo, observations: np.ndarray, n_episodes: int) -> None:
-    """End ``n_episodes`` episodes of slot 0 as ``GoGePo._finish_episode`` does, without its update block."""
-    assert model._actor is not None and model.policy_buffer is not None
-    normalizer, slot = model.policy.observation_normalizer, np.zeros(1, dtype=np.int64)
+    """End ``n_episodes`` episodes of slot 0 as training does, without the update block."""
+    slot = np.zeros(1, dtype=np.int64)
     for _ in range(n_episodes):
-        normalizer.accumulate(observations)
-        normalizer.commit()
-        model.policy.invalidate_cache()
-        model.policy_buffer.add(model._actor.params[0], 1.0)
+        model.policy.observation_normalizer.accumulate(observations)  # the statistics change, as after any episode
+        model._store_episode(0, 1.0)
         model._assign_new_policies(slot)
 
 

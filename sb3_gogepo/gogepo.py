@@ -333,6 +333,16 @@ class GoGePo(BaseAlgorithm):
             self._assign_new_policies(finished)
 
     def _finish_episode(self, slot: int, training_return: float) -> None:
+        if self._store_episode(slot, training_return):
+            self.train()
+
+    def _store_episode(self, slot: int, training_return: float) -> bool:
+        """
+        Everything an episode end does before the update block: the observation statistics committed, the policy and
+        its return stored (unless the return is not finite), the best return updated.
+
+        :return: Whether the episode was stored.
+        """
         assert self._actor is not None and self.policy_buffer is not None
         self._episode_num += 1
         n_non_finite = self.policy.observation_normalizer.commit()
@@ -341,7 +351,7 @@ class GoGePo(BaseAlgorithm):
                 f"{n_non_finite} training observation(s) with NaN, infinite or overflowing (above 1e150) values were left "
                 "out of the observation statistics (the policies acting on them produced unusable actions)",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         self.policy.invalidate_cache()
         if not math.isfinite(training_return):
@@ -350,14 +360,14 @@ class GoGePo(BaseAlgorithm):
                 f"Episode {self._episode_num} has a non-finite return ({training_return}); it is neither stored nor "
                 f"trained on ({self.n_dropped_episodes} dropped so far)",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-            return
+            return False
         self.policy_buffer.add(self._actor.params[slot], training_return)
         self.last_training_return = training_return
         if training_return > float(self.policy.best_return):
             self.policy.best_return.fill_(training_return)
-        self.train()
+        return True
 
     def train(self) -> None:
         """One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps."""
