@@ -8,7 +8,7 @@ import torch as th
 from torch import nn
 
 from sb3_gogepo.action_heads import ActionHead
-from sb3_gogepo.functional import ParameterLayout, batched_mlp
+from sb3_gogepo.functional import LayerParams, ParameterLayout, batched_mlp
 
 
 class FingerprintEvaluator(nn.Module):
@@ -48,17 +48,18 @@ class FingerprintEvaluator(nn.Module):
         modules.append(nn.Linear(sizes[-1], 1))
         self.value_net = nn.Sequential(*modules)
 
-    def probing_actions(self, params: th.Tensor) -> th.Tensor:
+    def probing_actions(self, params: th.Tensor | LayerParams) -> th.Tensor:
         """
-        :param params: Flat policy parameters ``(B, n_params)``.
+        :param params: Flat policy parameters ``(B, n_params)``, or their per-layer views (:meth:`ParameterLayout.split`).
         :return: Probing actions ``(B, n_probing_states, n_outputs)``.
         """
-        raw = batched_mlp(self.layout.split(params), self.probing_states, self.policy_activation)
+        layers = self.layout.split(params) if isinstance(params, th.Tensor) else params
+        raw = batched_mlp(layers, self.probing_states, self.policy_activation)
         return self.action_head.probe(raw)
 
-    def forward(self, params: th.Tensor) -> th.Tensor:
+    def forward(self, params: th.Tensor | LayerParams) -> th.Tensor:
         """
-        :param params: Flat policy parameters ``(B, n_params)``.
+        :param params: Flat policy parameters ``(B, n_params)``, or their per-layer views (:meth:`ParameterLayout.split`).
         :return: Predicted returns ``(B,)``.
         """
         features = self.value_net[:-1](self.probing_actions(params).flatten(1))

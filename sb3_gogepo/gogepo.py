@@ -429,7 +429,7 @@ class GoGePo(BaseAlgorithm):
 
     def _evaluate_generated(self, commands: th.Tensor) -> th.Tensor:
         with self._autocast():
-            return self.policy.evaluator(self.policy.generate(commands))
+            return self.policy.evaluator(self.policy.generate_layers(commands))
 
     def _get_update_steps(self) -> tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]]:
         """:return: The forward passes of the evaluator and generator steps (compiled when ``compile_updates``)."""

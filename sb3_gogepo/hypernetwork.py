@@ -9,7 +9,7 @@ import torch as th
 import torch.nn.functional as F
 from torch import nn
 
-from sb3_gogepo.functional import ParameterLayout
+from sb3_gogepo.functional import LayerParams, ParameterLayout
 
 #: Layer kinds with their own slice networks (paper Section 4.1: dedicated input and output networks).
 LAYER_KINDS = ("input", "hidden", "output")
@@ -92,20 +92,29 @@ class SliceNetwork(nn.Module):
         sizes = [embedding_dim + 1, *net_arch, n_outputs]
         self.linears = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in itertools.pairwise(sizes))
 
-    def forward(self, embeddings: th.Tensor, commands: th.Tensor) -> th.Tensor:
+    def forward(self, embeddings: th.Tensor, commands: th.Tensor, scale: float = 1.0) -> th.Tensor:
         """
         :param embeddings: ``(T, embedding_dim)``
         :param commands: ``(B,)`` normalised commands
+        :param scale: Factor on the outputs, applied to the last layer's weight and bias (a pass over the small
+            layer instead of over the ``(B, T, n_outputs)`` output, forward and backward).
         :return: ``(B, T, n_outputs)``
         """
         first: nn.Linear = self.linears[0]  # type: ignore[assignment]
         n_tiles = embeddings.shape[0]
         hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
         hidden = (hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]).reshape(-1, first.out_features)
-        for index, linear in enumerate(self.linears[1:]):
+        if len(self.linears) == 1 and scale != 1.0:
+            hidden = hidden * scale
+        linears: list[nn.Linear] = list(self.linears[1:])  # type: ignore[arg-type]
+        for index, linear in enumerate(linears):
             # In place where the input is a linear layer's own output (its backward needs its input, not its
             # output); never on the reshaped first layer, where autograd would copy the whole view back.
-            hidden = linear(F.relu(hidden, inplace=index > 0))
+            hidden = F.relu(hidden, inplace=index > 0)
+            if index == len(linears) - 1 and scale != 1.0:
+                hidden = F.linear(hidden, linear.weight * scale, linear.bias * scale)
+            else:
+                hidden = linear(hidden)
         return hidden.reshape(commands.shape[0], n_tiles, -1)
 
 
@@ -162,15 +171,29 @@ class SliceHypernetwork(nn.Module):
         :param commands: ``(B,)`` normalised return commands.
         :return: Flat policy parameters ``(B, n_params)`` in the layout's order.
         """
+        return self.layout.join(self.generate_layers(commands))
+
+    def generate_layers(self, commands: th.Tensor) -> LayerParams:
+        """
+        The generated parameters before they are joined into flat vectors: what the generator's update feeds to the
+        evaluator, which saves joining and splitting them again (and the gradient's copies through both).
+
+        :param commands: ``(B,)`` normalised return commands.
+        :return: For each layer of the policy, a weight ``(B, out, in)`` and a bias ``(B, out)``; the layer views
+            that :meth:`ParameterLayout.split` gives of :meth:`forward`'s output.
+        """
         commands = commands.reshape(-1)
         batch = commands.shape[0]
         layers: list[tuple[th.Tensor, th.Tensor] | None] = [None] * len(self.tilings)
         for kind in self.weight_networks:
             indices = [i for i, tiling in enumerate(self.tilings) if tiling.kind == kind]
             embeddings = th.cat([self.embeddings[i] for i in indices]) if len(indices) > 1 else self.embeddings[indices[0]]
-            weight_slices = self.weight_networks[kind](embeddings, commands)
+            # A kind's layers usually share their fan-in and so their scale, which the slice networks then apply.
+            kind_scales = {self.scales[i] for i in indices}
+            network_scale = kind_scales.pop() if len(kind_scales) == 1 else 1.0
+            weight_slices = self.weight_networks[kind](embeddings, commands, network_scale)
             if self.separate_bias_networks:
-                bias_slices = self.bias_networks[kind](embeddings, commands)
+                bias_slices = self.bias_networks[kind](embeddings, commands, network_scale)
             else:
                 n_weights = weight_slices.shape[-1] - self.tilings[indices[0]].tile_out
                 weight_slices, bias_slices = weight_slices[..., :n_weights], weight_slices[..., n_weights:]
@@ -193,6 +216,7 @@ class SliceHypernetwork(nn.Module):
                 if weight.shape[1:] != (tiling.out_features, tiling.in_features):
                     weight = weight[:, : tiling.out_features, : tiling.in_features]
                     bias = bias[:, : tiling.out_features]
-                layers[i] = (weight * self.scales[i], bias * self.scales[i])
+                scale = self.scales[i] / network_scale
+                layers[i] = (weight * scale, bias * scale) if scale != 1.0 else (weight, bias)
                 start = stop
-        return self.layout.join([layer for layer in layers if layer is not None])
+        return [layer for layer in layers if layer is not None]

@@ -16,7 +16,7 @@ from torch import nn
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands
 from sb3_gogepo.fingerprint import FingerprintEvaluator
-from sb3_gogepo.functional import NUMPY_ACTIVATIONS, ParameterLayout, batched_mlp, fold_normalization
+from sb3_gogepo.functional import NUMPY_ACTIVATIONS, LayerParams, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
 from sb3_gogepo.validation import is_integer, is_real
@@ -217,8 +217,17 @@ class GoGePoPolicy(BasePolicy):
         :param commands: Raw return commands ``(B,)``.
         :return: Flat policy parameters ``(B, n_params)`` (with gradient if enabled).
         """
+        return self.layout.join(self.generate_layers(commands))
+
+    def generate_layers(self, commands: th.Tensor) -> LayerParams:
+        """
+        Run the generator, keeping each layer's parameters apart (the evaluator takes them as they are).
+
+        :param commands: Raw return commands ``(B,)``.
+        :return: For each layer, a weight ``(B, out, in)`` and a bias ``(B, out)`` (with gradient if enabled).
+        """
         commands = commands.to(device=self.device, dtype=th.float32)
-        return self.generator(normalize_commands(commands, self.command_scale))
+        return self.generator.generate_layers(normalize_commands(commands, self.command_scale))
 
     def acting_command(self) -> float:
         """:return: The command the policy acts with: the best training return seen (0 before any episode)."""

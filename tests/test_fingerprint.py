@@ -4,6 +4,7 @@ from gymnasium import spaces
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import ParameterLayout
+from sb3_gogepo.hypernetwork import SliceHypernetwork
 
 
 def _permute_hidden_units(layout: ParameterLayout, params: th.Tensor, layer: int) -> th.Tensor:
@@ -66,3 +67,22 @@ def test_predicted_returns_stay_float32_under_bf16_autocast() -> None:
     assert values.dtype == th.float32
     # The output layer adds its bias in float32; in bfloat16 1000.3 would be 1000 (steps of 4 at this magnitude).
     assert ((values - 1000.3).abs() < 0.05).all()
+
+
+def test_generated_layers_give_the_same_values_and_gradients_as_flat_parameters() -> None:
+    # The generator's update feeds the generated layers to the evaluator without joining them into flat vectors.
+    th.manual_seed(0)
+    layout = ParameterLayout([6, 32, 32, 2])
+    generator = SliceHypernetwork(layout, slice_size=8, net_arch=[16])
+    evaluator = FingerprintEvaluator(layout, ActionHead(spaces.Box(-1, 1, (2,))), n_probing_states=10, net_arch=[32])
+    commands = th.tensor([-0.5, 0.25, 1.0])
+    layers = generator.generate_layers(commands)
+    for (weight, bias), (flat_weight, flat_bias) in zip(layers, layout.split(generator(commands))):
+        assert th.equal(weight, flat_weight) and th.equal(bias, flat_bias)
+    values = evaluator(layers)
+    gradients = th.autograd.grad(values.sum(), list(generator.parameters()))
+    flat_values = evaluator(generator(commands))
+    flat_gradients = th.autograd.grad(flat_values.sum(), list(generator.parameters()))
+    assert th.equal(values, flat_values)
+    for gradient, flat_gradient in zip(gradients, flat_gradients):
+        th.testing.assert_close(gradient, flat_gradient, rtol=1e-6, atol=1e-7)

@@ -35,11 +35,18 @@ def test_each_layer_kind_has_its_own_weight_and_bias_network() -> None:
     assert generator.weight_networks["hidden"].linears[0].in_features == 8 + 1
 
 
-def test_output_scaling_multiplies_each_layer_by_two_over_sqrt_fan_in() -> None:
-    layout = ParameterLayout([11, 48, 32, 3])
+@pytest.mark.parametrize("sizes", [[11, 48, 32, 3], [11, 48, 32, 16, 3]], ids=["one-hidden-layer", "hidden-fan-ins-differ"])
+@pytest.mark.parametrize("net_arch", [[16], []], ids=["slice-mlp", "slice-linear"])
+@pytest.mark.parametrize("separate_bias_networks", [True, False])
+def test_output_scaling_multiplies_each_layer_by_two_over_sqrt_fan_in(
+    sizes: list[int], net_arch: list[int], separate_bias_networks: bool
+) -> None:
+    layout = ParameterLayout(sizes)
     th.manual_seed(0)
-    scaled = SliceHypernetwork(layout, net_arch=[16], output_scaling=True)
-    unscaled = SliceHypernetwork(layout, net_arch=[16], output_scaling=False)
+    scaled = SliceHypernetwork(layout, net_arch=net_arch, output_scaling=True, separate_bias_networks=separate_bias_networks)
+    unscaled = SliceHypernetwork(
+        layout, net_arch=net_arch, output_scaling=False, separate_bias_networks=separate_bias_networks
+    )
     unscaled.load_state_dict(scaled.state_dict())
     commands = th.tensor([0.5, -1.0])
     for layer, ((w_s, b_s), (w_u, b_u)) in enumerate(zip(layout.split(scaled(commands)), layout.split(unscaled(commands)))):
