@@ -494,3 +494,20 @@ def test_training_returns_of_a_resumed_run_join_its_attempts_in_the_order_they_s
             file.writelines(f"{r},10,0.0\n" for r in returns)
     lengths, returns_seen = training_returns(folder)
     assert returns_seen.tolist() == [1.0, 2.0, 3.0] and lengths.tolist() == [10, 10, 10]
+
+
+def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Path) -> None:
+    import sys
+
+    import sb3_gogepo
+    from benchmarks import block_ab
+
+    try:
+        baseline = block_ab.import_baseline("HEAD", tmp_path)
+        assert baseline.GoGePo is not sb3_gogepo.GoGePo
+        assert Path(baseline.__file__).parent == tmp_path / block_ab.BASELINE_PACKAGE
+        assert baseline.gogepo.GoGePo.__module__ == f"{block_ab.BASELINE_PACKAGE}.gogepo"
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [name for name in sys.modules if name.split(".")[0] == block_ab.BASELINE_PACKAGE]:
+            del sys.modules[name]

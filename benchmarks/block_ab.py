@@ -1,0 +1,140 @@
+"""
+Paired A/B timing of the update block: the working tree's code against another commit's, in one process.
+
+    python -m benchmarks.block_ab 2bcd8c2              # exact mode; writes benchmarks/results/speed_ab/block_ab_2bcd8c2.md
+    python -m benchmarks.block_ab 2bcd8c2 --mode 2     # fast mode (index into benchmarks.speed.MODES)
+
+The speed of these shared machines drifts by more than a small change of the code within minutes (``speed_ab/README.md``),
+so two runs of ``speed.py`` cannot tell such a change from the drift. Here the other commit's ``sb3_gogepo`` (from
+``git archive``) is imported under another name beside the current one; both models get the same weights and the same
+full buffer, and their blocks alternate (A B, then B A) with the same batches in each pair, so that the drift slows both
+sides of a pair alike. The figure to read is the ratio of each pair's times. Run it alone on the machine.
+"""
+
+import argparse
+import contextlib
+import importlib
+import io
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch as th
+from stable_baselines3.common.logger import configure
+
+from benchmarks.speed import MODES, _commit, filled_model
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "speed_ab"
+BASELINE_PACKAGE = "sb3_gogepo_baseline"
+
+
+def import_baseline(commit: str, folder: Path) -> ModuleType:
+    """:return: The ``sb3_gogepo`` package of ``commit``, imported as :data:`BASELINE_PACKAGE`."""
+    archive = subprocess.run(["git", "archive", commit, "sb3_gogepo"], cwd=ROOT, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    (folder / "sb3_gogepo").rename(folder / BASELINE_PACKAGE)
+    for path in (folder / BASELINE_PACKAGE).glob("*.py"):
+        path.write_text(re.sub(r"\bsb3_gogepo\b", BASELINE_PACKAGE, path.read_text()))
+    sys.path.insert(0, str(folder))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its env registrations override the current package's
+        return importlib.import_module(BASELINE_PACKAGE)
+
+
+def baseline_model(package: ModuleType, current: Any, mode: dict[str, Any]) -> Any:
+    """:return: The baseline's GoGePo with the weights and buffer of ``current``."""
+    model = package.GoGePo("Hopper-v4", seed=0, device="cpu", **mode)
+    model.policy.load_state_dict(current.policy.state_dict())
+    model.policy_buffer.set_entries(*current.policy_buffer.ordered())
+    model.set_logger(configure(None, []))
+    model._current_progress_remaining = 1.0
+    return model
+
+
+def paired_times(models: dict[str, Any], pairs: int) -> dict[str, list[float]]:
+    """:return: Seconds per block of each model; pair ``i`` draws its batches from seed ``i``, in alternating order."""
+    for model in models.values():
+        model.train()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for pair in range(pairs):
+        names = list(models) if pair % 2 == 0 else list(models)[::-1]
+        for name in names:
+            th.manual_seed(pair)
+            start = time.perf_counter()
+            models[name].train()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def largest_weight_difference(models: dict[str, Any]) -> float:
+    """:return: The largest difference between the two models' generator weights (both trained on the same batches)."""
+    current, baseline = (dict(model.policy.generator.named_parameters()) for model in models.values())
+    return max((current[name] - baseline[name]).abs().max().item() for name in current)
+
+
+def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, list[float]], difference: float) -> str:
+    current, baseline = np.array(times["current"]), np.array(times["baseline"])
+    log_ratios = np.log(current / baseline)
+    rng = np.random.default_rng(0)
+    resampled = rng.choice(log_ratios, size=(10_000, len(log_ratios))).mean(axis=1)
+    low, high = np.exp(np.percentile(resampled, [2.5, 97.5]))
+    command = f"python -m benchmarks.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
+    lines = [
+        f"Mode: {list(MODES)[mode]}; {pairs} pairs of blocks, {threads} torch threads, torch {th.__version__}. Written by "
+        f"`{command}` at commit {_commit()}.",
+        "",
+        "| code | best s | median s |",
+        "|---|---|---|",
+        f"| current ({_commit()}) | {current.min():.3f} | {np.median(current):.3f} |",
+        f"| baseline ({commit}) | {baseline.min():.3f} | {np.median(baseline):.3f} |",
+        "",
+        f"Paired ratio current / baseline: geometric mean **{np.exp(log_ratios.mean()):.3f}** (95% bootstrap interval "
+        f"{low:.3f}-{high:.3f}), median {statistics.median(current / baseline):.3f}; the current code was faster in "
+        f"{int((current < baseline).sum())} of {pairs} pairs.",
+        "",
+        f"Both models started from the same weights and trained on the same batches: afterwards their generator weights "
+        f"differed by at most {difference:.2e}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("commit", help="the commit to compare the working tree's code with")
+    parser.add_argument("--mode", type=int, default=0, help=f"index into {list(MODES)}")
+    parser.add_argument("--pairs", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--output", default=None, help="markdown file (default: speed_ab/block_ab_<commit>[_<mode>].md)")
+    args = parser.parse_args()
+    th.set_num_threads(args.threads)
+    mode = MODES[list(MODES)[args.mode]]
+    with tempfile.TemporaryDirectory() as folder:
+        package = import_baseline(args.commit, Path(folder))
+        current = filled_model(mode, "cpu", 10_000)
+        models = {"current": current, "baseline": baseline_model(package, current, mode)}
+        with contextlib.suppress(ValueError):
+            sys.path.remove(folder)
+        times = paired_times(models, args.pairs)
+        text = report(args.commit, args.mode, args.pairs, args.threads, times, largest_weight_difference(models))
+    suffix = "" if args.mode == 0 else f"_{args.mode}"
+    output = args.output or os.path.join(RESULTS, f"block_ab_{args.commit}{suffix}.md")
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    with open(output, "w") as file:
+        file.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
