@@ -207,8 +207,9 @@ def _commit() -> str:
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    # Results written since the commit do not change what is measured: only code counts as uncommitted changes.
-    code_only = ["--", ".", ":!benchmarks/results", ":!docs/results"]
+    # Results and documentation written since the commit do not change what is measured: only code counts as
+    # uncommitted changes.
+    code_only = ["--", ".", ":!benchmarks/results", ":!docs", ":!*.md"]
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no", *code_only], cwd=root, capture_output=True, text=True
     )
