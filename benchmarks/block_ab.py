@@ -12,7 +12,6 @@ sides of a pair alike. The figure to read is the ratio of each pair's times. Run
 """
 
 import argparse
-import contextlib
 import importlib
 import io
 import os
@@ -23,7 +22,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,9 +46,10 @@ def import_baseline(commit: str, folder: Path) -> ModuleType:
     for path in (folder / BASELINE_PACKAGE).glob("*.py"):
         path.write_text(re.sub(r"\bsb3_gogepo\b", BASELINE_PACKAGE, path.read_text()))
     sys.path.insert(0, str(folder))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # its env registrations override the current package's
-        return importlib.import_module(BASELINE_PACKAGE)
+    try:
+        return importlib.import_module(BASELINE_PACKAGE)  # its submodules are found through the package's __path__
+    finally:
+        sys.path.remove(str(folder))
 
 
 def baseline_model(package: ModuleType, current: Any, mode: dict[str, Any]) -> Any:
@@ -91,13 +90,14 @@ def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, li
     resampled = rng.choice(log_ratios, size=(10_000, len(log_ratios))).mean(axis=1)
     low, high = np.exp(np.percentile(resampled, [2.5, 97.5]))
     command = f"python -m benchmarks.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
+    current_commit = _commit()
     lines = [
         f"Mode: {list(MODES)[mode]}; {pairs} pairs of blocks, {threads} torch threads, torch {th.__version__}. Written by "
-        f"`{command}` at commit {_commit()}.",
+        f"`{command}` at commit {current_commit}.",
         "",
         "| code | best s | median s |",
         "|---|---|---|",
-        f"| current ({_commit()}) | {current.min():.3f} | {np.median(current):.3f} |",
+        f"| current ({current_commit}) | {current.min():.3f} | {np.median(current):.3f} |",
         f"| baseline ({commit}) | {baseline.min():.3f} | {np.median(baseline):.3f} |",
         "",
         f"Paired ratio current / baseline: geometric mean **{np.exp(log_ratios.mean()):.3f}** (95% bootstrap interval "
@@ -124,8 +124,6 @@ def main() -> None:
         package = import_baseline(args.commit, Path(folder))
         current = filled_model(mode, "cpu", 10_000)
         models = {"current": current, "baseline": baseline_model(package, current, mode)}
-        with contextlib.suppress(ValueError):
-            sys.path.remove(folder)
         times = paired_times(models, args.pairs)
         text = report(args.commit, args.mode, args.pairs, args.threads, times, largest_weight_difference(models))
     suffix = "" if args.mode == 0 else f"_{args.mode}"

@@ -217,7 +217,7 @@ class GoGePoPolicy(BasePolicy):
         :param commands: Raw return commands ``(B,)``.
         :return: Flat policy parameters ``(B, n_params)`` (with gradient if enabled).
         """
-        return self.layout.join(self.generate_layers(commands))
+        return self.generator(self._normalized_commands(commands))
 
     def generate_layers(self, commands: th.Tensor) -> LayerParams:
         """
@@ -226,8 +226,10 @@ class GoGePoPolicy(BasePolicy):
         :param commands: Raw return commands ``(B,)``.
         :return: For each layer, a weight ``(B, out, in)`` and a bias ``(B, out)`` (with gradient if enabled).
         """
-        commands = commands.to(device=self.device, dtype=th.float32)
-        return self.generator.generate_layers(normalize_commands(commands, self.command_scale))
+        return self.generator.generate_layers(self._normalized_commands(commands))
+
+    def _normalized_commands(self, commands: th.Tensor) -> th.Tensor:
+        return normalize_commands(commands.to(device=self.device, dtype=th.float32), self.command_scale)
 
     def acting_command(self) -> float:
         """:return: The command the policy acts with: the best training return seen (0 before any episode)."""

@@ -508,6 +508,5 @@ def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Pa
         assert Path(baseline.__file__).parent == tmp_path / block_ab.BASELINE_PACKAGE
         assert baseline.gogepo.GoGePo.__module__ == f"{block_ab.BASELINE_PACKAGE}.gogepo"
     finally:
-        sys.path.remove(str(tmp_path))
         for name in [name for name in sys.modules if name.split(".")[0] == block_ab.BASELINE_PACKAGE]:
             del sys.modules[name]
