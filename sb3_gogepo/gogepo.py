@@ -191,6 +191,12 @@ class GoGePo(BaseAlgorithm):
         self._resolve_alive_bonus_offset()
 
     def _setup_model(self) -> None:
+        # Again here: load() sets the saved values and its keyword arguments on the model without the constructor.
+        _check_hyperparameters(
+            **{name: getattr(self, name) for name in _CHECKED_HYPERPARAMETERS},
+            stats_window_size=self._stats_window_size,
+            loaded=True,
+        )
         self._resolve_alive_bonus_offset()
         self._setup_lr_schedule()
         self.evaluator_lr_schedule = FloatSchedule(self.evaluator_learning_rate)
@@ -314,27 +320,29 @@ class GoGePo(BaseAlgorithm):
             self._last_episode_starts = dones
             if not continue_training:
                 # Episodes that ended on this step are complete: store them, so that a later
-                # learn(reset_num_timesteps=False) does not add their return to the next episode's.
-                self._end_episodes(np.flatnonzero(dones), log_interval)
+                # learn(reset_num_timesteps=False) does not add their return to the next episode's. No update block
+                # after a stop (as in SB3): the model learn returns is the one the callback saw.
+                self._end_episodes(np.flatnonzero(dones), log_interval, train=False)
                 return False
         callback.on_rollout_end()
         self._end_episodes(np.flatnonzero(dones), log_interval)
         return True
 
-    def _end_episodes(self, finished: np.ndarray, log_interval: int | None) -> None:
-        """Store and train on the episodes of the ``finished`` slots, then give them new policies."""
+    def _end_episodes(self, finished: np.ndarray, log_interval: int | None, train: bool = True) -> None:
+        """
+        Store the episodes of the ``finished`` slots and run an update block for each, then give the slots new policies.
+
+        :param train: Run the update blocks (not when a callback has stopped training).
+        """
         for slot in finished:
             training_return = float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
-            self._finish_episode(int(slot), training_return)
+            if self._store_episode(int(slot), training_return) and train:
+                self.train()
             if log_interval is not None and self._episode_num % log_interval == 0:
                 self.dump_logs()
         if len(finished):
             self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
             self._assign_new_policies(finished)
-
-    def _finish_episode(self, slot: int, training_return: float) -> None:
-        if self._store_episode(slot, training_return):
-            self.train()
 
     def _store_episode(self, slot: int, training_return: float) -> bool:
         """
@@ -436,6 +444,7 @@ class GoGePo(BaseAlgorithm):
         if self._update_steps is None:
             steps = (self._evaluate_params, self._evaluate_generated)
             if self.compile_updates:
+                _check_compile_updates(self.compile_updates)
                 # The number of distinct entries in a batch varies from step to step: dynamic shapes, so that one graph
                 # serves every batch with more than one distinct entry (torch specialises size 1 in a second one).
                 steps = (th.compile(steps[0], dynamic=True), th.compile(steps[1], dynamic=True))
@@ -477,11 +486,11 @@ class GoGePo(BaseAlgorithm):
         Act with the policy generated for the best training return seen (no noise), or for ``command``.
 
         :param observation: Observation(s).
-        :param state: Unused (the generated policies have no recurrent state).
+        :param state: Unused (the generated policies have no recurrent state); returned as it is, as in SB3.
         :param episode_start: Unused.
         :param deterministic: Unused: generated policies are deterministic (as for ARS).
         :param command: Desired return; act with the policy the generator produces for it.
-        :return: Actions and ``None``.
+        :return: Actions and ``state``.
         """
         return self.policy.predict(observation, state, episode_start, deterministic, command=command)
 
@@ -617,7 +626,32 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
         )
 
 
-def _check_hyperparameters(**values: Any) -> None:
+#: The constructor arguments :func:`_check_hyperparameters` checks that the model keeps under the same name.
+_CHECKED_HYPERPARAMETERS = (
+    "learning_rate",
+    "evaluator_learning_rate",
+    "buffer_size",
+    "batch_size",
+    "noise_std",
+    "n_evaluator_updates",
+    "n_generator_updates",
+    "command_drive",
+    "initial_command",
+    "recency_exponent",
+    "alive_bonus_offset",
+    "buffer_dtype",
+    "update_precision",
+    "compile_updates",
+)
+
+
+def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
+    """
+    :param loaded: The values of a model being loaded: a C++ compiler is needed only once it trains with
+        ``compile_updates`` (checked then; loading to predict needs none), and learning rates may be 0 (the rl-zoo's
+        ``enjoy`` loads models with ``custom_objects={"learning_rate": 0.0, ...}``).
+    :param values: The hyperparameters by name.
+    """
     for name in ("buffer_size", "batch_size", "stats_window_size"):
         value = values[name]
         if not is_integer(value) or value < 1:
@@ -638,22 +672,22 @@ def _check_hyperparameters(**values: Any) -> None:
         value = values[name]
         if callable(value):
             continue
-        if not is_real(value) or not math.isfinite(value) or value <= 0:
+        if not is_real(value) or not math.isfinite(value) or value < 0 or (value == 0 and not loaded):
             raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
     offset = values["alive_bonus_offset"]
     if offset is not None and (not is_real(offset) or not math.isfinite(offset)):
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
     if not isinstance(values["update_precision"], str) or values["update_precision"] not in ("float32", "bfloat16"):
         raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {values['update_precision']!r}")
-    _check_compile_updates(values["compile_updates"])
+    _check_compile_updates(values["compile_updates"], need_compiler=not loaded)
     if not isinstance(values["buffer_dtype"], str) or values["buffer_dtype"] not in BUFFER_DTYPES:
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")
 
 
-def _check_compile_updates(value: Any) -> None:
+def _check_compile_updates(value: Any, need_compiler: bool = True) -> None:
     if not isinstance(value, bool):
         raise ValueError(f"compile_updates must be True or False, got {value!r}")
-    if value and not any(shutil.which(name) for name in CXX_COMPILERS):
+    if value and need_compiler and not any(shutil.which(name) for name in CXX_COMPILERS):
         raise ValueError(
             "compile_updates=True needs a C++ compiler on the PATH for torch.compile's CPU code "
             f"(looked for {', '.join(CXX_COMPILERS)}); install one (e.g. g++) or leave compile_updates=False"

@@ -57,7 +57,8 @@ class GeneratedPolicy(nn.Module):
         self.normalize_observations = observation_normalizer.enabled
         modules: list[nn.Module] = []
         for layer, (weight, bias) in enumerate(layout.split(params.detach().reshape(-1))):
-            linear = nn.Linear(weight.shape[1], weight.shape[0], device=params.device)
+            # skip_init: no random initialisation to overwrite, and none drawn from torch's global generator.
+            linear = nn.utils.skip_init(nn.Linear, weight.shape[1], weight.shape[0], device=params.device)
             with th.no_grad():
                 linear.weight.copy_(weight)
                 linear.bias.copy_(bias)
@@ -326,6 +327,14 @@ class GoGePoPolicy(BasePolicy):
         raw = batched_mlp(self.layout.split(params.unsqueeze(0)), inputs.unsqueeze(0), self._activation)[0]
         return self.action_head.act(raw)
 
+    def forward(self, obs: th.Tensor, deterministic: bool = True) -> th.Tensor:
+        """
+        :param obs: Preprocessed observations ``(batch, ...)`` (as ``obs_to_tensor`` gives them).
+        :param deterministic: Unused: the generated networks are deterministic.
+        :return: Actions of the policy generated for the best return seen, in the env's action space.
+        """
+        return self._predict(obs, deterministic)
+
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:
         assert isinstance(observation, th.Tensor)
         command = self.acting_command() if self._acting_command is None else self._acting_command
@@ -344,14 +353,14 @@ class GoGePoPolicy(BasePolicy):
         nothing (as for ARS).
 
         :param observation: Observation(s).
-        :param state: Unused (no recurrent state).
+        :param state: Unused (no recurrent state); returned as it is, as SB3's policies do.
         :param episode_start: Unused.
         :param deterministic: Unused.
         :param command: Act with the policy generated for this return instead of the best return seen.
-        :return: Actions and ``None``.
+        :return: Actions and ``state``.
         """
         if self.device.type == "cpu" and self.activation_fn in NUMPY_ACTIVATIONS and isinstance(observation, np.ndarray):
-            return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), None
+            return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), state
         self._acting_command = None if command is None else float(command)
         try:
             return super().predict(observation, state, episode_start, deterministic)

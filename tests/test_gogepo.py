@@ -244,6 +244,29 @@ def test_a_run_stopped_by_a_callback_continues_without_merging_episodes() -> Non
     assert model.num_timesteps == 22 and model._episode_num == 4
 
 
+class _StopAtFirstEpisodeEnd(BaseCallback):
+    """Stops training on the step that ends the first episode, and keeps the model as it was then."""
+
+    def _on_step(self) -> bool:
+        if not self.locals["dones"].any():
+            return True
+        networks = [self.model.policy.generator, self.model.policy.evaluator]
+        self.weights = [parameter.detach().clone() for network in networks for parameter in network.parameters()]
+        self.n_updates = self.model._n_updates
+        return False
+
+
+def test_no_update_block_runs_after_a_callback_stops_training() -> None:
+    model = GoGePo(_FiveStepEnv(spaces.Box(-1, 1, (1,))), **small_kwargs(), seed=0)
+    stop = _StopAtFirstEpisodeEnd()
+    model.learn(1000, callback=stop)
+    assert model.policy_buffer is not None and model.policy_buffer.size() == 1  # the finished episode is stored
+    assert model._n_updates == stop.n_updates == 0
+    networks = [model.policy.generator, model.policy.evaluator]
+    weights = [parameter for network in networks for parameter in network.parameters()]
+    assert all(th.equal(now, then) for now, then in zip(weights, stop.weights, strict=True))
+
+
 def test_sb3_callbacks_and_progress_bar(tmp_path) -> None:
     model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
     stop = StopTrainingOnRewardThreshold(reward_threshold=-1e9)
@@ -327,14 +350,19 @@ def test_predict_on_numpy_observations_matches_sb3s_torch_path(env_id: str, acti
     assert model.policy.observation_normalizer.version > 0
     space = model.observation_space
     batch = np.stack([space.sample() for _ in range(6)])
+    state = (np.zeros(1),)  # no recurrent state, handed back as SB3 does
     for observations in (batch[0], batch):
         for command in (None, -50.0):
-            fast, _ = model.predict(observations, command=command)
+            fast, fast_state = model.predict(observations, state=state, command=command)
             model.policy._acting_command = command
-            slow, _ = BasePolicy.predict(model.policy, observations)
+            slow, slow_state = BasePolicy.predict(model.policy, observations, state=state)
             model.policy._acting_command = None
             assert fast.shape == slow.shape and fast.dtype == slow.dtype
             np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+            assert fast_state is state and slow_state is state
+    with th.no_grad():  # calling the policy module acts, as SB3's and sb3-contrib's policies do
+        actions = model.policy(model.policy.obs_to_tensor(batch)[0]).cpu().numpy()
+    np.testing.assert_allclose(actions.reshape(model.predict(batch)[0].shape), model.predict(batch)[0], rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError):
         model.predict(np.zeros((2, space.shape[0] + 1), dtype=np.float32))
 
@@ -360,6 +388,15 @@ def test_generated_policy_is_a_standalone_module(tmp_path) -> None:
     traced = th.jit.trace(restored, observations)
     th.testing.assert_close(traced(observations), restored(observations))
     assert [type(m).__name__ for m in module.mlp] == ["Linear", "Tanh", "Linear"]
+
+
+def test_exporting_and_predicting_leave_torchs_random_generator_alone() -> None:
+    # A callback that exports or acts during learn must not shift the run's later noise and buffer samples.
+    model = _trained()
+    state = th.random.get_rng_state()
+    model.generate_policy(-300.0)
+    model.predict(np.zeros(3, dtype=np.float32), command=-200.0)
+    assert th.equal(th.random.get_rng_state(), state)
 
 
 def test_evaluate_commands_returns_achieved_returns_per_command_and_episode() -> None:
@@ -609,6 +646,27 @@ def test_invalid_hyperparameters_fail_at_construction(kwargs: dict, message: str
         GoGePo("Pendulum-v1", **kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(update_precision="bf16"), "update_precision"),
+        (dict(recency_exponent=-1.0), "recency_exponent"),
+        (dict(n_generator_updates=1.5), "n_generator_updates"),
+        (dict(learning_rate=-1e-3), "learning_rate"),
+    ],
+)
+def test_invalid_hyperparameters_given_to_load_are_refused_as_at_construction(tmp_path, kwargs: dict, message: str) -> None:
+    GoGePo("Pendulum-v1", **small_kwargs()).save(tmp_path / "model")
+    with pytest.raises(ValueError, match=message):  # as rl-zoo's continued training (-i) passes its YAML values
+        GoGePo.load(tmp_path / "model", env=make_vec_env("Pendulum-v1"), **kwargs)
+
+
+def test_a_model_loads_with_the_zero_learning_rate_rl_zoos_enjoy_gives_it(tmp_path) -> None:
+    GoGePo("Pendulum-v1", **small_kwargs()).save(tmp_path / "model")
+    model = GoGePo.load(tmp_path / "model", custom_objects={"learning_rate": 0.0, "lr_schedule": lambda _: 0.0})
+    assert model.learning_rate == 0.0
+
+
 def test_a_policy_alias_without_an_environment_is_refused_as_sb3_does() -> None:
     with pytest.raises(TypeError, match="needs an environment"):
         GoGePo("MlpPolicy")
@@ -763,3 +821,14 @@ def test_compile_updates_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(ValueError, match="C\\+\\+ compiler"):
         GoGePo("Pendulum-v1", compile_updates=True)
+
+
+def test_a_compiled_mode_model_loads_without_a_compiler_and_says_so_when_it_trains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    GoGePo(_FiveStepEnv(spaces.Box(-1, 1, (1,))), **small_kwargs(), compile_updates=True).save(tmp_path / "model")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    model = GoGePo.load(tmp_path / "model", env=_FiveStepEnv(spaces.Box(-1, 1, (1,))))  # e.g. to predict
+    model.predict(model.observation_space.sample())
+    with pytest.raises(ValueError, match="C\\+\\+ compiler"):
+        model.learn(5)  # the first update block, before any compilation
