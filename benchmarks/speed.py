@@ -95,10 +95,14 @@ def filled_model(mode: dict[str, Any], device: str, buffer_entries: int, buffer:
     return model
 
 
-def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[list[str]]:
+def update_block_rows(device: str, repeats: int, buffer_entries: int, ceilings: dict[str, float]) -> list[list[str]]:
     """
     Time the update block of every mode. The modes take turns, one block each per round, so that a machine whose
     speed drifts over minutes (shared VMs do) slows them all alike.
+
+    :param ceilings: Matrix-product GFLOP/s of ``"float32"`` and ``"bfloat16"``: each mode's work is also given as
+        the time it would take at the ceiling of its update precision: a bound for the same mathematics with these
+        kernels (every FLOP at the best-shaped product's speed, nothing else costing anything).
     """
     models: dict[str, GoGePo] = {}
     for name, mode in MODES.items():
@@ -118,14 +122,18 @@ def update_block_rows(device: str, repeats: int, buffer_entries: int) -> list[li
     rows = []
     for name in models:
         best, median = min(times[name]), statistics.median(times[name])
+        work = statistics.median(flops[name]) / 1e9
+        at_ceiling = work / ceilings[MODES[name].get("update_precision", "float32")]
         rates = [work / seconds for work, seconds in zip(flops[name], times[name])]
         rows.append(
             [
                 name,
                 f"{best:.3f}",
                 f"{median:.3f}",
-                f"{statistics.median(flops[name]) / 1e9:.1f}",
+                f"{work:.1f}",
                 f"{statistics.median(rates) / 1e9:.0f}",
+                f"{at_ceiling:.3f}",
+                f"{best / at_ceiling:.2f}",
             ]
         )
         print(" | ".join(rows[-1]), flush=True)
@@ -229,7 +237,7 @@ def main() -> None:
 
     fp32 = matmul_ceiling(th.float32, device)
     bf16 = matmul_ceiling(th.bfloat16, device)
-    blocks = update_block_rows(args.device, args.repeats, args.buffer_entries)
+    blocks = update_block_rows(args.device, args.repeats, args.buffer_entries, {"float32": fp32, "bfloat16": bf16})
     actions = action_rows(args.device, args.repeats)
     episode_ends = episode_end_rows(args.device, args.repeats)
 
@@ -244,9 +252,11 @@ def main() -> None:
             f"policy 11-256-256-3, buffer of {args.buffer_entries} policies (seconds per block; best / median of "
             f"{args.repeats} rounds, the modes taking turns and drawing the same batches in a round; compiled modes "
             "timed after their compilation; GFLOP counted on the timed batches, median over the rounds; GFLOP/s: "
-            "median over the rounds of each block's work over its time). Fast mode is `update_precision=bfloat16`, "
+            "median over the rounds of each block's work over its time; s at ceiling: that work at the matrix-product "
+            "ceiling above in the mode's update precision, a bound for the same mathematics with these kernels; "
+            "best / ceiling: how far the best block is from it). Fast mode is `update_precision=bfloat16`, "
             "`separate_bias_networks=False` and `buffer_dtype=float16`:",
-            table(["mode", "best s", "median s", "GFLOP", "GFLOP/s"], blocks),
+            table(["mode", "best s", "median s", "GFLOP", "GFLOP/s", "s at ceiling", "best / ceiling"], blocks),
             "**Action computation** per environment step at Hopper sizes (one batched call for all env slots; "
             "includes the observation-statistics update; microseconds). The last two rows: one `predict` call on "
             "one observation, as evaluation callbacks make it, and SB3's torch path that it replaces on the CPU:",
