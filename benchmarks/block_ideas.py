@@ -1,0 +1,207 @@
+"""
+Ideas for a faster exact update block, not (yet) in the package, each timed against the code as it is.
+
+    python -m benchmarks.block_ideas       # writes benchmarks/results/speed_ab/block_ideas.md
+
+Each idea keeps the mathematics (float32, rounding-level differences only) and is switched on and off in one process on
+one model with a full buffer; the two sides alternate pair by pair (A B, then B A) on the same batches, so that the
+machine's drift slows both sides of a pair alike (as in ``benchmarks.block_ab``). Run it alone on the machine.
+
+1. **oneDNN kernels**: the slice networks' large layers through oneDNN's inner product with the ReLU fused into it
+   (forward and input gradient; MKL's ``addmm`` otherwise), and the policies' ``tanh`` on the probing states as
+   ``2 sigmoid(2x) - 1``. Each is faster than the operation it replaces when timed alone on warm tensors.
+2. **Command chunks**: the generator step's loss is a sum over the batch's distinct commands, so its gradient can be
+   accumulated over chunks of commands, each chunk's activations small enough to stay in cache.
+"""
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch as th
+import torch.nn.functional as F
+from torch import nn
+
+from benchmarks.speed import MODES, RESULTS, _commit, filled_model
+from sb3_gogepo import GoGePo
+from sb3_gogepo.hypernetwork import SliceNetwork
+
+
+class _FusedLinear(th.autograd.Function):
+    """``relu?(x W^T + b)`` through oneDNN; the weight gradient through MKL's ``mm``."""
+
+    @staticmethod
+    def forward(ctx: Any, inputs: th.Tensor, weight: th.Tensor, bias: th.Tensor, relu: bool) -> th.Tensor:
+        output = th.ops.mkldnn._linear_pointwise(inputs, weight, bias, "relu" if relu else "none", [], "")
+        ctx.relu = relu
+        ctx.save_for_backward(inputs, weight, output)
+        return output
+
+    @staticmethod
+    def backward(ctx: Any, grad: th.Tensor) -> tuple[th.Tensor | None, ...]:
+        inputs, weight, output = ctx.saved_tensors
+        if ctx.relu:
+            grad = th.ops.aten.threshold_backward(grad, output, 0.0)
+        grad = grad.contiguous()
+        grad_inputs = th.ops.mkldnn._linear_pointwise(grad, weight.t().contiguous(), None, "none", [], "")
+        return grad_inputs, grad.t() @ inputs, grad.sum(0), None
+
+
+class _LogisticTanh(th.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, inputs: th.Tensor) -> th.Tensor:
+        output = th.sigmoid(inputs * 2.0).mul_(2.0).sub_(1.0)
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx: Any, grad: th.Tensor) -> th.Tensor:
+        (output,) = ctx.saved_tensors
+        return th.ops.aten.tanh_backward(grad, output)
+
+
+class LogisticTanh(nn.Module):
+    """``tanh`` as ``2 sigmoid(2x) - 1`` (absolute error below 3e-7)."""
+
+    def forward(self, inputs: th.Tensor) -> th.Tensor:
+        return _LogisticTanh.apply(inputs)
+
+
+def fused_slice_network_forward(
+    self: SliceNetwork, embeddings: th.Tensor, commands: th.Tensor, scale: float = 1.0
+) -> th.Tensor:
+    """``SliceNetwork.forward`` with its layers after the first through :class:`_FusedLinear`."""
+    first: nn.Linear = self.linears[0]  # type: ignore[assignment]
+    n_tiles = embeddings.shape[0]
+    hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
+    hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
+    linears: list[nn.Linear] = list(self.linears[1:])  # type: ignore[arg-type]
+    hidden = F.relu(hidden, inplace=True) if linears else hidden * scale
+    hidden = hidden.reshape(-1, first.out_features)
+    for index, linear in enumerate(linears):
+        last = index == len(linears) - 1
+        weight, bias = (linear.weight * scale, linear.bias * scale) if last else (linear.weight, linear.bias)
+        hidden = _FusedLinear.apply(hidden.contiguous(), weight, bias, not last)
+    return hidden.reshape(commands.shape[0], n_tiles, -1)
+
+
+def kernels_arms(model: GoGePo) -> dict[str, Callable[[], None]]:
+    """:return: One update block with the plain operations, and one with the oneDNN kernels and the logistic tanh."""
+    plain_forward, plain_tanh = SliceNetwork.forward, model.policy.evaluator.policy_activation
+
+    def block(fused: bool) -> None:
+        SliceNetwork.forward = fused_slice_network_forward if fused else plain_forward  # type: ignore[method-assign]
+        model.policy.evaluator.policy_activation = LogisticTanh() if fused else plain_tanh
+        try:
+            model.train()
+        finally:
+            SliceNetwork.forward = plain_forward  # type: ignore[method-assign]
+            model.policy.evaluator.policy_activation = plain_tanh
+
+    return {"as it is": lambda: block(False), "oneDNN kernels": lambda: block(True)}
+
+
+def kernels_difference(model: GoGePo) -> float:
+    """:return: The largest difference of the evaluator's predictions for generated policies, oneDNN kernels or not."""
+    commands = th.linspace(-1.0, 1.0, 16)
+    plain_forward, plain_tanh = SliceNetwork.forward, model.policy.evaluator.policy_activation
+    with th.no_grad():
+        plain = model._evaluate_generated(commands)
+        SliceNetwork.forward = fused_slice_network_forward  # type: ignore[method-assign]
+        model.policy.evaluator.policy_activation = LogisticTanh()
+        try:
+            fused = model._evaluate_generated(commands)
+        finally:
+            SliceNetwork.forward = plain_forward  # type: ignore[method-assign]
+            model.policy.evaluator.policy_activation = plain_tanh
+    return (fused - plain).abs().max().item() / plain.abs().max().item()
+
+
+def chunk_arms(model: GoGePo, chunk: int) -> dict[str, Callable[[], None]]:
+    """:return: The block's generator steps as ``train`` makes them, and with the gradient accumulated over chunks."""
+    assert model.policy_buffer is not None
+    buffer, optimizer = model.policy_buffer, model.policy.generator_optimizer
+
+    def generator_steps(chunked: bool) -> None:
+        model.policy.evaluator.requires_grad_(False)
+        try:
+            for _ in range(model.n_generator_updates):
+                commands = buffer.sample_returns(model.batch_size)
+                distinct, inverse = th.unique(commands, return_inverse=True)
+                optimizer.zero_grad(set_to_none=True)
+                if not chunked:
+                    F.mse_loss(model._evaluate_generated(distinct)[inverse].float(), commands).backward()
+                else:
+                    counts = th.bincount(inverse, minlength=len(distinct)).float()
+                    for part in th.arange(len(distinct)).split(chunk):
+                        errors = model._evaluate_generated(distinct[part]).float() - distinct[part]
+                        (counts[part] * errors**2).sum().div(len(commands)).backward()
+                optimizer.step()
+        finally:
+            model.policy.evaluator.requires_grad_(True)
+
+    return {"as it is": lambda: generator_steps(False), f"chunks of {chunk} commands": lambda: generator_steps(True)}
+
+
+def paired_ratio(arms: dict[str, Callable[[], None]], pairs: int) -> tuple[str, ...]:
+    """:return: Table cells: both sides' best and median seconds, the paired ratio with its interval, pairs faster."""
+    for run in arms.values():
+        run()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in arms}
+    for pair in range(pairs):
+        for name in list(arms) if pair % 2 == 0 else list(arms)[::-1]:
+            th.manual_seed(pair)
+            start = time.perf_counter()
+            arms[name]()
+            times[name].append(time.perf_counter() - start)
+    plain, idea = (np.array(values) for values in times.values())
+    log_ratios = np.log(idea / plain)
+    resampled = np.random.default_rng(0).choice(log_ratios, size=(10_000, pairs)).mean(axis=1)
+    low, high = np.exp(np.percentile(resampled, [2.5, 97.5]))
+    return (
+        list(arms)[1],
+        f"{plain.min():.3f} / {statistics.median(plain):.3f}",
+        f"{idea.min():.3f} / {statistics.median(idea):.3f}",
+        f"{np.exp(log_ratios.mean()):.3f} ({low:.3f}-{high:.3f})",
+        f"{int((idea < plain).sum())} / {pairs}",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=4, help="commands per chunk")
+    parser.add_argument("--output", default=os.path.join(RESULTS, "speed_ab", "block_ideas.md"))
+    args = parser.parse_args()
+    th.set_num_threads(args.threads)
+    model = filled_model(MODES["exact (float32, paper)"], "cpu", 10_000)
+    difference = kernels_difference(model)
+    rows = [paired_ratio(kernels_arms(model), args.pairs), paired_ratio(chunk_arms(model, args.chunk), args.pairs)]
+    lines = [
+        f"Exact mode; {args.pairs} pairs, {args.threads} torch threads, torch {th.__version__}. Written by "
+        f"`python -m benchmarks.block_ideas --pairs {args.pairs} --threads {args.threads} --chunk {args.chunk}` at "
+        f"commit {_commit()}. Timed: the whole update block for the kernels, the block's 20 generator steps for the "
+        "chunks (seconds, best / median); ratio: geometric mean of the pairs' idea / as-it-is times, with its 95% "
+        "bootstrap interval.",
+        "",
+        "| idea | as it is (s) | with the idea (s) | paired ratio | pairs faster |",
+        "|---|---|---|---|---|",
+        *(f"| {' | '.join(row)} |" for row in rows),
+        "",
+        f"Same mathematics: with the oneDNN kernels, the evaluator's predictions for 16 generated policies differ by at "
+        f"most {difference:.1e} of their largest magnitude.",
+    ]
+    text = "\n".join(lines) + "\n"
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w") as file:
+        file.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
