@@ -22,6 +22,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -62,19 +63,30 @@ def baseline_model(package: ModuleType, current: Any, mode: dict[str, Any]) -> A
     return model
 
 
-def paired_times(models: dict[str, Any], pairs: int) -> dict[str, list[float]]:
-    """:return: Seconds per block of each model; pair ``i`` draws its batches from seed ``i``, in alternating order."""
-    for model in models.values():
-        model.train()  # warm-up
-    times: dict[str, list[float]] = {name: [] for name in models}
+def alternate(arms: dict[str, Callable[[], Any]], pairs: int) -> dict[str, list[float]]:
+    """
+    :param arms: Each side's unit of work (an update block, say), by name.
+    :return: Seconds of each side's unit per pair; after a warm-up call of each, pair ``i`` seeds torch with ``i``
+        before each side's call and runs the sides in alternating order (A B, then B A).
+    """
+    for run in arms.values():
+        run()  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in arms}
     for pair in range(pairs):
-        names = list(models) if pair % 2 == 0 else list(models)[::-1]
-        for name in names:
+        for name in list(arms) if pair % 2 == 0 else list(arms)[::-1]:
             th.manual_seed(pair)
             start = time.perf_counter()
-            models[name].train()
+            arms[name]()
             times[name].append(time.perf_counter() - start)
     return times
+
+
+def ratio_interval(new: np.ndarray, old: np.ndarray) -> tuple[float, float, float]:
+    """:return: The geometric mean of the paired ratios ``new / old`` and its 95% bootstrap interval."""
+    log_ratios = np.log(new / old)
+    resampled = np.random.default_rng(0).choice(log_ratios, size=(10_000, len(log_ratios))).mean(axis=1)
+    low, high = np.exp(np.percentile(resampled, [2.5, 97.5]))
+    return float(np.exp(log_ratios.mean())), float(low), float(high)
 
 
 def largest_weight_difference(models: dict[str, Any]) -> float:
@@ -85,10 +97,7 @@ def largest_weight_difference(models: dict[str, Any]) -> float:
 
 def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, list[float]], difference: float) -> str:
     current, baseline = np.array(times["current"]), np.array(times["baseline"])
-    log_ratios = np.log(current / baseline)
-    rng = np.random.default_rng(0)
-    resampled = rng.choice(log_ratios, size=(10_000, len(log_ratios))).mean(axis=1)
-    low, high = np.exp(np.percentile(resampled, [2.5, 97.5]))
+    ratio, low, high = ratio_interval(current, baseline)
     command = f"python -m benchmarks.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
     current_commit = _commit()
     lines = [
@@ -100,7 +109,7 @@ def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, li
         f"| current ({current_commit}) | {current.min():.3f} | {np.median(current):.3f} |",
         f"| baseline ({commit}) | {baseline.min():.3f} | {np.median(baseline):.3f} |",
         "",
-        f"Paired ratio current / baseline: geometric mean **{np.exp(log_ratios.mean()):.3f}** (95% bootstrap interval "
+        f"Paired ratio current / baseline: geometric mean **{ratio:.3f}** (95% bootstrap interval "
         f"{low:.3f}-{high:.3f}), median {statistics.median(current / baseline):.3f}; the current code was faster in "
         f"{int((current < baseline).sum())} of {pairs} pairs.",
         "",
@@ -124,7 +133,7 @@ def main() -> None:
         package = import_baseline(args.commit, Path(folder))
         current = filled_model(mode, "cpu", 10_000)
         models = {"current": current, "baseline": baseline_model(package, current, mode)}
-        times = paired_times(models, args.pairs)
+        times = alternate({name: model.train for name, model in models.items()}, args.pairs)
         text = report(args.commit, args.mode, args.pairs, args.threads, times, largest_weight_difference(models))
     suffix = "" if args.mode == 0 else f"_{args.mode}"
     output = args.output or os.path.join(RESULTS, f"block_ab_{args.commit}{suffix}.md")

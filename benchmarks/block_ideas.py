@@ -17,7 +17,6 @@ machine's drift slows both sides of a pair alike (as in ``benchmarks.block_ab``)
 import argparse
 import os
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ import torch as th
 import torch.nn.functional as F
 from torch import nn
 
+from benchmarks.block_ab import alternate, ratio_interval
 from benchmarks.speed import MODES, RESULTS, _commit, filled_model
 from sb3_gogepo import GoGePo
 from sb3_gogepo.hypernetwork import SliceNetwork
@@ -149,24 +149,13 @@ def chunk_arms(model: GoGePo, chunk: int) -> dict[str, Callable[[], None]]:
 
 def paired_ratio(arms: dict[str, Callable[[], None]], pairs: int) -> tuple[str, ...]:
     """:return: Table cells: both sides' best and median seconds, the paired ratio with its interval, pairs faster."""
-    for run in arms.values():
-        run()  # warm-up
-    times: dict[str, list[float]] = {name: [] for name in arms}
-    for pair in range(pairs):
-        for name in list(arms) if pair % 2 == 0 else list(arms)[::-1]:
-            th.manual_seed(pair)
-            start = time.perf_counter()
-            arms[name]()
-            times[name].append(time.perf_counter() - start)
-    plain, idea = (np.array(values) for values in times.values())
-    log_ratios = np.log(idea / plain)
-    resampled = np.random.default_rng(0).choice(log_ratios, size=(10_000, pairs)).mean(axis=1)
-    low, high = np.exp(np.percentile(resampled, [2.5, 97.5]))
+    plain, idea = (np.array(values) for values in alternate(arms, pairs).values())
+    ratio, low, high = ratio_interval(idea, plain)
     return (
         list(arms)[1],
         f"{plain.min():.3f} / {statistics.median(plain):.3f}",
         f"{idea.min():.3f} / {statistics.median(idea):.3f}",
-        f"{np.exp(log_ratios.mean()):.3f} ({low:.3f}-{high:.3f})",
+        f"{ratio:.3f} ({low:.3f}-{high:.3f})",
         f"{int((idea < plain).sum())} / {pairs}",
     )
 

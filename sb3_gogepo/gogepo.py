@@ -118,22 +118,9 @@ class GoGePo(BaseAlgorithm):
         if env is None and _init_setup_model:
             name = type(self).__name__
             raise TypeError(f"{name} needs an environment: {name}('MlpPolicy', env) or {name}(env)")
+        arguments = locals()
         _check_hyperparameters(
-            learning_rate=learning_rate,
-            evaluator_learning_rate=evaluator_learning_rate,
-            buffer_size=buffer_size,
-            batch_size=batch_size,
-            noise_std=noise_std,
-            n_evaluator_updates=n_evaluator_updates,
-            n_generator_updates=n_generator_updates,
-            command_drive=command_drive,
-            initial_command=initial_command,
-            recency_exponent=recency_exponent,
-            alive_bonus_offset=alive_bonus_offset,
-            buffer_dtype=buffer_dtype,
-            update_precision=update_precision,
-            compile_updates=compile_updates,
-            stats_window_size=stats_window_size,
+            **{name: arguments[name] for name in _CHECKED_HYPERPARAMETERS}, stats_window_size=stats_window_size
         )
         if env is not None:
             env = maybe_make_env(env, verbose)
