@@ -1,5 +1,5 @@
 """
-Ideas for a faster exact update block, not (yet) in the package, each timed against the code as it is.
+Ideas for a faster exact update block, each switched on and off in one process and timed in pairs.
 
     python -m benchmarks.block_ideas       # writes benchmarks/results/speed_ab/block_ideas.md
 
@@ -7,117 +7,46 @@ Each idea keeps the mathematics (float32, rounding-level differences only) and i
 one model with a full buffer; the two sides alternate pair by pair (A B, then B A) on the same batches, so that the
 machine's drift slows both sides of a pair alike (as in ``benchmarks.block_ab``). Run it alone on the machine.
 
-1. **oneDNN kernels**: the slice networks' large layers through oneDNN's inner product with the ReLU fused into it
-   (forward and input gradient; MKL's ``addmm`` otherwise), and the policies' ``tanh`` on the probing states as
-   ``2 sigmoid(2x) - 1``. Each is faster than the operation it replaces when timed alone on warm tensors.
-2. **Command chunks**: the generator step's loss is a sum over the batch's distinct commands, so its gradient can be
-   accumulated over chunks of commands, each chunk's activations small enough to stay in cache.
+1. **oneDNN kernels** (in the package since they were timed here: ``sb3_gogepo.kernels``): the slice networks' large
+   layers through oneDNN's inner product with the ReLU fused into it (forward and input gradient; MKL's ``addmm``
+   otherwise), and the policies' ``tanh`` on the probing states as ``2 sigmoid(2x) - 1``; the other side runs
+   within ``kernels.plain_operations()``.
+2. **Command chunks** (not in the package): the generator step's loss is a sum over the batch's distinct commands, so
+   its gradient can be accumulated over chunks of commands, each chunk's activations small enough to stay in cache.
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch as th
 import torch.nn.functional as F
-from torch import nn
 
 from benchmarks.block_ab import alternate, ratio_interval
 from benchmarks.speed import MODES, RESULTS, _commit, filled_model
-from sb3_gogepo import GoGePo
-from sb3_gogepo.hypernetwork import SliceNetwork
-
-
-class _FusedLinear(th.autograd.Function):
-    """``relu?(x W^T + b)`` through oneDNN; the weight gradient through MKL's ``mm``."""
-
-    @staticmethod
-    def forward(ctx: Any, inputs: th.Tensor, weight: th.Tensor, bias: th.Tensor, relu: bool) -> th.Tensor:
-        output = th.ops.mkldnn._linear_pointwise(inputs, weight, bias, "relu" if relu else "none", [], "")
-        ctx.relu = relu
-        ctx.save_for_backward(inputs, weight, output)
-        return output
-
-    @staticmethod
-    def backward(ctx: Any, grad: th.Tensor) -> tuple[th.Tensor | None, ...]:
-        inputs, weight, output = ctx.saved_tensors
-        if ctx.relu:
-            grad = th.ops.aten.threshold_backward(grad, output, 0.0)
-        grad = grad.contiguous()
-        grad_inputs = th.ops.mkldnn._linear_pointwise(grad, weight.t().contiguous(), None, "none", [], "")
-        return grad_inputs, grad.t() @ inputs, grad.sum(0), None
-
-
-class _LogisticTanh(th.autograd.Function):
-    @staticmethod
-    def forward(ctx: Any, inputs: th.Tensor) -> th.Tensor:
-        output = th.sigmoid(inputs * 2.0).mul_(2.0).sub_(1.0)
-        ctx.save_for_backward(output)
-        return output
-
-    @staticmethod
-    def backward(ctx: Any, grad: th.Tensor) -> th.Tensor:
-        (output,) = ctx.saved_tensors
-        return th.ops.aten.tanh_backward(grad, output)
-
-
-class LogisticTanh(nn.Module):
-    """``tanh`` as ``2 sigmoid(2x) - 1`` (absolute error below 3e-7)."""
-
-    def forward(self, inputs: th.Tensor) -> th.Tensor:
-        return _LogisticTanh.apply(inputs)
-
-
-def fused_slice_network_forward(
-    self: SliceNetwork, embeddings: th.Tensor, commands: th.Tensor, scale: float = 1.0
-) -> th.Tensor:
-    """``SliceNetwork.forward`` with its layers after the first through :class:`_FusedLinear`."""
-    first: nn.Linear = self.linears[0]  # type: ignore[assignment]
-    n_tiles = embeddings.shape[0]
-    hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
-    hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
-    linears: list[nn.Linear] = list(self.linears[1:])  # type: ignore[arg-type]
-    hidden = F.relu(hidden, inplace=True) if linears else hidden * scale
-    hidden = hidden.reshape(-1, first.out_features)
-    for index, linear in enumerate(linears):
-        last = index == len(linears) - 1
-        weight, bias = (linear.weight * scale, linear.bias * scale) if last else (linear.weight, linear.bias)
-        hidden = _FusedLinear.apply(hidden.contiguous(), weight, bias, not last)
-    return hidden.reshape(commands.shape[0], n_tiles, -1)
+from sb3_gogepo import GoGePo, kernels
 
 
 def kernels_arms(model: GoGePo) -> dict[str, Callable[[], None]]:
-    """:return: One update block with the plain operations, and one with the oneDNN kernels and the logistic tanh."""
-    plain_forward, plain_tanh = SliceNetwork.forward, model.policy.evaluator.policy_activation
+    """:return: One update block with torch's plain operations, and one with the package's oneDNN kernels and tanh."""
 
     def block(fused: bool) -> None:
-        SliceNetwork.forward = fused_slice_network_forward if fused else plain_forward  # type: ignore[method-assign]
-        model.policy.evaluator.policy_activation = LogisticTanh() if fused else plain_tanh
-        try:
+        with contextlib.nullcontext() if fused else kernels.plain_operations():
             model.train()
-        finally:
-            SliceNetwork.forward = plain_forward  # type: ignore[method-assign]
-            model.policy.evaluator.policy_activation = plain_tanh
 
-    return {"as it is": lambda: block(False), "oneDNN kernels": lambda: block(True)}
+    return {"plain operations": lambda: block(False), "oneDNN kernels": lambda: block(True)}
 
 
 def kernels_difference(model: GoGePo) -> float:
     """:return: The largest difference of the evaluator's predictions for generated policies, oneDNN kernels or not."""
     commands = th.linspace(-1.0, 1.0, 16)
-    plain_forward, plain_tanh = SliceNetwork.forward, model.policy.evaluator.policy_activation
     with th.no_grad():
-        plain = model._evaluate_generated(commands)
-        SliceNetwork.forward = fused_slice_network_forward  # type: ignore[method-assign]
-        model.policy.evaluator.policy_activation = LogisticTanh()
-        try:
-            fused = model._evaluate_generated(commands)
-        finally:
-            SliceNetwork.forward = plain_forward  # type: ignore[method-assign]
-            model.policy.evaluator.policy_activation = plain_tanh
+        fused = model._evaluate_generated(commands)
+        with kernels.plain_operations():
+            plain = model._evaluate_generated(commands)
     return (fused - plain).abs().max().item() / plain.abs().max().item()
 
 
@@ -144,7 +73,7 @@ def chunk_arms(model: GoGePo, chunk: int) -> dict[str, Callable[[], None]]:
         finally:
             model.policy.evaluator.requires_grad_(True)
 
-    return {"as it is": lambda: generator_steps(False), f"chunks of {chunk} commands": lambda: generator_steps(True)}
+    return {"whole batch": lambda: generator_steps(False), f"chunks of {chunk} commands": lambda: generator_steps(True)}
 
 
 def paired_ratio(arms: dict[str, Callable[[], None]], pairs: int) -> tuple[str, ...]:
@@ -175,10 +104,10 @@ def main() -> None:
         f"Exact mode; {args.pairs} pairs, {args.threads} torch threads, torch {th.__version__}. Written by "
         f"`python -m benchmarks.block_ideas --pairs {args.pairs} --threads {args.threads} --chunk {args.chunk}` at "
         f"commit {_commit()}. Timed: the whole update block for the kernels, the block's 20 generator steps for the "
-        "chunks (seconds, best / median); ratio: geometric mean of the pairs' idea / as-it-is times, with its 95% "
+        "chunks (seconds, best / median); ratio: geometric mean of the pairs' with / without times, with its 95% "
         "bootstrap interval.",
         "",
-        "| idea | as it is (s) | with the idea (s) | paired ratio | pairs faster |",
+        "| idea | without it (s) | with it (s) | paired ratio | pairs faster |",
         "|---|---|---|---|---|",
         *(f"| {' | '.join(row)} |" for row in rows),
         "",

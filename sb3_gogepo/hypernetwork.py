@@ -9,6 +9,7 @@ import torch as th
 import torch.nn.functional as F
 from torch import nn
 
+from sb3_gogepo import kernels
 from sb3_gogepo.functional import LayerParams, ParameterLayout
 
 #: Layer kinds with their own slice networks (paper Section 4.1: dedicated input and output networks).
@@ -103,18 +104,20 @@ class SliceNetwork(nn.Module):
         first: nn.Linear = self.linears[0]  # type: ignore[assignment]
         n_tiles = embeddings.shape[0]
         hidden = F.linear(embeddings, first.weight[:, :-1], first.bias).unsqueeze(0)
-        hidden = (hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]).reshape(-1, first.out_features)
-        if len(self.linears) == 1 and scale != 1.0:
-            hidden = hidden * scale
+        hidden = hidden + commands.reshape(-1, 1, 1) * first.weight[:, -1]
         linears: list[nn.Linear] = list(self.linears[1:])  # type: ignore[arg-type]
+        if linears:
+            hidden = F.relu(hidden, inplace=True)
+        elif scale != 1.0:
+            hidden = hidden * scale
+        hidden = hidden.reshape(-1, first.out_features)
         for index, linear in enumerate(linears):
-            # In place where the input is a linear layer's own output (its backward needs its input, not its
-            # output); never on the reshaped first layer, where autograd would copy the whole view back.
-            hidden = F.relu(hidden, inplace=index > 0)
-            if index == len(linears) - 1 and scale != 1.0:
-                hidden = F.linear(hidden, linear.weight * scale, linear.bias * scale)
-            else:
-                hidden = linear(hidden)
+            last = index == len(linears) - 1
+            weight: th.Tensor = linear.weight
+            bias: th.Tensor = linear.bias
+            if last and scale != 1.0:
+                weight, bias = weight * scale, bias * scale
+            hidden = kernels.linear(hidden, weight, bias, relu=not last)
         return hidden.reshape(commands.shape[0], n_tiles, -1)
 
 

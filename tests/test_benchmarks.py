@@ -510,27 +510,3 @@ def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Pa
     finally:
         for name in [name for name in sys.modules if name.split(".")[0] == block_ab.BASELINE_PACKAGE]:
             del sys.modules[name]
-
-
-@pytest.mark.skipif(not th.backends.mkldnn.is_available(), reason="this PyTorch build has no oneDNN")
-def test_block_ideas_oneDNN_kernels_compute_the_slice_networks_and_tanh_with_their_gradients() -> None:
-    from benchmarks.block_ideas import LogisticTanh, fused_slice_network_forward
-    from sb3_gogepo.hypernetwork import SliceNetwork
-
-    th.manual_seed(0)
-    network = SliceNetwork(embedding_dim=3, net_arch=[12, 12], n_outputs=5)
-    embeddings, commands = th.randn(7, 3, requires_grad=True), th.randn(4)
-    outputs = []
-    for forward in (SliceNetwork.forward, fused_slice_network_forward):
-        network.zero_grad()
-        embeddings.grad = None
-        output = forward(network, embeddings, commands, 0.25)
-        output.square().sum().backward()
-        outputs.append([output.detach(), embeddings.grad.clone(), *(p.grad.clone() for p in network.parameters())])
-    for plain, fused in zip(*outputs, strict=True):
-        th.testing.assert_close(fused, plain, rtol=1e-5, atol=1e-6)
-    inputs = th.linspace(-6.0, 6.0, 101, requires_grad=True)
-    values = LogisticTanh()(inputs)
-    values.sum().backward()
-    th.testing.assert_close(values, th.tanh(inputs), rtol=0.0, atol=3e-7)
-    th.testing.assert_close(inputs.grad, 1 - th.tanh(inputs.detach()) ** 2, rtol=0.0, atol=1e-6)
