@@ -16,7 +16,7 @@ from torch.profiler import ProfilerActivity, profile
 from benchmarks.speed import MODES, RESULTS, _commit, filled_model, matmul_ceiling
 
 #: Operations that are matrix products (forward and backward passes of linear layers and batched products).
-MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "mkldnn::_linear_pointwise")
 
 
 def profile_table(mode: int, threads: int, blocks: int) -> str:

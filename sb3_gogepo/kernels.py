@@ -2,7 +2,7 @@
 Faster float32 CPU kernels for the update block's two costliest operation kinds, with the same values.
 
 - :func:`linear`: oneDNN's inner product with the ReLU fused into it (forward and input gradient), where MKL's
-  ``addmm`` and a separate ReLU pass run otherwise.
+  ``addmm`` and a separate ReLU pass run otherwise; while gradients are recorded.
 - :func:`tanh`: ``2 sigmoid(2x) - 1``, several times faster than torch's CPU ``tanh`` (absolute difference below 3e-7).
 
 Each falls back to the plain operation where the kernel does not apply: not on the CPU, not float32, under autocast,
@@ -44,8 +44,12 @@ def _plain_float32_cpu(inputs: th.Tensor) -> bool:
 
 
 def onednn_applies(inputs: th.Tensor) -> bool:
-    """:return: Whether :func:`linear` takes oneDNN's kernel for ``inputs``."""
-    return _HAS_LINEAR_POINTWISE and bool(th.backends.mkldnn.enabled) and _plain_float32_cpu(inputs)
+    """
+    :return: Whether :func:`linear` takes oneDNN's kernel for ``inputs``: only while gradients are recorded (the update
+        steps), because without them the gain is gone and for few rows (one policy generated at an episode end) MKL
+        is faster.
+    """
+    return _HAS_LINEAR_POINTWISE and bool(th.backends.mkldnn.enabled) and th.is_grad_enabled() and _plain_float32_cpu(inputs)
 
 
 class _OneDNNLinear(th.autograd.Function):

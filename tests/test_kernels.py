@@ -41,6 +41,8 @@ def test_linear_takes_onednn_only_for_plain_float32_cpu_tensors() -> None:
     assert kernels.onednn_applies(inputs)
     with th.backends.mkldnn.flags(enabled=False):
         assert not kernels.onednn_applies(inputs)
+    with th.no_grad():
+        assert not kernels.onednn_applies(inputs)
     with th.autocast("cpu", dtype=th.bfloat16):
         assert not kernels.onednn_applies(inputs)
         output = kernels.linear(inputs, th.randn(2, 3), th.randn(2), relu=True)
