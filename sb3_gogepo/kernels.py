@@ -49,12 +49,18 @@ def onednn_applies(inputs: th.Tensor) -> bool:
         steps), because without them the gain is gone and for few rows (one policy generated at an episode end) MKL
         is faster.
     """
-    return _HAS_LINEAR_POINTWISE and bool(th.backends.mkldnn.enabled) and th.is_grad_enabled() and _plain_float32_cpu(inputs)
+    return (
+        _HAS_LINEAR_POINTWISE
+        and bool(th.backends.mkldnn.enabled)
+        and th.is_grad_enabled()
+        and inputs.dim() == 2
+        and _plain_float32_cpu(inputs)
+    )
 
 
 class _OneDNNLinear(th.autograd.Function):
     @staticmethod
-    def forward(ctx: Any, inputs: th.Tensor, weight: th.Tensor, bias: th.Tensor, relu: bool) -> th.Tensor:
+    def forward(ctx: Any, inputs: th.Tensor, weight: th.Tensor, bias: th.Tensor | None, relu: bool) -> th.Tensor:
         output = th.ops.mkldnn._linear_pointwise(inputs, weight, bias, "relu" if relu else "none", [], "")
         ctx.relu = relu
         ctx.save_for_backward(inputs, weight, output if relu else None)
@@ -75,13 +81,13 @@ class _OneDNNLinear(th.autograd.Function):
         return grad_inputs, grad_weight, grad_bias, None
 
 
-def linear(inputs: th.Tensor, weight: th.Tensor, bias: th.Tensor, relu: bool = False) -> th.Tensor:
+def linear(inputs: th.Tensor, weight: th.Tensor, bias: th.Tensor | None, relu: bool = False) -> th.Tensor:
     """
-    ``F.linear`` on 2-D inputs, followed by a ReLU if asked.
+    ``F.linear``, followed by a ReLU if asked.
 
-    :param inputs: ``(N, in_features)``
+    :param inputs: ``(N, in_features)`` (other shapes take ``F.linear``)
     :param weight: ``(out_features, in_features)``
-    :param bias: ``(out_features,)``
+    :param bias: ``(out_features,)`` or None
     :param relu: Apply a ReLU to the output.
     :return: ``(N, out_features)``
     """

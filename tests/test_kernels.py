@@ -1,5 +1,6 @@
 import pytest
 import torch as th
+import torch.nn.functional as F
 
 from sb3_gogepo import GoGePo, kernels
 from sb3_gogepo.hypernetwork import SliceNetwork
@@ -43,6 +44,7 @@ def test_linear_takes_onednn_only_for_plain_float32_cpu_tensors() -> None:
         assert not kernels.onednn_applies(inputs)
     with th.no_grad():
         assert not kernels.onednn_applies(inputs)
+    assert not kernels.onednn_applies(inputs.unsqueeze(0))
     with th.autocast("cpu", dtype=th.bfloat16):
         assert not kernels.onednn_applies(inputs)
         output = kernels.linear(inputs, th.randn(2, 3), th.randn(2), relu=True)
@@ -70,3 +72,22 @@ def test_the_evaluator_probes_tanh_policies_with_the_fast_tanh_and_others_with_t
         policy_kwargs=dict(net_arch=[8], hypernetwork_net_arch=[8], evaluator_net_arch=[8], activation_fn=th.nn.ReLU),
     )
     assert isinstance(relu_model.policy.evaluator.policy_activation, th.nn.ReLU)
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("shape", [(6, 4), (2, 6, 4)])
+def test_linear_is_f_linear_with_an_optional_relu(relu: bool, with_bias: bool, shape: tuple[int, ...]) -> None:
+    th.manual_seed(0)
+    leaves = [th.randn(*shape), th.randn(3, 4), th.randn(3)]
+    results = []
+    for function in (kernels.linear, lambda x, w, b, relu: th.relu(F.linear(x, w, b)) if relu else F.linear(x, w, b)):
+        inputs, weight, bias = (leaf.clone().requires_grad_() for leaf in leaves)
+        output = function(inputs, weight, bias if with_bias else None, relu)
+        output.square().sum().backward()
+        results.append([output.detach(), inputs.grad, weight.grad, bias.grad if with_bias else None])
+    for ours, reference in zip(*results, strict=True):
+        if reference is None:
+            assert ours is None
+        else:
+            th.testing.assert_close(ours, reference)
