@@ -33,7 +33,8 @@ def plain_operations() -> Iterator[None]:
         _enabled = previous
 
 
-def _plain_float32_cpu(inputs: th.Tensor) -> bool:
+def _kernels_apply(inputs: th.Tensor) -> bool:
+    """:return: Whether a kernel of this module may run on ``inputs``: float32 on the CPU, outside autocast and tracing."""
     return (
         _enabled
         and inputs.device.type == "cpu"
@@ -54,7 +55,7 @@ def onednn_applies(inputs: th.Tensor) -> bool:
         and bool(th.backends.mkldnn.enabled)
         and th.is_grad_enabled()
         and inputs.dim() == 2
-        and _plain_float32_cpu(inputs)
+        and _kernels_apply(inputs)
     )
 
 
@@ -118,4 +119,4 @@ def tanh(inputs: th.Tensor) -> th.Tensor:
     :param inputs: Any tensor.
     :return: ``tanh(inputs)``
     """
-    return _LogisticTanh.apply(inputs) if _plain_float32_cpu(inputs) else th.tanh(inputs)
+    return _LogisticTanh.apply(inputs) if _kernels_apply(inputs) else th.tanh(inputs)
