@@ -32,7 +32,8 @@ def test_slice_networks_compute_the_same_values_and_gradients_with_the_onednn_ke
 
 
 @needs_onednn
-def test_linear_takes_onednn_only_for_plain_float32_cpu_tensors() -> None:
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")  # torch.backends.mkldnn.flags says this on CPUs
+def test_linear_takes_onednn_only_for_2d_float32_cpu_tensors_while_gradients_are_recorded() -> None:
     inputs = th.randn(4, 3)
     assert kernels.onednn_applies(inputs)
     assert not kernels.onednn_applies(inputs.double())
