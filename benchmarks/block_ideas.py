@@ -43,10 +43,10 @@ def kernels_arms(model: GoGePo) -> dict[str, Callable[[], None]]:
 def kernels_difference(model: GoGePo) -> float:
     """:return: The largest difference of the evaluator's predictions for generated policies, oneDNN kernels or not."""
     commands = th.linspace(-1.0, 1.0, 16)
-    with th.no_grad():
-        fused = model._evaluate_generated(commands)
-        with kernels.plain_operations():
-            plain = model._evaluate_generated(commands)
+    # With gradients recorded, as in the update block: without them kernels.linear runs MKL's product.
+    fused = model._evaluate_generated(commands).detach()
+    with kernels.plain_operations():
+        plain = model._evaluate_generated(commands).detach()
     return (fused - plain).abs().max().item() / plain.abs().max().item()
 
 
