@@ -15,7 +15,7 @@ def symlog(values: th.Tensor) -> th.Tensor:
     return th.sign(values) * th.log1p(values.abs())
 
 
-def normalize_commands(commands: th.Tensor, command_scale: float | None = None) -> th.Tensor:
+def normalize_commands(commands: th.Tensor, command_scale: float | th.Tensor | None = None) -> th.Tensor:
     """
     Map raw return commands to the generator's input.
 
@@ -28,7 +28,8 @@ def normalize_commands(commands: th.Tensor, command_scale: float | None = None) 
     on Hopper is 0.22 apart and 300 vs 340 on Swimmer 0.13, comparable to the authors' 0.16 and 0.09.
 
     :param commands: Raw return commands.
-    :param command_scale: If given, divide by this constant instead (the authors' scheme).
+    :param command_scale: If given, divide by it instead: the authors' constant, or the running scale of
+        ``command_scale="auto"`` (see :meth:`~sb3_gogepo.policies.GoGePoPolicy.observe_return`).
     :return: Normalised commands, same shape.
     """
     if command_scale is None:
@@ -48,3 +49,17 @@ def next_command(best_return: float, drive: float, initial_command: float = 0.0)
     if not math.isfinite(best_return):
         return initial_command
     return best_return + drive
+
+
+def running_command_scale(scale: float, training_return: float) -> float:
+    """
+    The scale of ``command_scale="auto"``: the largest magnitude of the training returns seen, at least 1.
+
+    It keeps normalised commands of the order of 1 (about ``1 + drive / scale`` for the next command) without a
+    per-environment constant, like the authors' division by a return range, and it only grows.
+
+    :param scale: The scale so far (1 before any return).
+    :param training_return: A newly stored training return.
+    :return: The new scale.
+    """
+    return max(scale, abs(training_return), 1.0)

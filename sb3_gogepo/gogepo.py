@@ -362,6 +362,7 @@ class GoGePo(BaseAlgorithm):
         self.last_training_return = training_return
         if training_return > float(self.policy.best_return):
             self.policy.best_return.fill_(training_return)
+        self.policy.observe_return(training_return)
         return True
 
     def train(self) -> None:

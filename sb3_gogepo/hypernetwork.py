@@ -76,6 +76,11 @@ def tile_layout(layout: ParameterLayout, slice_size: int) -> list[LayerTiling]:
     return tilings
 
 
+# Optimizer states (Adam, AdamW, SGD, RMSprop) that scale with the gradient, and with its square.
+FIRST_MOMENTS = frozenset({"exp_avg", "momentum_buffer", "grad_avg"})
+SECOND_MOMENTS = frozenset({"exp_avg_sq", "max_exp_avg_sq", "square_avg"})
+
+
 class SliceNetwork(nn.Module):
     """
     An MLP ``H([z, c])`` applied to every (embedding, command) pair.
@@ -168,6 +173,35 @@ class SliceHypernetwork(nn.Module):
             else:
                 self.weight_networks[kind] = SliceNetwork(embedding_dim, net_arch, n_weights + tiling.tile_out)
         self.scales = [2.0 / math.sqrt(tiling.in_features) if output_scaling else 1.0 for tiling in self.tilings]
+
+    def rescale_command_input(self, factor: float, optimizer: th.optim.Optimizer | None = None) -> None:
+        """
+        Take commands ``factor`` times smaller from now on, with the same function: afterwards ``G(c / factor)`` is
+        what ``G(c)`` was. The command column of every slice network's first layer is multiplied by ``factor``, and the
+        optimizer's moments of that column become those of its gradients in the new parameterisation (first moments
+        divided by ``factor``, second moments by ``factor ** 2``).
+
+        :param factor: Positive, finite factor.
+        :param optimizer: The generator's optimizer, whose state is rescaled with the weights.
+        """
+        if not (math.isfinite(factor) and factor > 0):
+            raise ValueError(f"factor must be a positive finite number, got {factor}")
+        networks: list[SliceNetwork] = [*self.weight_networks.values(), *self.bias_networks.values()]  # type: ignore[list-item]
+        with th.no_grad():
+            for network in networks:
+                first: nn.Linear = network.linears[0]  # type: ignore[assignment]
+                weight = first.weight
+                weight[:, -1] *= factor
+                state = optimizer.state.get(weight, {}) if optimizer is not None else {}
+                for key, value in state.items():
+                    if not isinstance(value, th.Tensor) or value.shape != weight.shape:
+                        continue
+                    if key in FIRST_MOMENTS:
+                        value[:, -1] /= factor
+                    elif key in SECOND_MOMENTS:
+                        value[:, -1] /= factor**2
+                    else:
+                        raise ValueError(f"Cannot rescale the optimizer state {key!r} of {type(optimizer).__name__}")
 
     def forward(self, commands: th.Tensor) -> th.Tensor:
         """

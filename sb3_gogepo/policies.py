@@ -15,12 +15,15 @@ from torch import nn
 
 from sb3_gogepo import kernels
 from sb3_gogepo.action_heads import ActionHead
-from sb3_gogepo.commands import normalize_commands
+from sb3_gogepo.commands import normalize_commands, running_command_scale
 from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import NUMPY_ACTIVATIONS, LayerParams, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
 from sb3_gogepo.validation import is_integer, is_real
+
+#: Optimizers whose state :meth:`SliceHypernetwork.rescale_command_input` knows how to rescale.
+RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
 
 
 class GeneratedPolicy(nn.Module):
@@ -102,7 +105,9 @@ class GoGePoPolicy(BasePolicy):
     :param evaluator_net_arch: Hidden layers of the evaluator's MLP ``U`` (``[256, 256]``).
     :param n_probing_states: Number of learnable probing states (200).
     :param command_scale: ``None``: commands enter the generator through ``symlog`` (environment-agnostic);
-        a number: commands are divided by it (the authors' per-environment return range).
+        a number: commands are divided by it (the authors' per-environment return range); ``"auto"``: commands are
+        divided by the largest magnitude of the training returns seen (at least 1), and the generator is rescaled
+        whenever that grows so that its function does not change (:meth:`observe_return`).
     :param normalize_observations: Normalise observations with running statistics (True in the paper).
     :param optimizer_class: Optimizer of generator and evaluator (Adam).
     :param optimizer_kwargs: Extra keyword arguments of the optimizer. With Adam and no ``foreach``/``fused``
@@ -110,6 +115,7 @@ class GoGePoPolicy(BasePolicy):
     """
 
     best_return: th.Tensor
+    command_input_scale: th.Tensor
 
     def __init__(
         self,
@@ -126,7 +132,7 @@ class GoGePoPolicy(BasePolicy):
         separate_bias_networks: bool = True,
         evaluator_net_arch: Sequence[int] | None = None,
         n_probing_states: int = 200,
-        command_scale: float | None = None,
+        command_scale: float | str | None = None,
         normalize_observations: bool = True,
         optimizer_class: type[th.optim.Optimizer] = th.optim.Adam,
         optimizer_kwargs: dict[str, Any] | None = None,
@@ -175,6 +181,13 @@ class GoGePoPolicy(BasePolicy):
             self.layout, self.action_head, n_probing_states, self.evaluator_net_arch, nn.ReLU, probing_activation
         )
         self.register_buffer("best_return", th.tensor(-float("inf"), dtype=th.float64))
+        if command_scale == "auto":
+            if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, RESCALABLE_OPTIMIZERS)):
+                raise ValueError(
+                    f"command_scale='auto' rescales the generator's optimizer state, which {optimizer_class.__name__} "
+                    f"does not support: use one of {', '.join(cls.__name__ for cls in RESCALABLE_OPTIMIZERS)}"
+                )
+            self.register_buffer("command_input_scale", th.tensor(1.0, dtype=th.float64))
         if self.optimizer_class is th.optim.Adam and not {"foreach", "fused"} & set(self.optimizer_kwargs):
             self.optimizer_kwargs = {**self.optimizer_kwargs, "fused": True}
         self.generator_optimizer = self.optimizer_class(  # type: ignore[call-arg]
@@ -232,7 +245,26 @@ class GoGePoPolicy(BasePolicy):
         return self.generator.generate_layers(self._normalized_commands(commands))
 
     def _normalized_commands(self, commands: th.Tensor) -> th.Tensor:
-        return normalize_commands(commands.to(device=self.device, dtype=th.float32), self.command_scale)
+        commands = commands.to(device=self.device, dtype=th.float32)
+        if self.command_scale == "auto":
+            return normalize_commands(commands, self.command_input_scale.float())
+        return normalize_commands(commands, self.command_scale)  # type: ignore[arg-type]
+
+    def observe_return(self, training_return: float) -> None:
+        """
+        Take a newly stored training return into the command scale of ``command_scale="auto"`` (nothing otherwise).
+        When the scale grows, the generator is rescaled with it, so it generates the same policies as before.
+
+        :param training_return: A finite training return.
+        """
+        if self.command_scale != "auto":
+            return
+        scale = float(self.command_input_scale)
+        new_scale = running_command_scale(scale, training_return)
+        if new_scale > scale:
+            self.generator.rescale_command_input(new_scale / scale, self.generator_optimizer)
+            self.command_input_scale.fill_(new_scale)
+            self.invalidate_cache()
 
     def acting_command(self) -> float:
         """:return: The command the policy acts with: the best training return seen (0 before any episode)."""
@@ -386,7 +418,7 @@ def _check_policy_arguments(
     slice_size: int,
     embedding_dim: int,
     n_probing_states: int,
-    command_scale: float | None,
+    command_scale: float | str | None,
     **flags: bool,
 ) -> None:
     for name, arch in (
@@ -404,8 +436,9 @@ def _check_policy_arguments(
     for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if command_scale is not None and not (is_real(command_scale) and np.isfinite(command_scale) and command_scale > 0):
-        raise ValueError(f"command_scale must be None (symlog) or a positive number, got {command_scale!r}")
+    if command_scale is not None and command_scale != "auto":
+        if not (is_real(command_scale) and np.isfinite(command_scale) and command_scale > 0):  # type: ignore[arg-type, operator]
+            raise ValueError(f"command_scale must be None (symlog), 'auto' or a positive number, got {command_scale!r}")
 
 
 MlpPolicy = GoGePoPolicy

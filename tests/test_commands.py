@@ -1,9 +1,13 @@
 import math
+from pathlib import Path
+from typing import Any
 
 import pytest
 import torch as th
 
-from sb3_gogepo.commands import next_command, normalize_commands, symlog
+from sb3_gogepo import GoGePo
+from sb3_gogepo.commands import next_command, normalize_commands, running_command_scale, symlog
+from tests.conftest import SMALL_POLICY, small_kwargs
 
 
 def test_first_command_is_the_initial_command() -> None:
@@ -33,3 +37,67 @@ def test_default_normalisation_needs_no_environment_constant(low: float, high: f
 
 def test_a_command_scale_reproduces_the_authors_division() -> None:
     th.testing.assert_close(normalize_commands(th.tensor([310.0]), command_scale=3100.0), th.tensor([0.1]))
+
+
+def _auto_model(**overrides: Any) -> GoGePo:
+    kwargs = small_kwargs(**overrides)
+    kwargs["policy_kwargs"]["command_scale"] = "auto"
+    return GoGePo("MlpPolicy", "Pendulum-v1", seed=0, **kwargs)
+
+
+def test_auto_scale_is_the_largest_return_magnitude_seen_and_at_least_one() -> None:
+    assert running_command_scale(1.0, 0.3) == 1.0
+    assert running_command_scale(1.0, -250.0) == 250.0
+    assert running_command_scale(250.0, 100.0) == 250.0
+
+
+def test_auto_scale_follows_the_stored_training_returns() -> None:
+    model = _auto_model().learn(1000)
+    returns = model.policy_buffer.returns[: model.policy_buffer.size()]  # type: ignore[union-attr]
+    assert float(model.policy.command_input_scale) == pytest.approx(max(1.0, float(returns.abs().max())), rel=1e-6)
+
+
+def test_rescaling_the_command_input_keeps_the_generator_function() -> None:
+    model = _auto_model().learn(1000)  # the generator's optimizer has state by now
+    policy = model.policy
+    commands = th.tensor([-300.0, -20.0, 0.0, 50.0, 700.0])
+    with th.no_grad():
+        before = policy.generate(commands)
+    scale = float(policy.command_input_scale)
+    policy.observe_return(-4.0 * scale)
+    assert float(policy.command_input_scale) == 4.0 * scale
+    with th.no_grad():
+        after = policy.generate(commands)
+    th.testing.assert_close(after, before, rtol=1e-6, atol=1e-6)
+
+
+def test_rescaling_gives_the_optimizer_the_moments_of_the_new_parameterisation() -> None:
+    model = _auto_model().learn(1000)
+    policy = model.policy
+    weight = policy.generator.weight_networks["input"].linears[0].weight
+    state = policy.generator_optimizer.state[weight]
+    exp_avg, exp_avg_sq = state["exp_avg"].clone(), state["exp_avg_sq"].clone()
+    policy.observe_return(-2.0 * float(policy.command_input_scale))
+    th.testing.assert_close(state["exp_avg"][:, -1], exp_avg[:, -1] / 2.0)
+    th.testing.assert_close(state["exp_avg_sq"][:, -1], exp_avg_sq[:, -1] / 4.0)
+    th.testing.assert_close(state["exp_avg"][:, :-1], exp_avg[:, :-1])
+
+
+def test_auto_scale_and_generator_survive_save_and_load(tmp_path: Path) -> None:
+    model = _auto_model().learn(1000)
+    model.save(tmp_path / "model.zip")
+    loaded = GoGePo.load(tmp_path / "model.zip")
+    assert float(loaded.policy.command_input_scale) == float(model.policy.command_input_scale) > 1.0
+    commands = th.tensor([-100.0, 0.0, 100.0])
+    with th.no_grad():
+        th.testing.assert_close(loaded.policy.generate(commands), model.policy.generate(commands), rtol=1e-6, atol=1e-6)
+
+
+def test_auto_scale_needs_an_optimizer_whose_state_it_can_rescale() -> None:
+    with pytest.raises(ValueError, match=r"command_scale='auto'.*Adagrad"):
+        _auto_model(policy_kwargs=dict(SMALL_POLICY, optimizer_class=th.optim.Adagrad))
+
+
+def test_command_scale_must_be_symlog_auto_or_positive() -> None:
+    with pytest.raises(ValueError, match="command_scale"):
+        GoGePo("MlpPolicy", "Pendulum-v1", **small_kwargs(policy_kwargs=dict(SMALL_POLICY, command_scale="running")))
