@@ -240,11 +240,14 @@ def test_budgets_and_command_line() -> None:
     assert specs[0].run_dir.parts[-4:] == ("Swimmer-v3", "ars", "budget_300000", "seed_0")
 
 
-def write_synthetic_run(results_dir: Path, env_id: str, algo: str, seed: int, budget: int, finished: bool) -> None:
+def write_synthetic_run(
+    results_dir: Path, env_id: str, algo: str, seed: int, budget: int, finished: bool, level: float | None = None
+) -> None:
+    """Evaluations rising linearly to ``level + seed`` (an algorithm's default level)."""
     folder = bench.run_dir(results_dir, env_id, algo, budget, seed)
     folder.mkdir(parents=True)
     steps = np.arange(1, 31) * budget // 30
-    level = {"gogepo": 90.0, "ars": 50.0, "ddpg": -1.0}[algo]
+    level = {"gogepo": 90.0, "ars": 50.0, "ddpg": -1.0}[algo] if level is None else level
     rows = [
         {
             "timesteps": int(step),
@@ -535,3 +538,29 @@ def test_speed_counts_the_same_block_flops_with_the_onednn_kernels_as_with_plain
     with kernels.plain_operations():
         plain = block_flops(model)
     assert with_kernels == plain > 0
+
+
+def test_fisher_test_of_the_command_input_ablation_matches_the_hypergeometric_tail() -> None:
+    from benchmarks.command_input import fisher_one_sided
+
+    # 12 of 17 against 2 of 8 and 0 of 8 (issue 17's takeoff counts), and a symmetric case with p = 1/2 + P(equal)/2.
+    assert fisher_one_sided(12, 17, 2, 8) == pytest.approx(0.04330, abs=1e-5)
+    assert fisher_one_sided(12, 17, 0, 8) == pytest.approx(0.00119, abs=1e-5)
+    assert fisher_one_sided(0, 5, 5, 5) == 1.0
+    assert fisher_one_sided(5, 5, 0, 5) == pytest.approx(1 / 252)
+
+
+def test_command_input_report_counts_takeoffs_per_variant_from_synthetic_runs(tmp_path: Path) -> None:
+    from benchmarks import command_input
+
+    results = tmp_path / "command_input"
+    for seed in range(4):
+        # Evaluations step / 1000 + seed: above 100 from 110k steps for seed 0, from 100k for the others.
+        write_synthetic_run(results / "symlog", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=300.0)
+        write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=30.0 + seed)
+    text = command_input.write_report(results, tmp_path / "command_input.md", n_episodes=1, compute=False)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert "| 4 of 4 | 100000 | none |" in rows["symlog (default)"]
+    assert "| 0 of 4 | - | 0, 1, 2, 3 |" in rows["command_scale=465 (authors' constant)"]
+    assert rows["command_scale=465 (authors' constant)"].endswith(f"| {1 / 70:.3g} |")  # C(4,4) C(4,0) / C(8,4)
+    assert (tmp_path / "command_input.md").read_text() == text

@@ -1,0 +1,232 @@
+"""
+The command-input ablation of issue 17: how commands enter the generator, compared over the same seeds.
+
+Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.run`'s folder layout
+(``<env>/<algo>/budget_<n>/seed_<k>/``). For each variant and environment it reports:
+
+- final return (mean of the last 20 evaluations): mean ± std (ddof 1), median;
+- takeoff: the first evaluation above ``--takeoff`` (100 on Swimmer, the issue's threshold), its median step, and
+  the seeds that never take off;
+- command fidelity: mean ``|achieved - commanded| / range`` of the final generator over 20 commands evenly spaced
+  over the paper's return range (training-return units, 10 episodes each; cached as ``command_sweep.csv``);
+- frontier fidelity: the training return of ``G(best)`` (10 episodes) divided by the best training return seen
+  (cached as ``frontier.csv``);
+- takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test.
+
+The fidelities need the final model (``snapshots/model_100.zip``, not committed); once cached, the report is written
+again from the committed files alone. Variants without models (the authors' script) report no fidelities.
+
+    python -m benchmarks.command_input --results-dir ~/runs/command_input        # computes the caches
+    python -m benchmarks.command_input --results-dir benchmarks/results/command_input
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.report import Run, collect_runs, command_sweep, final_model_path, sweep_commands
+from benchmarks.run import ENVS, RESULTS_DIR, read_rows
+
+FRONTIER_FILE = "frontier.csv"
+#: Evaluation return above which a run has taken off, per environment.
+TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0}
+#: Display names and order of the variants (folder name -> label); other folders follow in name order.
+VARIANTS = {
+    "symlog": "symlog (default)",
+    "scale465": "command_scale=465 (authors' constant)",
+    "auto": "command_scale='auto' (running scale)",
+    "auto_4_19": "command_scale='auto', 4+19 updates",
+    "symlog_4_19": "symlog, 4+19 updates",
+    "authors": "authors' script",
+}
+
+
+@dataclass
+class VariantSummary:
+    """The measured figures of one variant on one environment and budget."""
+
+    name: str
+    runs: list[Run]
+    takeoff_steps: list[float]
+    command_fidelity: list[float]
+    frontier_fidelity: list[float]
+
+    @property
+    def finals(self) -> list[float]:
+        return [run.final for run in self.runs]
+
+    @property
+    def n_takeoffs(self) -> int:
+        return sum(math.isfinite(step) for step in self.takeoff_steps)
+
+
+def fisher_one_sided(successes_a: int, n_a: int, successes_b: int, n_b: int) -> float:
+    """
+    One-sided Fisher exact test that group A has a higher success rate than group B.
+
+    :return: The probability, with the margins fixed, of A having at least ``successes_a`` successes.
+    """
+    total = successes_a + successes_b
+    denominator = math.comb(n_a + n_b, total)
+    return sum(math.comb(n_a, k) * math.comb(n_b, total - k) for k in range(successes_a, min(n_a, total) + 1)) / denominator
+
+
+def takeoff_step(run: Run, threshold: float) -> float:
+    """:return: The step of the first evaluation above ``threshold`` (``inf`` if none)."""
+    return next((row["timesteps"] for row in run.rows if row["mean_return"] > threshold), math.inf)
+
+
+def frontier(run: Run, n_episodes: int, compute: bool) -> dict[str, float] | None:
+    """
+    :return: ``best_training_return`` and the mean training return of ``G(best)`` over ``n_episodes``, cached in the
+        run folder.
+    """
+    cache = run.path / FRONTIER_FILE
+    if cache.is_file():
+        return read_rows(cache)[0]
+    model_path = final_model_path(run.path)
+    if not compute or model_path is None:
+        return None
+    from sb3_gogepo import GoGePo
+
+    best = float(GoGePo.load(model_path, device="cpu").policy.best_return)
+    row = sweep_commands(model_path, run.env_id, np.array([best]), n_episodes, run.seed + 3_000_000)[0]
+    result = {"best_training_return": best, "mean_training_return": row["mean_training_return"]}
+    with open(cache, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(result))
+        writer.writeheader()
+        writer.writerow(result)
+    return result
+
+
+def summarize(name: str, runs: list[Run], n_episodes: int, compute: bool) -> VariantSummary:
+    """:return: The figures of one variant's finished runs of one environment and budget."""
+    threshold = TAKEOFF.get(runs[0].env_id, 100.0)
+    low, high = ENVS[runs[0].env_id].command_range
+    command_fidelity, frontier_fidelity = [], []
+    for run in runs:
+        if run.algo != "gogepo":
+            continue
+        sweep = command_sweep(run, n_episodes=n_episodes, compute=compute)
+        if sweep:
+            errors = [abs(row["mean_training_return"] - row["command"]) for row in sweep]
+            command_fidelity.append(float(np.mean(errors)) / (high - low))
+        point = frontier(run, n_episodes, compute)
+        if point:
+            frontier_fidelity.append(point["mean_training_return"] / point["best_training_return"])
+    return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command_fidelity, frontier_fidelity)
+
+
+def _figure(values: Sequence[float], digits: int = 1) -> str:
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+
+def variant_table(summaries: Sequence[VariantSummary]) -> str:
+    """:return: One markdown row per variant, and the Fisher test against the variant with the most takeoffs."""
+    leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
+    header = (
+        "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
+        f"| command fidelity | frontier fidelity | takeoffs vs {leader.name}: one-sided Fisher p |"
+    )
+    lines = [header, "|" + " --- |" * 10]
+    for summary in summaries:
+        steps = [step for step in summary.takeoff_steps if math.isfinite(step)]
+        stuck = [str(run.seed) for run, step in zip(summary.runs, summary.takeoff_steps) if not math.isfinite(step)]
+        p_value = (
+            "-"
+            if summary is leader
+            else f"{fisher_one_sided(leader.n_takeoffs, len(leader.runs), summary.n_takeoffs, len(summary.runs)):.3g}"
+        )
+        lines.append(
+            f"| {VARIANTS.get(summary.name, summary.name)} | {len(summary.runs)} | {_figure(summary.finals)} "
+            f"| {np.median(summary.finals):.1f} | {summary.n_takeoffs} of {len(summary.runs)} "
+            f"| {f'{np.median(steps):.0f}' if steps else '-'} | {', '.join(stuck) or 'none'} "
+            f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
+            f"| {_figure(summary.frontier_fidelity, 2)} (n={len(summary.frontier_fidelity)}) | {p_value} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def seeds_table(summaries: Sequence[VariantSummary]) -> str:
+    """:return: Every seed's final return and takeoff step, one column per variant."""
+    seeds = sorted({run.seed for summary in summaries for run in summary.runs})
+    names = [VARIANTS.get(summary.name, summary.name) for summary in summaries]
+    lines = ["| seed | " + " | ".join(names) + " |", "|" + " --- |" * (len(summaries) + 1)]
+    for seed in seeds:
+        cells = []
+        for summary in summaries:
+            match = [(run, step) for run, step in zip(summary.runs, summary.takeoff_steps) if run.seed == seed]
+            if not match:
+                cells.append("-")
+                continue
+            run, step = match[0]
+            cells.append(f"{run.final:.1f} ({f'{step / 1000:.0f}k' if math.isfinite(step) else 'never'})")
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def variant_folders(results_dir: Path) -> list[Path]:
+    """:return: The variant folders, in :data:`VARIANTS` order, then by name."""
+    folders = [path for path in results_dir.iterdir() if path.is_dir()]
+    order = list(VARIANTS)
+    return sorted(folders, key=lambda path: (order.index(path.name) if path.name in order else len(order), path.name))
+
+
+def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool) -> str:
+    """Write the ablation's markdown to ``output``; :return: the text."""
+    by_setting: dict[tuple[str, int], list[VariantSummary]] = {}
+    for folder in variant_folders(results_dir):
+        runs = [run for run in collect_runs(folder) if run.finished]
+        for env_id, budget in sorted({(run.env_id, run.budget) for run in runs}):
+            group = [run for run in runs if (run.env_id, run.budget) == (env_id, budget)]
+            by_setting.setdefault((env_id, budget), []).append(summarize(folder.name, group, n_episodes, compute))
+    try:
+        shown = Path(os.path.relpath(results_dir, Path.cwd()))
+    except ValueError:
+        shown = results_dir
+    parts = [
+        "# Command input: how commands enter the generator\n\n",
+        f"Written by `python -m benchmarks.command_input --results-dir {shown}`. Finished runs only; final return = mean of "
+        "the last 20 evaluations (10 episodes of the noise-free policy every 10k steps). Command fidelity: mean "
+        "|achieved - commanded| / range over 20 commands evenly spaced over the paper's return range (lower is better). "
+        "Frontier fidelity: training return of G(best) over the best training return (1 is exact). Fidelities are "
+        f"means over seeds of the final generators, {n_episodes} episodes per command.\n",
+    ]
+    for (env_id, budget), summaries in by_setting.items():
+        threshold = TAKEOFF.get(env_id, 100.0)
+        parts.append(f"\n## {env_id}, {budget // 1000}k steps (took off: an evaluation above {threshold:g})\n\n")
+        parts.append(variant_table(summaries))
+        parts.append("\nFinal return per seed (step of the takeoff):\n\n")
+        parts.append(seeds_table(summaries))
+        commits = sorted({str(run.meta.get("versions", {}).get("git_commit", "?")) for s in summaries for run in s.runs})
+        parts.append(f"\nCommits of the runs: {', '.join(commits)}.\n")
+    text = "".join(parts)
+    output.write_text(text)
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.command_input", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR / "command_input"))
+    parser.add_argument("--output", default=os.fspath(RESULTS_DIR / "command_input.md"))
+    parser.add_argument("--n-episodes", type=int, default=10, help="episodes per command for the fidelities")
+    parser.add_argument("--no-compute", action="store_true", help="cached fidelities only")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    print(write_report(Path(args.results_dir).expanduser(), Path(args.output), args.n_episodes, not args.no_compute))
+
+
+if __name__ == "__main__":
+    main()
