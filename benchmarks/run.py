@@ -14,7 +14,11 @@ Runs are resumable: every ``--checkpoint-interval`` seconds (and on SIGINT/SIGTE
 DDPG's replay buffer and ARS's ``VecNormalize`` statistics go to ``checkpoint/``; a later call resumes from there
 (evaluation rows after the checkpoint are dropped and recomputed) and a finished run is skipped. GoGePo runs also
 save the generator at 25/50/75/100 % of the budget (``snapshots/``) for the report's Figure 3. ``checkpoint/``,
-``snapshots/`` and ``work/`` are large and stay out of git; the CSV and ``run.json`` are committed.
+``snapshots/`` and ``work/`` are large and stay out of git; the CSV and ``run.json`` are committed. Keep
+``--results-dir`` outside the work tree (e.g. ``~/runs/table1``) for runs that outlive a working session. A run
+whose folder holds an unfinished ``run.json`` but no checkpoint (its machine was replaced: copy the committed
+folder there to record it) starts again from step 0, and ``run.json`` counts it (``restarts``,
+``restarted_at_timesteps``).
 
 Examples::
 
@@ -533,6 +537,12 @@ def _run_locked(spec: RunSpec) -> str:
         extend_finished_run(spec)
         checkpoint = _latest_checkpoint(folder)
     state: dict[str, Any] = json.loads((checkpoint / "state.json").read_text()) if checkpoint else {}
+    previous = read_meta(folder)
+    restarted_at = [int(steps) for steps in previous.get("restarted_at_timesteps", [])]
+    if checkpoint is None and int(previous.get("timesteps", 0)) > 0:
+        # An earlier attempt got this far, but its checkpoint is gone (another machine): the run starts again.
+        restarted_at.append(int(previous["timesteps"]))
+        print(f"[restart] {folder}: the checkpoint of the attempt at {previous['timesteps']} steps is missing")
     if checkpoint is None:
         for stale in (CSV_FILE, "snapshots", "work"):
             path = folder / stale
@@ -567,10 +577,11 @@ def _run_locked(spec: RunSpec) -> str:
         "versions": versions(),
         "finished": False,
         "resumes": resumes,
+        "restarts": len(restarted_at),
+        "restarted_at_timesteps": restarted_at,
     }
     if checkpoint is not None:  # until this attempt stops, the run stands where its checkpoint does
         meta.update(timesteps=int(state["timesteps"]), wall_clock_s=round(float(state["wall_clock_s"]), 1))
-    previous = read_meta(folder)
     if "extended_from" in previous:
         meta["extended_from"] = previous["extended_from"]
     write_json(folder / META_FILE, {**previous, **meta})

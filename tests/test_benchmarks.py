@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,30 @@ def test_interrupted_run_resumes_from_checkpoint(tmp_path: Path, algo: str, monk
     assert walls == sorted(walls)  # the wall-clock goes on from the checkpoint's
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     assert meta["finished"] and meta["resumes"] == 1 and meta["timesteps"] >= 4000
+
+
+def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=3000)
+    evaluate = bench._Runner.evaluate
+
+    def evaluate_then_interrupt(runner: bench._Runner) -> None:
+        evaluate(runner)
+        if len(runner.rows) == 2:
+            bench._StopFlag.requested = True
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    assert bench.run_one(spec) == "stopped"
+    stopped_at = json.loads((spec.run_dir / bench.META_FILE).read_text())["timesteps"]
+    shutil.rmtree(spec.run_dir / "checkpoint")  # only the committed files came to the new machine
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+    bench._StopFlag.requested = False
+    assert bench.run_one(spec) == "finished"
+    _, rows = read_csv(spec.run_dir / bench.CSV_FILE)
+    assert [int(row["timesteps"]) for row in rows] == [1000, 2000, 3000]
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    assert meta["finished"] and meta["resumes"] == 0
+    assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [stopped_at] and stopped_at >= 2000
 
 
 def test_a_resumed_ars_run_steps_from_its_trained_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -318,8 +343,6 @@ def test_report_figures_3_and_4_from_a_gogepo_run(tmp_path: Path) -> None:
         assert data["buffer_xy"].shape == (len(data["buffer_returns"]), 2)
     # The caches let the report re-render without the (uncommitted) snapshots and checkpoint.
     for folder in ("snapshots", "checkpoint"):
-        import shutil
-
         shutil.rmtree(spec.run_dir / folder)
     assert "policy_map.png" in report.write_report(tmp_path / "results", tmp_path / "docs2", compute=False)
 
