@@ -621,9 +621,11 @@ class ActionComparison:
     #: max |their probing actions - our probing actions| and the ratio of their scales.
     probing_difference: float
     probing_ratio: float
-    #: After k training episodes: (max relative |std_ours - std_theirs|, max |a_ours - a_theirs| from the statistics
-    #: alone, max and mean |a_ours - a_theirs| during episode k + 1 when theirs updates its statistics at every step).
+    #: After k training episodes: (std_ours / std_theirs - 1 of largest magnitude, max |a_ours - a_theirs| from the
+    #: statistics alone, max and mean |a_ours - a_theirs| during episode k + 1 when theirs updates its statistics at
+    #: every step).
     statistics: dict[int, tuple[float, float, float, float]]
+    #: After k training episodes: their std / the sample std (ddof 1) of the same observations - 1, largest magnitude.
     their_std_error: dict[int, float]
 
 
@@ -719,6 +721,11 @@ def compare_actions(authors: Path, env_id: str, seed: int, checkpoints: Sequence
     )
 
 
+def _largest(values: np.ndarray) -> float:
+    """:return: The value of largest magnitude, with its sign."""
+    return float(values[np.argmax(np.abs(values))])
+
+
 def _compare_statistics(
     namespace: dict[str, Any], model: GoGePo, params: th.Tensor, episodes: Sequence[np.ndarray], checkpoints: Sequence[int]
 ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, float]]:
@@ -738,9 +745,8 @@ def _compare_statistics(
         if k in checkpoints:
             seen = np.concatenate(episodes[:k])
             their_std = np.asarray(statistics.std, dtype=np.float64)
-            their_std_error[k] = float(np.max(np.abs(their_std / seen.std(axis=0, ddof=1) - 1)))
-            our_std = normalizer.std.double().numpy()
-            std_difference = float(np.max(np.abs(our_std / (their_std + 1e-8) - 1)))
+            their_std_error[k] = _largest(their_std / seen.std(axis=0, ddof=1) - 1)
+            std_difference = _largest(normalizer.std.double().numpy() / (their_std + 1e-8) - 1)
             observations = th.as_tensor(rows, dtype=th.float32)
             ours = np.stack([actor.act(row[None])[0] for row in rows])
             fixed = _their_actions(namespace, params, th.stack([statistics.normalize(o) for o in observations]).float())
@@ -823,8 +829,9 @@ def summary(
         f"run; ours at episode ends. On Swimmer during episode {first + 1}, the same policy's actions differ by "
         f"{_format(swimmer.statistics[first][3])} on average (at most {_format(swimmer.statistics[first][2])}); during "
         f"episode {later + 1}, by {_format(swimmer.statistics[later][3])} (at most "
-        f"{_format(swimmer.statistics[later][2])}). Their running variance also runs low (their std is "
-        f"{_format(swimmer.their_std_error[first])} below the sample std after one Swimmer episode).",
+        f"{_format(swimmer.statistics[later][2])}). Their running variance is also off: after one Swimmer episode their "
+        f"std is {swimmer.their_std_error[first]:+.2g} (relative, the largest over the observation's components) from "
+        "the sample std of the same observations.",
         "- Read in their code, not measured here: their first command is 1 (ours `initial_command=0`); while fewer "
         "than 16 policies are stored their batches hold one draw per stored policy (`min(batch_size, len(history))`), "
         "ours always 16 draws; their evaluation runs in the middle of a training episode and normalises with the "
@@ -981,7 +988,7 @@ def write_report(
         "statistics include the episode's observations so far; ours change only at episode ends, with "
         "`(obs - mean) / sqrt(var + 1e-8)`. After k episodes:",
         "",
-        "| env | k | their std / sample std (ddof 1) - 1, max | our std / their std - 1, max | max action difference, "
+        "| env | k | their std / sample std (ddof 1) - 1 | our std / their std - 1 | max action difference, "
         "statistics after k episodes | during episode k + 1 (theirs updating per step): max, mean |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -996,7 +1003,8 @@ def write_report(
         "Their running variance: `push_obs` keeps `last_mean = self.mean` and then updates `self.mean` in place, so "
         "`last_mean` is the new mean and each step adds `(x - new mean)^2` instead of Welford's "
         "`(x - old mean)(x - new mean)`; the first column measures what that does to their std against the sample std "
-        "of the same observations.",
+        "of the same observations (the relative difference of largest magnitude over the observation's components, "
+        "with its sign; so is the second).",
         "",
     ]
     return "\n".join(lines)
