@@ -10,16 +10,21 @@ import pytest
 
 from benchmarks.authors_code import ENV_SEED_STRIDE, AuthorsScript, install_gym_shim, recency_weights
 
-#: A script shaped like theirs: arguments, config and environment at module level, then a top-level training loop.
-FAKE_SCRIPT = """
+#: The arguments of their script, which AuthorsScript passes.
+ARGUMENTS = """
 import argparse
 import gym
-from gym.spaces import Box
 parser = argparse.ArgumentParser()
 parser.add_argument("--env_name")
 parser.add_argument("--seed", type=int)
 parser.add_argument("--use_gpu", type=int)
 args = parser.parse_args()
+"""
+#: A script shaped like theirs: arguments, config and environment at module level, then a top-level training loop.
+FAKE_SCRIPT = (
+    ARGUMENTS
+    + """
+from gym.spaces import Box
 config = dict(max_timesteps=1000, seed=args.seed)
 env = gym.make(args.env_name)
 assert isinstance(env.action_space, Box)
@@ -32,6 +37,7 @@ while steps < config["max_timesteps"]:
         env.reset()
 print("steps", steps)
 """
+)
 
 
 @pytest.fixture(autouse=True)
@@ -83,14 +89,9 @@ def test_recency_weights_are_theirs() -> None:
 
 #: A training script with the globals ``benchmarks.authors_script`` uses: ``config``, ``statistics``, ``evaluate`` (and
 #: the command sweeps it times), a training and a test environment, evaluations every ``ts_evaluation`` steps.
-FAKE_TRAINING_SCRIPT = """
-import argparse
-import gym
-parser = argparse.ArgumentParser()
-parser.add_argument("--env_name")
-parser.add_argument("--seed", type=int)
-parser.add_argument("--use_gpu", type=int)
-args = parser.parse_args()
+FAKE_TRAINING_SCRIPT = (
+    ARGUMENTS
+    + """
 config = dict(max_timesteps=10**9, ts_evaluation=10**9)
 env = gym.make(args.env_name)
 env_test = gym.make(args.env_name)
@@ -138,6 +139,7 @@ while statistics.total_ts < config["max_timesteps"]:
     statistics.episode += 1
     statistics.max_rew = max(statistics.max_rew, total)
 """
+)
 
 
 def test_authors_script_writes_a_benchmark_run(tmp_path: Path) -> None:
