@@ -1,0 +1,262 @@
+"""
+The authors' training script (IDSIA/GoGePo ``gogepo.py``, unchanged) as a benchmark run, seeded and logged like ours.
+
+    python -m benchmarks.authors_script --authors-code /path/to/GoGePo --env Swimmer-v3 --seed 0 --timesteps 300000
+
+Their script runs in this process (:class:`benchmarks.authors_code.AuthorsScript`, gym shim over gymnasium, v3 ids
+served by v4). Between its set-up and its training loop only ``config["max_timesteps"]`` is set to ``--timesteps``
+(and ``config["ts_evaluation"]`` to ``--eval-freq`` if given); everything else is theirs: its hyperparameters, its
+evaluation (every ``ts_evaluation`` steps, 10 episodes of ``G(best training return)`` on a second environment), its
+command sweeps every ``ts_evaluation_generator`` steps.
+
+Seeding: their script seeds torch and NumPy with ``--seed`` but neither Python's ``random`` (which draws their replay
+buffer's samples) nor the environments. Here ``random``, NumPy and torch are seeded with ``--seed`` before it runs,
+the training environment's first reset with ``--seed`` and the test environment's with ``--seed + 1_000_000`` (later
+resets continue each environment's random stream), so a run can be repeated.
+
+Output, in the layout of ``benchmarks.run``: ``<results-dir>/<env>/authors/budget_<steps>/seed_<seed>/`` with
+``evaluations.csv`` (``timesteps, mean_return, std_return, wall_clock_s, eval_wall_clock_s``; a row is written at each
+of their evaluations, from the returns of the test environment's episodes), ``run.json`` (``"finished": true`` when
+done), ``training_episodes.csv`` (every training episode's true return and length) and ``log.txt`` (what their script
+prints). A run cannot be resumed: a call on an unfinished run starts it again and counts it in ``restarts``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch as th
+
+from benchmarks.authors_code import ENV_SEED_STRIDE, AuthorsScript, authors_commit, check_authors_code, install_gym_shim
+from benchmarks.run import (
+    CSV_FILE,
+    META_FILE,
+    RESULTS_DIR,
+    canonical_env,
+    final_return,
+    read_meta,
+    run_dir,
+    versions,
+    write_json,
+    write_rows,
+)
+
+#: Algorithm folder of these runs.
+ALGO = "authors"
+#: Default results folder: beside Table 1's runs, in a subfolder ``benchmarks.report`` does not read.
+DEFAULT_RESULTS_DIR = RESULTS_DIR / "authors_script"
+#: Environments their script accepts (``--env_name`` choices).
+ENV_IDS = ("Swimmer-v3", "Hopper-v3", "InvertedPendulum-v2", "MountainCarContinuous-v0")
+EPISODES_FILE = "training_episodes.csv"
+
+
+class _Recorder:
+    """Wraps the script's ``evaluate`` (and its command sweeps) to write evaluation rows and time them."""
+
+    def __init__(self, namespace: dict[str, Any], shim_envs: list[Any], folder: Path) -> None:
+        self.namespace = namespace
+        self.train_env, self.test_env = shim_envs
+        self.folder = folder
+        self.rows: list[dict[str, float]] = []
+        self.start = time.perf_counter()
+        self.eval_s = 0.0
+        self.sweep_s = 0.0
+        self.episodes_written = 0
+        evaluate, sweep, sweep_offline = (
+            namespace[name] for name in ("evaluate", "evaluate_behavior", "evaluate_behavior_offline")
+        )
+
+        def recorded_evaluate(policy_params: Any, log: bool = True, n_eval: int = 10) -> Any:
+            if not log:  # an episode of a command sweep
+                return evaluate(policy_params, log, n_eval)
+            first = len(self.test_env.finished_episodes)
+            begin = time.perf_counter()
+            result = evaluate(policy_params, log, n_eval)
+            self.eval_s += time.perf_counter() - begin
+            self.record([episode_return for episode_return, _ in self.test_env.finished_episodes[first:]])
+            return result
+
+        def timed(function: Any) -> Any:
+            def wrapper(*args: Any) -> Any:
+                begin = time.perf_counter()
+                try:
+                    return function(*args)
+                finally:
+                    self.sweep_s += time.perf_counter() - begin
+
+            return wrapper
+
+        namespace.update(
+            evaluate=recorded_evaluate, evaluate_behavior=timed(sweep), evaluate_behavior_offline=timed(sweep_offline)
+        )
+
+    def wall_clock(self) -> float:
+        """:return: Seconds since the training loop started."""
+        return time.perf_counter() - self.start
+
+    def record(self, returns: Sequence[float]) -> None:
+        """Write one evaluation row (and the training episodes finished since the last one)."""
+        self.rows.append(
+            {
+                "timesteps": int(self.namespace["statistics"].total_ts),
+                "mean_return": float(np.mean(returns)),
+                "std_return": float(np.std(returns)),
+                "wall_clock_s": round(self.wall_clock(), 2),
+                "eval_wall_clock_s": round(self.eval_s, 2),
+            }
+        )
+        write_rows(self.folder / CSV_FILE, self.rows)
+        self.write_episodes()
+
+    def write_episodes(self) -> None:
+        """Append the training episodes finished since the last call to ``training_episodes.csv``."""
+        episodes = self.train_env.finished_episodes
+        new = episodes[self.episodes_written :]
+        path = self.folder / EPISODES_FILE
+        header = not path.is_file()
+        with open(path, "a", newline="") as file:
+            writer = csv.writer(file)
+            if header:
+                writer.writerow(["episode", "timesteps", "return", "length"])
+            timesteps = sum(length for _, length in episodes[: self.episodes_written])
+            for index, (episode_return, length) in enumerate(new, start=self.episodes_written + 1):
+                timesteps += length
+                writer.writerow([index, timesteps, repr(episode_return), length])
+        self.episodes_written = len(episodes)
+
+
+def _json_config(config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if isinstance(value, (int, float, str, bool, list, tuple, type(None))) else str(value)
+        for key, value in config.items()
+    }
+
+
+def run(
+    authors_code: str | Path,
+    env_id: str,
+    seed: int,
+    timesteps: int | None,
+    results_dir: str | Path = DEFAULT_RESULTS_DIR,
+    eval_freq: int | None = None,
+    threads: int = 1,
+) -> str:
+    """
+    Run their training script once (or skip a finished run).
+
+    :param authors_code: Folder of a checkout of IDSIA/GoGePo.
+    :param env_id: One of :data:`ENV_IDS` (or a short name of ``benchmarks.run``).
+    :param seed: Seed of ``random``, NumPy, torch (their ``--seed``) and the environments' first resets.
+    :param timesteps: Budget (their ``config["max_timesteps"]``); None: their script's own (3M or 100k).
+    :param results_dir: Results folder (the run goes to ``<env>/authors/budget_<steps>/seed_<seed>``).
+    :param eval_freq: Their ``config["ts_evaluation"]`` (None: theirs, 10k or 1k steps).
+    :param threads: torch threads.
+    :return: ``"finished"`` or ``"skipped"``.
+    """
+    authors = check_authors_code(authors_code)
+    env_id = canonical_env(env_id)
+    if env_id not in ENV_IDS:
+        raise ValueError(f"their script runs {', '.join(ENV_IDS)}, not {env_id}")
+    th.set_num_threads(threads)
+    shim = install_gym_shim(seed)
+    set_up_output = io.StringIO()
+    script = AuthorsScript(authors, env_id, seed, stdout=set_up_output)
+    random.seed(seed)
+    np.random.seed(seed)
+    th.manual_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        namespace = script.set_up()
+    config = namespace["config"]
+    budget = int(timesteps) if timesteps else int(config["max_timesteps"])
+    folder = run_dir(Path(results_dir), env_id, ALGO, budget, seed)
+    previous = read_meta(folder)
+    if previous.get("finished"):
+        print(f"[skip] {folder}: finished")
+        return "skipped"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in (CSV_FILE, EPISODES_FILE):
+        (folder / stale).unlink(missing_ok=True)
+    config["max_timesteps"] = budget
+    if eval_freq:
+        config["ts_evaluation"] = int(eval_freq)
+    recorder = _Recorder(namespace, shim.envs, folder)
+    write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
+    meta: dict[str, Any] = {
+        "algo": ALGO,
+        "env_id": env_id,
+        "seed": seed,
+        "budget": budget,
+        "eval_freq": int(config["ts_evaluation"]),
+        "n_eval_episodes": 10,
+        "authors_commit": authors_commit(authors),
+        "authors_script": f"{authors / 'gogepo.py'} (unchanged; config overrides: max_timesteps"
+        + (", ts_evaluation" if eval_freq else "")
+        + ")",
+        "seeding": {
+            "python_random": seed,
+            "numpy": seed,
+            "torch": seed,
+            "train_env_first_reset": seed,
+            "test_env_first_reset": seed + ENV_SEED_STRIDE,
+        },
+        "config": _json_config(config),
+        "versions": versions(),
+        "threads": threads,
+        "finished": False,
+        "resumes": 0,
+        "restarts": int(previous.get("restarts", -1)) + 1 if previous else 0,
+    }
+    write_json(folder / META_FILE, meta)
+    print(f"[start] {folder}")
+    with open(folder / "log.txt", "w") as log:
+        log.write(set_up_output.getvalue())
+        script.stdout = log
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            script.train()
+    statistics = namespace["statistics"]
+    recorder.write_episodes()
+    meta.update(
+        finished=True,
+        timesteps=int(statistics.total_ts),
+        episodes=int(statistics.episode),
+        n_evaluations=len(recorder.rows),
+        wall_clock_s=round(recorder.wall_clock(), 1),
+        eval_wall_clock_s=round(recorder.eval_s, 1),
+        command_sweep_wall_clock_s=round(recorder.sweep_s, 1),
+        final_return=final_return(recorder.rows) if recorder.rows else None,
+        best_training_return=float(statistics.max_rew),
+        finished_at=time.strftime("%Y-%m-%d %H:%M:%S"),
+        load_average_at_finish=[round(value, 2) for value in os.getloadavg()],
+    )
+    write_json(folder / META_FILE, meta)
+    print(f"[done] {folder}: final return {meta['final_return']} (mean of last 20 evaluations), {meta['wall_clock_s']:.0f} s")
+    return "finished"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--authors-code", required=True, help="folder of a checkout of IDSIA/GoGePo")
+    parser.add_argument("--env", required=True, help=f"one of {', '.join(ENV_IDS)} (or a short name)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timesteps", type=int, default=None, help="budget (default: their script's, 3M or 100k)")
+    parser.add_argument("--results-dir", default=os.fspath(DEFAULT_RESULTS_DIR))
+    parser.add_argument("--eval-freq", type=int, default=None, help="override their evaluation interval (tests)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    run(args.authors_code, args.env, args.seed, args.timesteps, args.results_dir, args.eval_freq, args.threads)
+
+
+if __name__ == "__main__":
+    main()
