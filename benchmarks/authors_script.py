@@ -150,6 +150,7 @@ def run(
     results_dir: str | Path = DEFAULT_RESULTS_DIR,
     eval_freq: int | None = None,
     threads: int = 1,
+    use_gpu: bool = False,
 ) -> str:
     """
     Run their training script once (or skip a finished run).
@@ -161,6 +162,7 @@ def run(
     :param results_dir: Results folder (the run goes to ``<env>/authors/budget_<steps>/seed_<seed>``).
     :param eval_freq: Their ``config["ts_evaluation"]`` (None: theirs, 10k or 1k steps).
     :param threads: torch threads.
+    :param use_gpu: Their ``--use_gpu 1`` (the setting their README gives): CUDA when available.
     :return: ``"finished"`` or ``"skipped"``.
     """
     authors = check_authors_code(authors_code)
@@ -170,7 +172,7 @@ def run(
     th.set_num_threads(threads)
     shim = install_gym_shim(seed)
     set_up_output = io.StringIO()
-    script = AuthorsScript(authors, env_id, seed, stdout=set_up_output)
+    script = AuthorsScript(authors, env_id, seed, use_gpu=use_gpu, stdout=set_up_output)
     random.seed(seed)
     np.random.seed(seed)
     th.manual_seed(seed)
@@ -213,6 +215,7 @@ def run(
         "config": _json_config(config),
         "versions": versions(),
         "threads": threads,
+        "device": th.cuda.get_device_name() if use_gpu and th.cuda.is_available() else "cpu",
         "finished": False,
         "resumes": 0,
         "restarts": int(previous.get("restarts", -1)) + 1 if previous else 0,
@@ -254,8 +257,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--results-dir", default=os.fspath(DEFAULT_RESULTS_DIR))
     parser.add_argument("--eval-freq", type=int, default=None, help="override their evaluation interval (tests)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--use-gpu", action="store_true", help="their --use_gpu 1: CUDA when available")
     args = parser.parse_args(argv)
-    run(args.authors_code, args.env, args.seed, args.timesteps, args.results_dir, args.eval_freq, args.threads)
+    run(args.authors_code, args.env, args.seed, args.timesteps, args.results_dir, args.eval_freq, args.threads, args.use_gpu)
 
 
 if __name__ == "__main__":

@@ -181,6 +181,8 @@ def versions() -> dict[str, str]:
     found["python"] = platform.python_version()
     found["host"] = socket.gethostname()
     found["cpu"] = _cpu_model()
+    if "BENCHMARK_GIT_COMMIT" in os.environ:  # a copy of the work tree without its git folder (another machine)
+        found["git_commit"] = os.environ["BENCHMARK_GIT_COMMIT"]
     with contextlib.suppress(Exception):
         found["git_commit"] = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
