@@ -23,7 +23,6 @@ again from the committed files alone. Variants without models (the authors' scri
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 from collections.abc import Sequence
@@ -32,10 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import Run, collect_runs, command_sweep, final_model_path, sweep_commands
-from benchmarks.run import ENVS, RESULTS_DIR, read_rows
+from benchmarks.report import Run, collect_runs, fidelity
+from benchmarks.run import RESULTS_DIR
 
-FRONTIER_FILE = "frontier.csv"
 #: Evaluation return above which a run has taken off, per environment.
 TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0}
 #: Display names and order of the variants (folder name -> label); other folders follow in name order.
@@ -84,45 +82,11 @@ def takeoff_step(run: Run, threshold: float) -> float:
     return next((row["timesteps"] for row in run.rows if row["mean_return"] > threshold), math.inf)
 
 
-def frontier(run: Run, n_episodes: int, compute: bool) -> dict[str, float] | None:
-    """
-    :return: ``best_training_return`` and the mean training return of ``G(best)`` over ``n_episodes``, cached in the
-        run folder.
-    """
-    cache = run.path / FRONTIER_FILE
-    if cache.is_file():
-        return read_rows(cache)[0]
-    model_path = final_model_path(run.path)
-    if not compute or model_path is None:
-        return None
-    from sb3_gogepo import GoGePo
-
-    best = float(GoGePo.load(model_path, device="cpu").policy.best_return)
-    row = sweep_commands(model_path, run.env_id, np.array([best]), n_episodes, run.seed + 3_000_000)[0]
-    result = {"best_training_return": best, "mean_training_return": row["mean_training_return"]}
-    with open(cache, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(result))
-        writer.writeheader()
-        writer.writerow(result)
-    return result
-
-
 def summarize(name: str, runs: list[Run], n_episodes: int, compute: bool) -> VariantSummary:
     """:return: The figures of one variant's finished runs of one environment and budget."""
     threshold = TAKEOFF.get(runs[0].env_id, 100.0)
-    low, high = ENVS[runs[0].env_id].command_range
-    command_fidelity, frontier_fidelity = [], []
-    for run in runs:
-        if run.algo != "gogepo":
-            continue
-        sweep = command_sweep(run, n_episodes=n_episodes, compute=compute)
-        if sweep:
-            errors = [abs(row["mean_training_return"] - row["command"]) for row in sweep]
-            command_fidelity.append(float(np.mean(errors)) / (high - low))
-        point = frontier(run, n_episodes, compute)
-        if point:
-            frontier_fidelity.append(point["mean_training_return"] / point["best_training_return"])
-    return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command_fidelity, frontier_fidelity)
+    command, frontier = fidelity([run for run in runs if run.algo == "gogepo"], n_episodes, compute)
+    return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command, frontier)
 
 
 def _figure(values: Sequence[float], digits: int = 1) -> str:

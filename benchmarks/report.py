@@ -43,13 +43,20 @@ PAPER_TABLE: dict[str, dict[str, tuple[float, float]]] = {
     "Hopper-v3": {"gogepo": (2589, 300), "ars": (2340, 199), "ddpg": (1634, 1036)},
     "InvertedPendulum-v2": {"gogepo": (980, 40), "ars": (936, 42), "ddpg": (960, 175)},
 }
-ALGO_NAMES = {"gogepo": "GoGePo", "ars": "ARS", "ddpg": "DDPG"}
-ALGO_COLORS = {"gogepo": "tab:blue", "ars": "tab:orange", "ddpg": "tab:green"}
+ALGO_NAMES = {"gogepo": "GoGePo", "ars": "ARS", "ddpg": "DDPG", "authors": "GoGePo, authors' script"}
+ALGO_COLORS = {"gogepo": "tab:blue", "ars": "tab:orange", "ddpg": "tab:green", "authors": "tab:purple"}
 ENV_ORDER = list(PAPER_TABLE)
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "results"
 SWEEP_FILE = "command_sweep.csv"
+FRONTIER_FILE = "frontier.csv"
 MAP_FILE = "policy_map.npz"
 N_LAST = 20
+FIDELITY_NOTE = (
+    "Fidelities of GoGePo's final generators (mean ± std over the seeds with a command sweep, n): command fidelity = "
+    "mean |achieved - commanded| / range over 20 commands evenly spaced over the paper's return range (0 is exact); "
+    "frontier fidelity = training return of the policy generated for the best training return seen, divided by it "
+    "(1 is exact); 10 episodes per command, training-return units."
+)
 #: Diagnostics of shortfalls, written by their own scripts into the results folder: file -> section title.
 DIAGNOSTICS = {
     "ddpg_saturation.md": "DDPG on InvertedPendulum: actors stuck at the action bound",
@@ -147,12 +154,18 @@ def _mean_std(values: Sequence[float]) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
-def table1(runs: Sequence[Run]) -> str:
-    """:return: The Table 1 analog (markdown): finished seeds only; partial runs are counted separately."""
-    algos = list(ALGO_NAMES)
+def table1(runs: Sequence[Run], fidelities: dict[tuple[str, int], Fidelity] | None = None) -> str:
+    """
+    :param fidelities: GoGePo's command and frontier fidelity per ``(env, budget)`` (:func:`fidelity`).
+    :return: The Table 1 analog (markdown): finished seeds only; partial runs are counted separately.
+    """
+    fidelities = fidelities or {}
+    algos = [algo for algo in ALGO_NAMES if algo != "authors" or any(run.algo == "authors" for run in runs)]
+    paper_algos = [algo for algo in algos if algo in PAPER_TABLE[ENV_ORDER[0]]]
     header = ["env (budget)"]
-    header += [f"{ALGO_NAMES[algo]} (ours)" for algo in algos]
-    header += [f"{ALGO_NAMES[algo]} (paper, 3M/100k)" for algo in algos]
+    header += [f"{ALGO_NAMES[algo]} ({'here' if algo == 'authors' else 'ours'})" for algo in algos]
+    header += ["GoGePo command fidelity", "GoGePo frontier fidelity"]
+    header += [f"{ALGO_NAMES[algo]} (paper, 3M/100k)" for algo in paper_algos]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for (env_id, budget), by_algo in _groups(runs).items():
         cells = [f"{env_id} ({_steps(budget)})"]
@@ -167,11 +180,20 @@ def table1(runs: Sequence[Run]) -> str:
             text += f", {_duration(float(np.mean([run.wall_clock for run in finished])))}/run"
             text += f", +{partial} partial)" if partial else ")"
             cells.append(text)
-        for algo in algos:
+        command, frontier_ = fidelities.get((env_id, budget), Fidelity())
+        cells += [_mean_std_n(command, 3), _mean_std_n(frontier_, 2)]
+        for algo in paper_algos:
             paper = PAPER_TABLE.get(env_id, {}).get(algo)
             cells.append(f"{paper[0]:g} ± {paper[1]:g}" if paper else "-")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _mean_std_n(values: Sequence[float], digits: int) -> str:
+    if not values:
+        return "-"
+    spread = f" ± {np.std(values, ddof=1):.{digits}f}" if len(values) > 1 else ""
+    return f"{np.mean(values):.{digits}f}{spread} (n={len(values)})"
 
 
 def runs_table(runs: Sequence[Run]) -> str:
@@ -343,6 +365,60 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
     return rows
 
 
+def frontier(run: Run, n_episodes: int = 10, compute: bool = True) -> dict[str, float] | None:
+    """
+    The generator at the frontier of a finished GoGePo run, cached in ``<run>/frontier.csv``.
+
+    :return: ``best_training_return`` (the best training return seen) and ``mean_training_return``, that of the policy
+        generated for it over ``n_episodes`` episodes; None without cache or model.
+    """
+    cache = run.path / FRONTIER_FILE
+    if cache.is_file():
+        return read_rows(cache)[0]
+    model_path = final_model_path(run.path)
+    if not compute or model_path is None:
+        return None
+    from sb3_gogepo import GoGePo
+
+    best = float(GoGePo.load(model_path, device="cpu").policy.best_return)
+    row = sweep_commands(model_path, run.env_id, np.array([best]), n_episodes, run.seed + 3_000_000)[0]
+    result = {"best_training_return": best, "mean_training_return": row["mean_training_return"]}
+    write_sweep(cache, [result])
+    return result
+
+
+@dataclass
+class Fidelity:
+    """Per seed: command fidelity (mean ``|achieved - commanded| / range`` over the paper's commands; 0 is exact)
+    and frontier fidelity (training return of ``G(best)`` over the best training return; 1 is exact)."""
+
+    command: list[float] = field(default_factory=list)
+    frontier: list[float] = field(default_factory=list)
+
+    def __iter__(self) -> Any:
+        return iter((self.command, self.frontier))
+
+
+def fidelity(runs: Sequence[Run], n_episodes: int = 10, compute: bool = True, sweep_seeds: int | None = None) -> Fidelity:
+    """
+    :param runs: Finished GoGePo runs of one environment and budget.
+    :param sweep_seeds: Sweep only the first ones (None: all); seeds with a cached sweep count in any case.
+    :return: Their command fidelity (from :func:`command_sweep`) and frontier fidelity (from :func:`frontier`).
+    """
+    result = Fidelity()
+    for index, run in enumerate(runs):
+        low, high = ENVS[run.env_id].command_range if run.env_id in ENVS else (0.0, 1000.0)
+        may_compute = compute and (sweep_seeds is None or index < sweep_seeds)
+        rows = command_sweep(run, n_episodes=n_episodes, compute=may_compute)
+        if rows:
+            errors = [abs(row["mean_training_return"] - row["command"]) for row in rows]
+            result.command.append(float(np.mean(errors)) / (high - low))
+        point = frontier(run, n_episodes, may_compute)
+        if point:
+            result.frontier.append(point["mean_training_return"] / point["best_training_return"])
+    return result
+
+
 def write_sweep(path: Path, rows: Sequence[dict[str, float]]) -> None:
     """Cache sweep rows (:func:`sweep_commands`'s columns, and any added) as a CSV file."""
     with open(path, "w", newline="") as file:
@@ -491,10 +567,17 @@ def write_report(
     """
     runs = collect_runs(results_dir)
     docs_dir.mkdir(parents=True, exist_ok=True)
-    table = table1(runs)
+    fidelities = {
+        key: fidelity([run for run in by_algo.get("gogepo", []) if run.finished], n_episodes, compute, sweep_seeds)
+        for key, by_algo in _groups(runs).items()
+    }
+    table = table1(runs, fidelities)
     (Path(results_dir) / "table1.md").write_text(
         "# Table 1 analog (generated by benchmarks/report.py)\n\n"
-        "Final return = mean of the last 20 evaluations; mean ± sample std (ddof 1) over finished seeds.\n\n" + table
+        "Final return = mean of the last 20 evaluations; mean ± sample std (ddof 1) over finished seeds. "
+        + FIDELITY_NOTE
+        + "\n\n"
+        + table
     )
     parts = [
         "# Benchmark results\n",
@@ -509,6 +592,7 @@ def write_report(
         "Ours: mean ± sample std (ddof 1) over finished seeds (n), mean wall-clock per run. The paper's columns are its "
         "Table 1 (20 seeds, 3M steps for Swimmer and Hopper, 100k for the others); rows with a smaller budget are not "
         "directly comparable to them.\n",
+        FIDELITY_NOTE + "\n",
         table,
         "## Every run\n",
         "Wall-clock includes the evaluations (their share in the next column); partial runs are resumable and "

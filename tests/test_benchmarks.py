@@ -341,10 +341,30 @@ def test_report_figures_3_and_4_from_a_gogepo_run(tmp_path: Path) -> None:
     with np.load(spec.run_dir / report.MAP_FILE) as data:
         assert data["stage_xy"].shape == (4, 20, 2) and list(data["stages"]) == [25, 50, 75, 100]
         assert data["buffer_xy"].shape == (len(data["buffer_returns"]), 2)
+    # Table 1's fidelity columns: the sweep's |achieved - commanded| over the range, and G(best) against the best.
+    _, frontier = read_csv(spec.run_dir / report.FRONTIER_FILE)
+    sweep = [abs(float(row["mean_training_return"]) - float(row["command"])) / 200.0 for row in rows]
+    frontier_fidelity = float(frontier[0]["mean_training_return"]) / float(frontier[0]["best_training_return"])
+    table = (tmp_path / "results" / "table1.md").read_text()
+    assert f"| {np.mean(sweep):.3f} (n=1) | {frontier_fidelity:.2f} (n=1) |" in table
     # The caches let the report re-render without the (uncommitted) snapshots and checkpoint.
     for folder in ("snapshots", "checkpoint"):
         shutil.rmtree(spec.run_dir / folder)
     assert "policy_map.png" in report.write_report(tmp_path / "results", tmp_path / "docs2", compute=False)
+    assert (tmp_path / "results" / "table1.md").read_text() == table
+
+
+def test_table1_shows_the_authors_script_beside_ours_when_it_has_runs(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results = tmp_path / "results"
+    write_synthetic_run(results, MOUNTAIN_CAR, "gogepo", 0, 100_000, finished=True)
+    assert "authors' script" not in report.table1(report.collect_runs(results))
+    write_synthetic_run(results, MOUNTAIN_CAR, "authors", 0, 100_000, finished=True, level=80.0)
+    table = report.table1(report.collect_runs(results))
+    assert "| GoGePo, authors' script (here) |" in table
+    assert "| 55 (n=1, 60 s/run) |" in table  # 80 * mean(11..30) / 30
+    assert table.count("(paper, 3M/100k)") == 3
 
 
 def test_the_difference_interval_contains_zero_only_when_the_seeds_cannot_tell_the_modes_apart() -> None:
