@@ -154,6 +154,8 @@ def run_grid(
     """
     from ray import tune
 
+    if not specs:
+        return 0
     specs = [dataclasses.replace(spec, results_dir=spec.results_dir.resolve(), threads=cpus_per_run) for spec in specs]
     by_key = {run_key(spec): spec for spec in specs}
     storage = storage_path or default_storage_path(specs[0].results_dir)
