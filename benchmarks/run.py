@@ -26,12 +26,16 @@ Examples::
     python -m benchmarks.run --algos gogepo --envs Swimmer-v3 --seeds 0 1 2 --budget reduced
     python -m benchmarks.run --algos ars --envs Hopper-v3 --seeds 0 --budget 500000
     python -m benchmarks.run --algos gogepo --envs Hopper-v3 --seeds 0 1 --budget paper --extend-from reduced
+    python -m benchmarks.run --algos gogepo ars --envs swimmer --seeds 0-4 --executor ray --address auto
 
 ``--extend-from`` starts a run from the final checkpoint of the finished run with the same algorithm, environment,
 seed and overrides at a smaller budget (its checkpoint, evaluations and Monitor logs are copied; ``run.json`` records
 it), so a reduced-budget run grows into a paper-budget one. It is the run that the larger budget would have given
 (resumed once at the smaller budget's last step) as long as nothing depends on the budget: the runner refuses
 learning-rate schedules (the zoo's ``lin_``), the paper's settings use constant rates.
+
+``--executor ray`` runs every run as a Ray Tune trial on a Ray cluster instead of child processes (the same run code,
+folders and resumption; see :mod:`benchmarks.ray_executor`).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -340,8 +344,18 @@ class BenchmarkCallback:
 class _Runner:
     """State of a run in progress."""
 
-    def __init__(self, spec: RunSpec, model: Any, manager: Any, eval_env: Any, state: dict[str, Any], rows: list) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        model: Any,
+        manager: Any,
+        eval_env: Any,
+        state: dict[str, Any],
+        rows: list,
+        report: Callable[[dict[str, float]], None] | None = None,
+    ) -> None:
         self.spec = spec
+        self.report = report
         self.model = model
         self.manager = manager
         self.eval_env = eval_env
@@ -403,6 +417,8 @@ class _Runner:
             if new_file:
                 writer.writeheader()
             writer.writerow(row)
+        if self.report is not None:
+            self.report(row)
 
     def snapshot(self, force_final: bool = False) -> None:
         """Save GoGePo's generator at the budget fractions of :data:`SNAPSHOT_FRACTIONS` it has passed."""
@@ -478,10 +494,13 @@ def check_same_overrides(spec: RunSpec) -> None:
         )
 
 
-def run_one(spec: RunSpec) -> str:
+def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = None) -> str:
     """
     Run (or resume, or skip) one benchmark run in this process.
 
+    :param spec: The run.
+    :param report: Called with each evaluation's row once it is in ``evaluations.csv`` (the Ray executor hands the
+        rows to Ray Tune).
     :return: ``"skipped"`` (finished before), ``"busy"`` (another process runs it), ``"finished"`` or ``"stopped"``.
     """
     import torch
@@ -496,7 +515,7 @@ def run_one(spec: RunSpec) -> str:
         if not acquired:
             print(f"[busy] {folder}: another process runs it")
             return "busy"
-        return _run_locked(spec)
+        return _run_locked(spec, report)
 
 
 def extend_finished_run(spec: RunSpec) -> None:
@@ -532,7 +551,7 @@ def extend_finished_run(spec: RunSpec) -> None:
     os.replace(folder / "checkpoint.tmp", folder / "checkpoint")
 
 
-def _run_locked(spec: RunSpec) -> str:
+def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = None) -> str:
     folder = spec.run_dir
     checkpoint = _latest_checkpoint(folder)
     if checkpoint is None and spec.extend_from:
@@ -587,7 +606,7 @@ def _run_locked(spec: RunSpec) -> str:
     if "extended_from" in previous:
         meta["extended_from"] = previous["extended_from"]
     write_json(folder / META_FILE, {**previous, **meta})
-    runner = _Runner(spec, model, manager, eval_env, state, rows)
+    runner = _Runner(spec, model, manager, eval_env, state, rows, report)
     runner.resumes = resumes
     remaining = spec.budget - int(model.num_timesteps)
     if remaining > 0:
@@ -773,6 +792,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--extend-from", default="", help="budget ('reduced' or steps) of finished runs to continue instead of starting anew"
     )
+    ray = parser.add_argument_group("Ray executor (pip install -e '.[distributed]')")
+    ray.add_argument(
+        "--executor", default="local", choices=("local", "ray"), help="local: child processes (--jobs); ray: Ray Tune trials"
+    )
+    ray.add_argument("--address", default=None, help="Ray cluster to join ('auto', HOST:PORT); default: start one here")
+    ray.add_argument("--storage-path", default=None, help="Ray Tune's experiment folder (default: <results-dir>/ray_tune)")
+    ray.add_argument("--cpus-per-run", type=int, default=1, help="CPUs (and torch threads) of each run")
     return parser.parse_args(argv)
 
 
@@ -780,6 +806,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     specs = build_specs(args)
+    if args.executor == "ray":
+        from benchmarks.ray_executor import run_grid
+
+        return run_grid(specs, address=args.address, storage_path=args.storage_path, cpus_per_run=args.cpus_per_run)
     if args.jobs > 1:
         codes = run_parallel(specs, args)
         return int(any(codes))
