@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import torch as th
 
+from sb3_gogepo.files import atomic_write
+
 #: Storage dtypes of the policy buffer, by name.
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
 #: Version 2 adds the policies' layer sizes; version 1 files (parameter count only) still load.
@@ -126,7 +128,8 @@ class PolicyBuffer:
 
     def save(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
-        Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code).
+        Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code). A file is written
+        aside and moved onto ``path`` once complete (a failed save leaves the previous file whole).
 
         :param path: Target file, or a binary file object open for writing.
         """
@@ -144,7 +147,7 @@ class PolicyBuffer:
             layer_sizes=np.array(self.layer_sizes if self.layer_sizes is not None else [], dtype=np.int64),
         )
         if isinstance(path, (str, os.PathLike)):
-            with open(path, "wb") as file:  # a file object: numpy would append ".npz" to a name without it
+            with atomic_write(path) as file:  # a file object: numpy would append ".npz" to a name without it
                 np.savez(file, **arrays)
         else:
             np.savez(path, **arrays)

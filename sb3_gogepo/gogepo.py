@@ -3,11 +3,12 @@
 import io
 import math
 import os
+import pathlib
 import shutil
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -27,6 +28,7 @@ from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
 from sb3_gogepo.commands import next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset
+from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 from sb3_gogepo.validation import is_integer, is_real
 
@@ -226,6 +228,30 @@ class GoGePo(BaseAlgorithm):
 
     def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
         return ["policy", "policy.generator_optimizer", "policy.evaluator_optimizer"], []
+
+    def save(
+        self,
+        path: str | pathlib.Path | io.BufferedIOBase,
+        exclude: Iterable[str] | None = None,
+        include: Iterable[str] | None = None,
+    ) -> None:
+        """
+        Save the model in a zip file, as SB3 does (``.zip`` is added to a name without a suffix), but atomically: the
+        file is written aside and moved onto ``path`` once complete, so that a save that fails or is killed halfway
+        leaves the previous file at ``path`` whole.
+
+        :param path: Target file, or a binary file object open for writing (written to directly).
+        :param exclude: Names of attributes to leave out, besides the default ones.
+        :param include: Names of attributes to save although they are left out by default (``"policy_buffer"``).
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            super().save(path, exclude, include)
+            return
+        target = pathlib.Path(path)
+        if target.suffix == "":
+            target = target.with_name(target.name + ".zip")
+        with atomic_write(target) as file:
+            super().save(file, exclude, include)
 
     # ------------------------------------------------------------------ training
 
@@ -524,7 +550,8 @@ class GoGePo(BaseAlgorithm):
 
     def save_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
-        Save the policy buffer as plain arrays (``.npz``, no pickle), like SB3's ``save_replay_buffer``.
+        Save the policy buffer as plain arrays (``.npz``, no pickle), like SB3's ``save_replay_buffer``; a file is
+        replaced atomically, as by :meth:`save`.
 
         :param path: Target file, or a binary file object open for writing.
         """

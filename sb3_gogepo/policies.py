@@ -2,6 +2,7 @@
 
 import copy
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from torch import nn
 from sb3_gogepo import kernels
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands
+from sb3_gogepo.files import atomic_write
 from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import NUMPY_ACTIVATIONS, LayerParams, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
@@ -212,6 +214,16 @@ class GoGePoPolicy(BasePolicy):
             )
         )
         return data
+
+    def save(self, path: str | os.PathLike) -> None:
+        """
+        Save the policy as SB3's ``BasePolicy.save`` does, atomically: the file is written aside and moved onto
+        ``path`` once complete (a failed save leaves the previous file whole).
+
+        :param path: Target file.
+        """
+        with atomic_write(path) as file:
+            th.save({"state_dict": self.state_dict(), "data": self._get_constructor_parameters()}, file)
 
     def generate(self, commands: th.Tensor) -> th.Tensor:
         """
