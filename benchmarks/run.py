@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import io
 import json
 import os
 import platform
@@ -204,10 +205,11 @@ def read_meta(path: Path) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
-    os.replace(tmp, path)
+    """Write JSON atomically (:func:`~sb3_gogepo.files.atomic_write`)."""
+    from sb3_gogepo.files import atomic_write
+
+    with atomic_write(path) as file:
+        file.write((json.dumps(data, indent=1, sort_keys=True, default=str) + "\n").encode())
 
 
 def read_rows(path: Path) -> list[dict[str, float]]:
@@ -219,13 +221,15 @@ def read_rows(path: Path) -> list[dict[str, float]]:
 
 
 def write_rows(path: Path, rows: Sequence[dict[str, float]]) -> None:
-    """Write an ``evaluations.csv``."""
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows({**row, "timesteps": int(row["timesteps"])} for row in rows)
-    os.replace(tmp, path)
+    """Write an ``evaluations.csv`` atomically (:func:`~sb3_gogepo.files.atomic_write`)."""
+    from sb3_gogepo.files import atomic_write
+
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows({**row, "timesteps": int(row["timesteps"])} for row in rows)
+    with atomic_write(path) as file:
+        file.write(text.getvalue().encode())
 
 
 def final_return(rows: Sequence[dict[str, float]], n_last: int = 20) -> float:
@@ -412,7 +416,13 @@ class _Runner:
                 self.snapshots_done.add(percent)
 
     def checkpoint(self) -> None:
-        """Save everything needed to resume into ``checkpoint/`` (written aside, then swapped in)."""
+        """
+        Save everything needed to resume into ``checkpoint/``: written aside into ``checkpoint.tmp/``, put on disk,
+        then swapped in. A process killed at any point leaves ``checkpoint/`` or ``checkpoint.old/`` whole (the
+        previous one is removed only once the new one is in place).
+        """
+        from sb3_gogepo.files import fsync_folder, fsync_tree
+
         begin = time.perf_counter()
         run = self.spec.run_dir
         tmp, final, old = run / "checkpoint.tmp", run / "checkpoint", run / "checkpoint.old"
@@ -441,10 +451,13 @@ class _Runner:
             "resumes": self.resumes,
         }
         write_json(tmp / "state.json", state)
-        shutil.rmtree(old, ignore_errors=True)
+        fsync_tree(tmp)  # the pickles of SB3 and VecNormalize are written without fsync
         if final.exists():
+            shutil.rmtree(old, ignore_errors=True)
             os.replace(final, old)
+        # Else a checkpoint killed between these two renames left its predecessor in checkpoint.old: keep it.
         os.replace(tmp, final)
+        fsync_folder(run)
         shutil.rmtree(old, ignore_errors=True)
         self.last_checkpoint = time.perf_counter()
         self.checkpoint_s += self.last_checkpoint - begin
