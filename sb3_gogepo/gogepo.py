@@ -162,6 +162,9 @@ class GoGePo(BaseAlgorithm):
         self._actor: SlotActor | None = None
         self._slot_returns = np.zeros(0)
         self._slot_lengths = np.zeros(0, dtype=np.int64)
+        #: Slots whose episode the env has ended but that is not stored yet, and slots waiting for a new policy.
+        self._unstored_episodes = np.zeros(0, dtype=bool)
+        self._awaiting_policy = np.zeros(0, dtype=bool)
         if _init_setup_model:
             self._setup_model()
 
@@ -223,6 +226,8 @@ class GoGePo(BaseAlgorithm):
             "_actor",
             "_slot_returns",
             "_slot_lengths",
+            "_unstored_episodes",
+            "_awaiting_policy",
             "_update_steps",
         ]
 
@@ -284,6 +289,8 @@ class GoGePo(BaseAlgorithm):
         self._resolve_alive_bonus_offset()
         if self._actor is None or self._actor.n_slots != self.env.num_envs or self._last_obs is not last_obs:
             self._start_all_slots()
+        elif self._awaiting_policy.any():  # an exception left the last learn() before these slots had a new policy
+            self._renew_policies(np.flatnonzero(self._awaiting_policy))
         callback.on_training_start(locals(), globals())
         while self.num_timesteps < total_timesteps:
             self._update_current_progress_remaining(self.num_timesteps, total_timesteps)
@@ -298,6 +305,8 @@ class GoGePo(BaseAlgorithm):
         self._actor = SlotActor(self.policy, n_envs)
         self._slot_returns = np.zeros(n_envs)
         self._slot_lengths = np.zeros(n_envs, dtype=np.int64)
+        self._unstored_episodes = np.zeros(n_envs, dtype=bool)
+        self._awaiting_policy = np.zeros(n_envs, dtype=bool)
         self._assign_new_policies(np.arange(n_envs))
 
     def _assign_new_policies(self, slots: np.ndarray) -> None:
@@ -310,36 +319,57 @@ class GoGePo(BaseAlgorithm):
         self._actor.set_params(slots, params)
         self._slot_returns[slots] = 0.0
         self._slot_lengths[slots] = 0
+        self._awaiting_policy[slots] = False
+
+    def _renew_policies(self, slots: np.ndarray) -> None:
+        """The next command, from the best return so far, and new policies for it in the ``slots``."""
+        self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
+        self._assign_new_policies(slots)
 
     def _collect_and_train(self, callback: BaseCallback, total_timesteps: int, log_interval: int | None) -> bool:
-        """Step all slots until at least one episode ends, then train once per finished episode."""
+        """
+        Step all slots until at least one episode ends, then train once per finished episode.
+
+        If an exception leaves (Ctrl-C in an update block, a callback that raises), the episodes that the env has ended
+        are stored untrained first, as after a stop: a continued run (``learn(..., reset_num_timesteps=False)``) must not
+        add their returns to the next episodes' in the same slots.
+
+        :return: False if a callback stopped training.
+        """
         assert self.env is not None and self._actor is not None and self._last_obs is not None
-        callback.on_rollout_start()
         dones = np.zeros(self.env.num_envs, dtype=bool)
-        while not dones.any() and self.num_timesteps < total_timesteps:
-            observations = np.asarray(self._last_obs)
-            actions = self._actor.act(observations)
-            self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
-            new_obs, rewards, dones, infos = self.env.step(actions)
-            if self._vec_normalize_env is not None:
-                rewards = self._vec_normalize_env.get_original_reward()
-            self._slot_returns += rewards
-            self._slot_lengths += 1
-            self.num_timesteps += self.env.num_envs
-            callback.update_locals(locals())
-            continue_training = callback.on_step()
-            self._update_info_buffer(infos, dones)
-            self._last_obs = new_obs  # type: ignore[assignment]
-            self._last_episode_starts = dones
-            if not continue_training:
-                # Episodes that ended on this step are complete: store them, so that a later
-                # learn(reset_num_timesteps=False) does not add their return to the next episode's. No update block
-                # after a stop (as in SB3): the model learn returns is the one the callback saw.
-                self._end_episodes(np.flatnonzero(dones), log_interval, train=False)
-                return False
-        callback.on_rollout_end()
-        self._end_episodes(np.flatnonzero(dones), log_interval)
-        return True
+        continue_training = True
+        try:
+            callback.on_rollout_start()
+            while continue_training and not dones.any() and self.num_timesteps < total_timesteps:
+                observations = np.asarray(self._last_obs)
+                actions = self._actor.act(observations)
+                self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
+                new_obs, rewards, dones, infos = self.env.step(actions)
+                if self._vec_normalize_env is not None:
+                    rewards = self._vec_normalize_env.get_original_reward()
+                self._slot_returns += rewards
+                self._slot_lengths += 1
+                self._unstored_episodes |= dones
+                self.num_timesteps += self.env.num_envs
+                self._last_obs = new_obs  # type: ignore[assignment]
+                self._last_episode_starts = dones
+                callback.update_locals(locals())
+                continue_training = callback.on_step()
+                self._update_info_buffer(infos, dones)
+            if continue_training:
+                callback.on_rollout_end()
+            # No update block after a stop (as in SB3): the model learn returns is the one the callback saw.
+            self._end_episodes(np.flatnonzero(dones), log_interval, train=continue_training)
+        except BaseException:
+            for slot in np.flatnonzero(self._unstored_episodes):
+                self._store_episode(int(slot), self._training_return(int(slot)))
+            raise
+        return continue_training
+
+    def _training_return(self, slot: int) -> float:
+        """:return: The training return of the episode in progress (or just ended) in ``slot``."""
+        return float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
 
     def _end_episodes(self, finished: np.ndarray, log_interval: int | None, train: bool = True) -> None:
         """
@@ -348,25 +378,38 @@ class GoGePo(BaseAlgorithm):
         :param train: Run the update blocks (not when a callback has stopped training).
         """
         for slot in finished:
-            training_return = float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
-            if self._store_episode(int(slot), training_return) and train:
+            if self._store_episode(int(slot), self._training_return(int(slot))) and train:
                 self.train()
             if log_interval is not None and self._episode_num % log_interval == 0:
                 self.dump_logs()
         if len(finished):
-            self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
-            self._assign_new_policies(finished)
+            self._renew_policies(finished)
 
     def _store_episode(self, slot: int, training_return: float) -> bool:
         """
-        Everything an episode end does before the update block: the observation statistics committed, the policy and
-        its return stored (unless the return is not finite), the best return updated.
+        Everything an episode end does before the update block, together: the observation statistics committed, the
+        policy and its return stored (unless the return is not finite), the best return updated, the slot's return and
+        length set back to zero (its next episode starts from them), the slot marked for a new policy. Warnings come
+        last, so that one turned into an exception leaves all of this done.
 
         :return: Whether the episode was stored.
         """
         assert self._actor is not None and self.policy_buffer is not None
         self._episode_num += 1
         n_non_finite = self.policy.observation_normalizer.commit()
+        self.policy.invalidate_cache()
+        stored = math.isfinite(training_return)
+        if stored:
+            self.policy_buffer.add(self._actor.params[slot], training_return)
+            self.last_training_return = training_return
+            if training_return > float(self.policy.best_return):
+                self.policy.best_return.fill_(training_return)
+        else:
+            self.n_dropped_episodes += 1
+        self._slot_returns[slot] = 0.0
+        self._slot_lengths[slot] = 0
+        self._unstored_episodes[slot] = False
+        self._awaiting_policy[slot] = True
         if n_non_finite:
             warnings.warn(
                 f"{n_non_finite} training observation(s) with NaN, infinite or overflowing (above 1e150) values were left "
@@ -374,21 +417,14 @@ class GoGePo(BaseAlgorithm):
                 RuntimeWarning,
                 stacklevel=3,
             )
-        self.policy.invalidate_cache()
-        if not math.isfinite(training_return):
-            self.n_dropped_episodes += 1
+        if not stored:
             warnings.warn(
                 f"Episode {self._episode_num} has a non-finite return ({training_return}); it is neither stored nor "
                 f"trained on ({self.n_dropped_episodes} dropped so far)",
                 RuntimeWarning,
                 stacklevel=3,
             )
-            return False
-        self.policy_buffer.add(self._actor.params[slot], training_return)
-        self.last_training_return = training_return
-        if training_return > float(self.policy.best_return):
-            self.policy.best_return.fill_(training_return)
-        return True
+        return stored
 
     def train(self) -> None:
         """One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps."""

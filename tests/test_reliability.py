@@ -7,9 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_gogepo import GoGePo, GoGePoPolicy
 from tests.conftest import small_kwargs
@@ -96,3 +100,56 @@ def test_a_save_that_fails_halfway_leaves_the_previous_file_whole(
     monkeypatch.undo()
     assert load(path) == saved
     assert os.listdir(tmp_path) == [name]  # no half-written temporary file left behind
+
+
+# ----------------------------------------------------------------------------- interrupted training
+
+
+class _FiveStepEnv(gym.Env):
+    """Episodes of 5 steps paying 1 per step: every training return is 5."""
+
+    observation_space = spaces.Box(-1, 1, (1,))
+    action_space = spaces.Box(-1, 1, (1,))
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self._t = 0
+        return np.zeros(1, np.float32), {}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        self._t += 1
+        return np.zeros(1, np.float32), 1.0, False, self._t >= 5, {}
+
+
+class _InterruptAtFirstEpisodeEnd(BaseCallback):
+    """Ctrl-C on the step that ends the first episodes (after the env has stepped)."""
+
+    def _on_step(self) -> bool:
+        if self.locals["dones"].any() and self.model._episode_num == 0:
+            raise KeyboardInterrupt
+        return True
+
+
+@pytest.mark.parametrize("n_envs", [1, 2])
+@pytest.mark.parametrize("where", ["update block", "callback"])
+def test_training_interrupted_anywhere_continues_without_merging_episodes(
+    monkeypatch: pytest.MonkeyPatch, n_envs: int, where: str
+) -> None:
+    model = GoGePo(DummyVecEnv([_FiveStepEnv] * n_envs), **small_kwargs(), seed=0)
+    callback = None
+    if where == "update block":
+        monkeypatch.setattr(model.policy.evaluator_optimizer, "step", _raise_keyboard_interrupt)
+    else:
+        callback = _InterruptAtFirstEpisodeEnd()
+    with pytest.raises(KeyboardInterrupt):
+        model.learn(1000, callback=callback)
+    monkeypatch.undo()
+    assert model.num_timesteps == 5 * n_envs  # every slot ended its first episode on that step
+    model.learn(10 * n_envs, reset_num_timesteps=False)  # two more episodes per slot
+    assert model.policy_buffer is not None
+    assert model.policy_buffer.ordered()[1].tolist() == [5.0] * 3 * n_envs  # none holds two episodes' sum
+    assert float(model.policy.best_return) == 5.0 and model._episode_num == 3 * n_envs
+
+
+def _raise_keyboard_interrupt(*args: Any, **kwargs: Any) -> None:
+    raise KeyboardInterrupt
