@@ -9,6 +9,7 @@ import numpy as np
 import torch as th
 
 from sb3_gogepo.files import atomic_write
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE
 
 #: Storage dtypes of the policy buffer, by name.
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
@@ -177,7 +178,10 @@ class PolicyBuffer:
             if stored_dtype == "bfloat16":
                 params = params.view(th.bfloat16)
             returns = th.from_numpy(data["returns"])
-        self.set_entries(params, returns)
+        try:
+            self.set_entries(params, returns)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
 
     def set_entries(self, params: th.Tensor, returns: th.Tensor) -> None:
         """
@@ -185,10 +189,20 @@ class PolicyBuffer:
 
         :param params: Parameters ``(n, n_params)``, any floating dtype and device.
         :param returns: Their returns ``(n,)``.
-        :raises ValueError: When the policies have another number of parameters.
+        :raises ValueError: When the policies have another number of parameters, or an entry cannot be trained on
+            (a return beyond :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE` or a parameter that is not finite);
+            the buffer is then left as it was.
         """
         if params.shape[-1] != self.n_params:
             raise ValueError(f"Policies with {params.shape[-1]} parameters, this buffer's have {self.n_params}")
+        unusable = ~(returns.abs() <= MAX_TRAINING_MAGNITUDE)  # NaN too
+        if unusable.any():
+            raise ValueError(
+                f"{int(unusable.sum())} return(s) cannot be trained on (e.g. {float(returns[unusable][0]):g}; "
+                f"NaN, infinite or of magnitude above {MAX_TRAINING_MAGNITUDE:g})"
+            )
+        if not th.isfinite(params).all():
+            raise ValueError("some policy parameters are NaN or infinite")
         params, returns = params[-self.buffer_size :], returns[-self.buffer_size :]
         count = len(returns)
         self.params[:count].copy_(params.to(self.params.dtype))

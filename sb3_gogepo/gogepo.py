@@ -30,7 +30,7 @@ from sb3_gogepo.commands import next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
-from sb3_gogepo.validation import is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
 
@@ -388,17 +388,19 @@ class GoGePo(BaseAlgorithm):
     def _store_episode(self, slot: int, training_return: float) -> bool:
         """
         Everything an episode end does before the update block, together: the observation statistics committed, the
-        policy and its return stored (unless the return is not finite), the best return updated, the slot's return and
-        length set back to zero (its next episode starts from them), the slot marked for a new policy. Warnings come
-        last, so that one turned into an exception leaves all of this done.
+        policy and its return stored (unless the return cannot be trained on: NaN, infinite or beyond
+        :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE`), the best return updated, the slot's return and length
+        set back to zero (its next episode starts from them), the slot marked for a new policy. Warnings come last, so
+        that one turned into an exception leaves all of this done.
 
         :return: Whether the episode was stored.
         """
         assert self._actor is not None and self.policy_buffer is not None
         self._episode_num += 1
-        n_non_finite = self.policy.observation_normalizer.commit()
+        normalizer = self.policy.observation_normalizer
+        n_left_out = normalizer.commit()
         self.policy.invalidate_cache()
-        stored = math.isfinite(training_return)
+        stored = abs(training_return) <= MAX_TRAINING_MAGNITUDE  # False for NaN
         if stored:
             self.policy_buffer.add(self._actor.params[slot], training_return)
             self.last_training_return = training_return
@@ -410,17 +412,22 @@ class GoGePo(BaseAlgorithm):
         self._slot_lengths[slot] = 0
         self._unstored_episodes[slot] = False
         self._awaiting_policy[slot] = True
-        if n_non_finite:
+        episode = f"Episode {self._episode_num} (step {self.num_timesteps})"
+        if n_left_out:
+            largest = normalizer.largest_left_out
+            values = "all NaN" if math.isnan(largest) else f"largest magnitude {largest:g}"
             warnings.warn(
-                f"{n_non_finite} training observation(s) with NaN, infinite or overflowing (above 1e150) values were left "
-                "out of the observation statistics (the policies acting on them produced unusable actions)",
+                f"{episode}: {n_left_out} training observation(s) with NaN, infinite or too large values ({values}; "
+                f"GoGePo trains on magnitudes up to {MAX_TRAINING_MAGNITUDE:g}) were left out of the observation "
+                "statistics (the policies acting on them produced unusable actions)",
                 RuntimeWarning,
                 stacklevel=3,
             )
         if not stored:
             warnings.warn(
-                f"Episode {self._episode_num} has a non-finite return ({training_return}); it is neither stored nor "
-                f"trained on ({self.n_dropped_episodes} dropped so far)",
+                f"{episode} has a training return of {training_return:g}, which cannot be trained on (NaN, infinite or of "
+                f"magnitude above {MAX_TRAINING_MAGNITUDE:g}, see MAX_TRAINING_MAGNITUDE): it is neither stored nor trained "
+                f"on ({self.n_dropped_episodes} dropped so far)",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -716,8 +723,11 @@ def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     for name in ("command_drive", "initial_command"):
         value = values[name]
-        if not is_real(value) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if not is_real(value) or not abs(value) <= MAX_TRAINING_MAGNITUDE:
+            raise ValueError(
+                f"{name} must be a finite number of magnitude at most {MAX_TRAINING_MAGNITUDE:g} (commands are trained on), "
+                f"got {value!r}"
+            )
     for name in ("learning_rate", "evaluator_learning_rate"):
         value = values[name]
         if callable(value):

@@ -2,7 +2,9 @@
 
 import errno
 import io
+import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,69 @@ def test_training_interrupted_anywhere_continues_without_merging_episodes(
 
 def _raise_keyboard_interrupt(*args: Any, **kwargs: Any) -> None:
     raise KeyboardInterrupt
+
+
+# ----------------------------------------------------------------------------- bad numbers
+
+
+class _OneBadNumberEnv(_FiveStepEnv):
+    """Episodes of 5 steps paying 1 per step, but the third step of the second episode pays or observes ``value``."""
+
+    def __init__(self, value: float, where: str) -> None:
+        self.value, self.where, self.episode = value, where, 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        self.episode += 1
+        return super().reset(seed=seed)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = super().step(action)
+        if self.episode == 2 and self._t == 3:
+            if self.where == "reward":
+                reward = self.value
+            else:
+                obs = np.full_like(obs, self.value)
+        return obs, reward, terminated, truncated, info
+
+
+@pytest.mark.parametrize("reward", [1e18, 1e30, -1e30])
+def test_a_return_too_large_to_train_on_is_dropped_with_a_warning_naming_it(reward: float) -> None:
+    model = GoGePo(_OneBadNumberEnv(reward, "reward"), **small_kwargs(), seed=0)
+    with pytest.warns(RuntimeWarning, match=rf"Episode 2 \(step 10\) .*{re.escape(f'{reward:g}')}.*1e\+15"):
+        model.learn(20)
+    assert model.policy_buffer is not None
+    assert model.policy_buffer.ordered()[1].tolist() == [5.0, 5.0, 5.0]  # the three others
+    assert float(model.policy.best_return) == 5.0 and model.n_dropped_episodes == 1
+    model.learn(20, reset_num_timesteps=False)  # later training is not affected
+    assert model.policy_buffer.size() == 7
+
+
+def test_an_observation_too_large_to_train_on_is_left_out_of_the_statistics_with_a_warning_naming_it() -> None:
+    model = GoGePo(_OneBadNumberEnv(1e30, "observation"), **small_kwargs(), seed=0)
+    with pytest.warns(RuntimeWarning, match=r"Episode 2 \(step 10\): 1 training observation.*1e\+30.*1e\+15"):
+        model.learn(20)
+    normalizer = model.policy.observation_normalizer
+    assert normalizer.count == 19 and float(normalizer.std.max()) < 1.0  # the observations are all 0 but that one
+
+
+@pytest.mark.parametrize(("array", "value", "message"), [("returns", 1e30, r"1e\+30"), ("params", math.nan, "NaN")])
+def test_a_policy_buffer_file_with_entries_that_cannot_be_trained_on_is_refused(
+    tmp_path: Path, array: str, value: float, message: str
+) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    assert model.policy_buffer is not None
+    model.policy_buffer.add(th.zeros(model.policy_buffer.n_params), 1.0)
+    model.save_policy_buffer(tmp_path / "buffer.npz")
+    with np.load(tmp_path / "buffer.npz") as data:
+        arrays = dict(data)
+    arrays[array] = np.full_like(arrays[array], value)
+    np.savez(tmp_path / "crafted.npz", **arrays)
+    with pytest.raises(ValueError, match=rf"crafted\.npz.*{message}"):
+        model.load_policy_buffer(tmp_path / "crafted.npz")
+    assert model.policy_buffer.ordered()[1].tolist() == [1.0]  # unchanged
+
+
+@pytest.mark.parametrize("name", ["command_drive", "initial_command"])
+def test_commands_too_large_to_train_on_are_refused_at_construction(name: str) -> None:
+    with pytest.raises(ValueError, match=rf"{name} must be .* at most 1e\+15"):
+        GoGePo("Pendulum-v1", **small_kwargs(**{name: 1e30}))
