@@ -272,7 +272,8 @@ class GoGePo(BaseAlgorithm):
         """
         Train the generator.
 
-        :param total_timesteps: Number of environment steps to train for.
+        :param total_timesteps: Number of environment steps to train for (a whole number, ``1e6`` included). If they
+            end no episode, nothing is stored or trained, and a warning says so.
         :param callback: Callback(s) called at every step (``on_step``) and around every rollout
             (``on_rollout_start``/``on_rollout_end``; a rollout lasts until an episode finishes).
         :param log_interval: Write the logs every ``log_interval`` finished episodes (None: never).
@@ -281,9 +282,11 @@ class GoGePo(BaseAlgorithm):
         :param progress_bar: Display a progress bar (tqdm and rich).
         :return: The trained model.
         """
+        _check_learn_arguments(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+        steps_asked, steps_before, episodes_before = total_timesteps, self.num_timesteps, self._episode_num
         last_obs = self._last_obs
         total_timesteps, callback = self._setup_learn(
-            total_timesteps, callback, reset_num_timesteps, tb_log_name, progress_bar
+            int(total_timesteps), callback, reset_num_timesteps, tb_log_name, progress_bar
         )
         assert self.env is not None
         self._resolve_alive_bonus_offset()
@@ -297,6 +300,14 @@ class GoGePo(BaseAlgorithm):
             if not self._collect_and_train(callback, total_timesteps, log_interval):
                 break
         callback.on_training_end()
+        if self._episode_num == episodes_before and self.num_timesteps > steps_before:
+            warnings.warn(
+                f"learn({steps_asked}) ended no episode in {self.num_timesteps - steps_before} steps, so nothing was stored "
+                "or trained: GoGePo learns from whole episodes. Give the env a time limit (gymnasium's TimeLimit wrapper, "
+                "or max_episode_steps in gym.make), or learn for more steps than an episode lasts",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
     def _start_all_slots(self) -> None:
@@ -434,7 +445,14 @@ class GoGePo(BaseAlgorithm):
         return stored
 
     def train(self) -> None:
-        """One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps."""
+        """
+        One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps.
+
+        A block that meets a non-finite loss, or leaves a non-finite parameter, is undone (the generator's and the
+        evaluator's parameters and optimizer states are put back as they were before it) and raises
+        ``FloatingPointError`` saying why. A step that makes a parameter non-finite is caught by the next step's loss,
+        which depends on every parameter, or by the check of all parameters at the end of the block.
+        """
         assert self.policy_buffer is not None
         progress = self._current_progress_remaining
         evaluator_lr, generator_lr = self.evaluator_lr_schedule(progress), self.lr_schedule(progress)
@@ -442,7 +460,29 @@ class GoGePo(BaseAlgorithm):
         update_learning_rate(self.policy.generator_optimizer, generator_lr)
         self.logger.record("train/learning_rate", generator_lr)
         self.logger.record("train/evaluator_learning_rate", evaluator_lr)
+        block_start = _NetworksState(self.policy)
         self.policy.set_training_mode(True)
+        try:
+            evaluator_losses, generator_losses = self._update_block()
+            for name in block_start.names_of_non_finite():
+                raise _NonFinite(f"the {name}'s parameters are not finite after the block")
+        except _NonFinite as failure:
+            error = self._non_finite_error(str(failure), generator_lr, evaluator_lr)
+            block_start.restore()
+            raise error from None
+        finally:
+            self.policy.set_training_mode(False)
+            self.policy.invalidate_cache()  # also after an interrupted block: the generator may have changed
+        self._n_updates += self.n_evaluator_updates + self.n_generator_updates
+        if evaluator_losses:
+            self.logger.record("train/evaluator_loss", float(np.mean(evaluator_losses)))
+        if generator_losses:
+            self.logger.record("train/generator_loss", float(np.mean(generator_losses)))
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+
+    def _update_block(self) -> tuple[list[float], list[float]]:
+        """:return: The losses of the evaluator steps and of the generator steps."""
+        assert self.policy_buffer is not None
         evaluator, optimizer = self.policy.evaluator, self.policy.evaluator_optimizer
         buffer = self.policy_buffer
         evaluate_params, evaluate_generated = self._get_update_steps()
@@ -475,14 +515,25 @@ class GoGePo(BaseAlgorithm):
                 optimizer.step()
         finally:
             evaluator.requires_grad_(True)
-        self.policy.set_training_mode(False)
-        self.policy.invalidate_cache()
-        self._n_updates += self.n_evaluator_updates + self.n_generator_updates
-        if evaluator_losses:
-            self.logger.record("train/evaluator_loss", float(np.mean(evaluator_losses)))
-        if generator_losses:
-            self.logger.record("train/generator_loss", float(np.mean(generator_losses)))
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        return evaluator_losses, generator_losses
+
+    def _non_finite_error(self, what: str, generator_lr: float, evaluator_lr: float) -> FloatingPointError:
+        """:return: The error of an update block that met ``what``, with the likely cause."""
+        largest = {  # NaN if one is NaN
+            name: float(th.stack([parameter.detach().abs().max() for parameter in network.parameters()]).max())
+            for name, network in (("generator", self.policy.generator), ("evaluator", self.policy.evaluator))
+        }
+        scale = self.policy.command_scale
+        scale_cause = ""
+        if scale is not None and scale < 1:
+            scale_cause = f", or command_scale={scale:g} makes the generator's inputs too large"
+        return FloatingPointError(
+            f"The update block at step {self.num_timesteps}: {what}; the block is undone (the parameters and "
+            "optimizer states are as before it). The returns and observations trained on are finite and within "
+            f"+-{MAX_TRAINING_MAGNITUDE:g} (checked when they were stored), so the networks' own numbers overflowed: the "
+            f"learning rates (generator {generator_lr:g}, evaluator {evaluator_lr:g}) are likely too large (largest "
+            f"parameter magnitudes: generator {largest['generator']:g}, evaluator {largest['evaluator']:g})" + scale_cause
+        )
 
     def _autocast(self) -> th.autocast:
         return th.autocast(self.device.type, dtype=th.bfloat16, enabled=self.update_precision == "bfloat16")
@@ -646,14 +697,57 @@ class _CommandedModel:
         return self.policy.predict(observation, state, episode_start, deterministic, command=self.command)
 
 
+class _NonFinite(Exception):
+    """An update block met a number that is not finite (the message says which)."""
+
+
 def _finite(loss: th.Tensor, name: str) -> float:
     value = loss.item()
     if not math.isfinite(value):
-        raise FloatingPointError(
-            f"The {name} loss is {value}; training stopped before applying it (the model's parameters are unchanged "
-            "by this step). Check the environment's rewards and observations for NaN/inf or very large values."
-        )
+        raise _NonFinite(f"the {name} loss is {value}")
     return value
+
+
+class _NetworksState:
+    """A copy of the generator's and the evaluator's parameters and optimizer states, to undo an update block."""
+
+    def __init__(self, policy: GoGePoPolicy) -> None:
+        self.networks = {
+            "evaluator": (policy.evaluator, policy.evaluator_optimizer),
+            "generator": (policy.generator, policy.generator_optimizer),
+        }
+        self.parameters = {
+            name: [parameter.detach().clone() for parameter in network.parameters()]
+            for name, (network, _) in self.networks.items()
+        }
+        self.optimizer_states = {
+            name: {
+                parameter: {key: value.clone() if isinstance(value, th.Tensor) else value for key, value in state.items()}
+                for parameter, state in optimizer.state.items()
+            }
+            for name, (_, optimizer) in self.networks.items()
+        }
+
+    def names_of_non_finite(self) -> list[str]:
+        """
+        :return: The networks with a parameter that is not finite now, found from the sum of each parameter tensor (one
+            reduction per tensor, a fraction of an optimizer step; finite values whose sum overflows float32 count too,
+            they are far beyond what can be trained on).
+        """
+        return [
+            name
+            for name, (network, _) in self.networks.items()
+            if not bool(th.stack([parameter.detach().sum() for parameter in network.parameters()]).isfinite().all())
+        ]
+
+    def restore(self) -> None:
+        """Put the parameters and optimizer states back as they were copied."""
+        with th.no_grad():
+            for name, (network, optimizer) in self.networks.items():
+                for parameter, saved in zip(network.parameters(), self.parameters[name], strict=True):
+                    parameter.copy_(saved)
+                optimizer.state.clear()
+                optimizer.state.update(self.optimizer_states[name])
 
 
 def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) -> None:
@@ -681,6 +775,34 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
             f"GoGePo's Discrete actions are 0 .. n-1; got {action_space} with start={action_space.start}. "
             "Wrap the env with an action wrapper that adds the offset."
         )
+
+
+def _check_learn_arguments(
+    total_timesteps: Any,
+    callback: Any,
+    log_interval: Any,
+    tb_log_name: Any,
+    reset_num_timesteps: Any,
+    progress_bar: Any,
+) -> None:
+    """``learn``'s arguments, checked before anything changes (see :meth:`GoGePo.learn`)."""
+    whole = is_integer(total_timesteps) or (is_real(total_timesteps) and float(total_timesteps).is_integer())
+    if not whole or total_timesteps < 0:
+        raise ValueError(f"total_timesteps must be a whole number of steps >= 0, got {total_timesteps!r}")
+    is_callback_list = isinstance(callback, list) and all(isinstance(item, BaseCallback) for item in callback)
+    function = callable(callback) and not isinstance(callback, type)  # old-style callback(locals, globals) -> bool
+    if not (callback is None or isinstance(callback, BaseCallback) or is_callback_list or function):
+        raise TypeError(
+            "callback must be None, a BaseCallback instance, a list of them or a function (locals, globals) -> bool, got "
+            f"{callback!r}"
+        )
+    if log_interval is not None and (not is_integer(log_interval) or log_interval < 1):
+        raise ValueError(f"log_interval must be a positive integer (episodes) or None (no logs), got {log_interval!r}")
+    if not isinstance(tb_log_name, str):
+        raise TypeError(f"tb_log_name must be a string, got {tb_log_name!r}")
+    for name, flag in (("reset_num_timesteps", reset_num_timesteps), ("progress_bar", progress_bar)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
 
 
 #: The constructor arguments :func:`_check_hyperparameters` checks that the model keeps under the same name.

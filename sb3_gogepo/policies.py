@@ -22,7 +22,7 @@ from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import NUMPY_ACTIVATIONS, LayerParams, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
-from sb3_gogepo.validation import is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
 
 
 class GeneratedPolicy(nn.Module):
@@ -104,7 +104,8 @@ class GoGePoPolicy(BasePolicy):
     :param evaluator_net_arch: Hidden layers of the evaluator's MLP ``U`` (``[256, 256]``).
     :param n_probing_states: Number of learnable probing states (200).
     :param command_scale: ``None``: commands enter the generator through ``symlog`` (environment-agnostic);
-        a number: commands are divided by it (the authors' per-environment return range).
+        a number (at least ``1 / MAX_TRAINING_MAGNITUDE = 1e-15``): commands are divided by it (the authors'
+        per-environment return range).
     :param normalize_observations: Normalise observations with running statistics (True in the paper).
     :param optimizer_class: Optimizer of generator and evaluator (Adam).
     :param optimizer_kwargs: Extra keyword arguments of the optimizer. With Adam and no ``foreach``/``fused``
@@ -416,8 +417,12 @@ def _check_policy_arguments(
     for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if command_scale is not None and not (is_real(command_scale) and np.isfinite(command_scale) and command_scale > 0):
-        raise ValueError(f"command_scale must be None (symlog) or a positive number, got {command_scale!r}")
+    smallest_scale = 1 / MAX_TRAINING_MAGNITUDE
+    if command_scale is not None and not (is_real(command_scale) and smallest_scale <= command_scale < math.inf):
+        raise ValueError(
+            f"command_scale must be None (symlog) or a finite number of at least {smallest_scale:g} (the generator takes "
+            f"return / command_scale and trains on magnitudes up to {MAX_TRAINING_MAGNITUDE:g}), got {command_scale!r}"
+        )
 
 
 MlpPolicy = GoGePoPolicy

@@ -2,9 +2,11 @@
 
 import errno
 import io
+import itertools
 import math
 import os
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_gogepo import GoGePo, GoGePoPolicy
-from tests.conftest import small_kwargs
+from tests.conftest import SMALL_POLICY, small_kwargs
 
 # ----------------------------------------------------------------------------- atomic saves
 
@@ -221,3 +223,83 @@ def test_a_policy_buffer_file_with_entries_that_cannot_be_trained_on_is_refused(
 def test_commands_too_large_to_train_on_are_refused_at_construction(name: str) -> None:
     with pytest.raises(ValueError, match=rf"{name} must be .* at most 1e\+15"):
         GoGePo("Pendulum-v1", **small_kwargs(**{name: 1e30}))
+
+
+# ----------------------------------------------------------------------------- silent no-ops and NaN
+
+
+class _EndlessEnv(_FiveStepEnv):
+    """Episodes that never end."""
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, _, _, info = super().step(action)
+        return obs, reward, False, False, info
+
+
+def test_learning_without_a_finished_episode_warns_that_nothing_was_trained() -> None:
+    model = GoGePo(_EndlessEnv(), **small_kwargs(), seed=0)
+    with pytest.warns(UserWarning, match=r"learn\(500\) ended no episode.*nothing was stored or trained.*TimeLimit"):
+        model.learn(500)
+    assert model._n_updates == 0
+    episodic = GoGePo(_FiveStepEnv(), **small_kwargs(), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        episodic.learn(5)  # one episode, one update block: nothing to warn about
+
+
+def test_a_command_scale_too_small_for_float32_is_refused_at_construction() -> None:
+    with pytest.raises(ValueError, match=r"command_scale must be .* at least 1e-15.*1e-40"):
+        GoGePo("Pendulum-v1", **small_kwargs(policy_kwargs={**SMALL_POLICY, "command_scale": 1e-40}))
+
+
+def _write_nan_after_the_last_step(step: Callable[..., Any], parameter: th.Tensor, n_steps: int) -> Callable[..., Any]:
+    """The last of ``n_steps`` optimizer steps also writes a NaN into ``parameter`` (no later loss sees it)."""
+    calls = itertools.count(1)
+
+    def step_then_nan(*args: Any, **kwargs: Any) -> Any:
+        result = step(*args, **kwargs)
+        if next(calls) == n_steps:
+            with th.no_grad():
+                parameter.view(-1)[0] = math.nan
+        return result
+
+    return step_then_nan
+
+
+def _training_state(model: GoGePo) -> list[th.Tensor]:
+    policy = model.policy
+    tensors = [tensor.clone() for tensor in policy.state_dict().values()]
+    for optimizer in (policy.generator_optimizer, policy.evaluator_optimizer):
+        tensors += [value.clone() for state in optimizer.state.values() for value in state.values()]
+    return tensors
+
+
+@pytest.mark.parametrize("fault", ["evaluator learning rate of 1e10", "generator step that writes a NaN"])
+def test_an_update_block_that_meets_non_finite_numbers_is_undone_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    model = GoGePo("CartPole-v1", **small_kwargs(), seed=0).learn(300)  # a few blocks: the optimizers have state
+    before = _training_state(model)
+    if fault.startswith("evaluator"):
+        monkeypatch.setattr(model, "evaluator_lr_schedule", lambda progress: 1e10)
+        message = r"evaluator loss is inf.*undone.*learning rates.*evaluator 1e\+10"
+    else:
+        optimizer = model.policy.generator_optimizer
+        parameter = next(model.policy.generator.parameters())
+        step = _write_nan_after_the_last_step(optimizer.step, parameter, model.n_generator_updates)
+        monkeypatch.setattr(optimizer, "step", step)
+        message = r"generator's parameters are not finite.*undone"
+    with pytest.raises(FloatingPointError, match=message) as error:
+        model.train()
+    assert "environment" not in str(error.value)  # the rewards and observations were checked when they were stored
+    after = _training_state(model)
+    assert len(after) == len(before) and all(th.equal(a, b) for a, b in zip(after, before, strict=True))
+
+
+@pytest.mark.parametrize("total_timesteps", [-5, math.nan, 1.5, "100", True, None])
+def test_learn_refuses_a_number_of_steps_that_is_not_a_count(total_timesteps: Any) -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs())
+    with pytest.raises((TypeError, ValueError), match="total_timesteps"):
+        model.learn(total_timesteps)
+    model.learn(2e2)  # type: ignore[arg-type]  # SB3 users write 1e6: a float that is a whole number is a count
+    assert model.num_timesteps == 200
