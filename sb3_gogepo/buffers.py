@@ -50,6 +50,7 @@ class PolicyBuffer:
     ) -> None:
         if storage_dtype not in BUFFER_DTYPES:
             raise ValueError(f"storage_dtype must be one of {sorted(BUFFER_DTYPES)}, got {storage_dtype!r}")
+        _check_fits(buffer_size, n_params, storage_dtype, th.device(device))
         self.buffer_size = buffer_size
         self.n_params = n_params
         self.layer_sizes = None if layer_sizes is None else tuple(int(size) for size in layer_sizes)
@@ -209,3 +210,31 @@ class PolicyBuffer:
         self.returns[:count].copy_(returns)
         self.full = count == self.buffer_size
         self.pos = 0 if self.full else count
+
+
+def device_memory(device: th.device) -> int | None:
+    """
+    :param device: A torch device.
+    :return: Its total memory in bytes (a CPU's: the machine's physical memory), or None where it cannot be read.
+    """
+    if device.type == "cuda":
+        return int(th.cuda.get_device_properties(device).total_memory)
+    if device.type == "cpu" and hasattr(os, "sysconf"):
+        try:
+            return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError):
+            return None
+    return None
+
+
+def _check_fits(buffer_size: int, n_params: int, storage_dtype: str, device: th.device) -> None:
+    """Refuse a buffer that could never fit in the device's memory, before allocating it (the allocation is lazy)."""
+    memory = device_memory(device)
+    # Parameters, returns and sampling weights (float32), and the float64 ages they are made from.
+    needed = buffer_size * (n_params * BUFFER_DTYPES[storage_dtype].itemsize + 4 + 4 + 8)
+    if memory is not None and needed > memory:
+        raise ValueError(
+            f"buffer_size={buffer_size} needs {needed / 2**30:.1f} GiB for the policy buffer ({n_params} parameters per "
+            f"policy in {storage_dtype}), more than the {memory / 2**30:.1f} GiB of memory of the {device.type} device: "
+            "lower buffer_size, or store the parameters in 16 bits (buffer_dtype='float16')"
+        )

@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import gymnasium as gym
 import numpy as np
 import torch as th
 import torch.nn.functional as F
@@ -23,6 +24,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.preprocessing import is_image_space
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_learning_rate
+from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
@@ -121,6 +123,7 @@ class GoGePo(BaseAlgorithm):
             name = type(self).__name__
             raise TypeError(f"{name} needs an environment: {name}('MlpPolicy', env) or {name}(env)")
         arguments = locals()
+        _check_constructor_arguments(self.policy_aliases, policy, env, policy_kwargs, device)
         _check_hyperparameters(
             **{name: arguments[name] for name in _CHECKED_HYPERPARAMETERS}, stats_window_size=stats_window_size
         )
@@ -821,7 +824,34 @@ _CHECKED_HYPERPARAMETERS = (
     "buffer_dtype",
     "update_precision",
     "compile_updates",
+    "seed",
+    "verbose",
+    "tensorboard_log",
 )
+
+
+def _check_constructor_arguments(
+    policy_aliases: dict[str, type[BasePolicy]], policy: Any, env: Any, policy_kwargs: Any, device: Any
+) -> None:
+    """The constructor's arguments that a loaded model does not keep as they were given."""
+    if not (
+        (isinstance(policy, str) and policy in policy_aliases)
+        or (isinstance(policy, type) and issubclass(policy, GoGePoPolicy))
+    ):
+        raise ValueError(f"policy must be one of {sorted(policy_aliases)} or a subclass of GoGePoPolicy, got {policy!r}")
+    if env is not None and not isinstance(env, (str, gym.Env, VecEnv)):
+        raise TypeError(f"env must be an environment id, a gymnasium.Env or a VecEnv, got {env!r}")
+    if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
+        raise TypeError(f"policy_kwargs must be None or a dict of the policy's keyword arguments, got {policy_kwargs!r}")
+    if isinstance(device, str) and device != "auto":
+        try:
+            th.device(device)
+        except RuntimeError as error:
+            raise ValueError(
+                f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}"
+            ) from error
+    elif not isinstance(device, (str, th.device)):
+        raise TypeError(f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}")
 
 
 def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
@@ -856,6 +886,7 @@ def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
             continue
         if not is_real(value) or not math.isfinite(value) or value < 0 or (value == 0 and not loaded):
             raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
+    _check_run_settings(values["seed"], values["verbose"], values["tensorboard_log"])
     offset = values["alive_bonus_offset"]
     if offset is not None and (not is_real(offset) or not math.isfinite(offset)):
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
@@ -864,6 +895,15 @@ def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
     _check_compile_updates(values["compile_updates"], need_compiler=not loaded)
     if not isinstance(values["buffer_dtype"], str) or values["buffer_dtype"] not in BUFFER_DTYPES:
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")
+
+
+def _check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any) -> None:
+    if seed is not None and not (is_integer(seed) and 0 <= seed < 2**32):
+        raise ValueError(f"seed must be None or an integer from 0 to 2**32 - 1 (NumPy's range), got {seed!r}")
+    if not is_integer(verbose):
+        raise ValueError(f"verbose must be an integer (0: no output, 1: info, 2: debug), got {verbose!r}")
+    if tensorboard_log is not None and not isinstance(tensorboard_log, (str, os.PathLike)):
+        raise TypeError(f"tensorboard_log must be None or a folder, got {tensorboard_log!r}")
 
 
 def _check_compile_updates(value: Any, need_compiler: bool = True) -> None:

@@ -149,6 +149,9 @@ class GoGePoPolicy(BasePolicy):
             embedding_dim,
             n_probing_states,
             command_scale,
+            activation_fn,
+            optimizer_class,
+            optimizer_kwargs,
             output_scaling=output_scaling,
             separate_bias_networks=separate_bias_networks,
             normalize_observations=normalize_observations,
@@ -400,8 +403,19 @@ def _check_policy_arguments(
     embedding_dim: int,
     n_probing_states: int,
     command_scale: float | None,
+    activation_fn: Any,
+    optimizer_class: Any,
+    optimizer_kwargs: Any,
     **flags: bool,
 ) -> None:
+    for name, value, base, example in (
+        ("activation_fn", activation_fn, nn.Module, "torch.nn.ReLU"),
+        ("optimizer_class", optimizer_class, th.optim.Optimizer, "torch.optim.Adam"),
+    ):
+        if not (isinstance(value, type) and issubclass(value, base)):
+            raise ValueError(f"{name} must be a subclass of {base.__module__}.{base.__name__} (e.g. {example}), got {value!r}")
+    if optimizer_kwargs is not None and not isinstance(optimizer_kwargs, dict):
+        raise ValueError(f"optimizer_kwargs must be None or a dict of keyword arguments, got {optimizer_kwargs!r}")
     for name, arch in (
         ("net_arch", net_arch),
         ("hypernetwork_net_arch", hypernetwork_net_arch),

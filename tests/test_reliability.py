@@ -303,3 +303,86 @@ def test_learn_refuses_a_number_of_steps_that_is_not_a_count(total_timesteps: An
         model.learn(total_timesteps)
     model.learn(2e2)  # type: ignore[arg-type]  # SB3 users write 1e6: a float that is a whole number is a count
     assert model.num_timesteps == 200
+
+
+# ----------------------------------------------------------------------------- invalid arguments
+
+#: Invalid values of the constructor's arguments, of the policy's (``policy_kwargs``) and of ``learn``'s: each must
+#: raise a ``ValueError`` or ``TypeError`` that names the argument, at construction or when ``learn`` is called.
+INVALID_ARGUMENTS: dict[str, dict[str, list[Any]]] = {
+    "constructor": {
+        "policy": [5, "CnnPolicy", th.nn.Linear],
+        "env": [5, ["Pendulum-v1"]],
+        "learning_rate": [0.0, -1e-3, math.nan, math.inf, "1e-3", True, None],
+        "evaluator_learning_rate": [0.0, -1.0, math.nan, "5e-3"],
+        "buffer_size": [0, -5, 1.5, "100", True, 10**12],
+        "batch_size": [0, -1, 2.5, None],
+        "noise_std": [-0.1, math.nan, math.inf, "0.1", True],
+        "n_evaluator_updates": [-1, 1.5, "5"],
+        "n_generator_updates": [-1, 2.5, None],
+        "command_drive": [math.nan, math.inf, 1e30, "20"],
+        "initial_command": [-math.inf, 1e30, None],
+        "recency_exponent": [-1.0, math.nan, "1.1"],
+        "alive_bonus_offset": [math.nan, math.inf, "auto", True],
+        "buffer_dtype": ["int8", "float64", ["float32"]],
+        "update_precision": ["bf16", "float16", None],
+        "compile_updates": ["yes", 1, None],
+        "policy_kwargs": ["net_arch=[8]", [8]],
+        "stats_window_size": [0, 1.5, -3],
+        "tensorboard_log": [5, ["logs"]],
+        "seed": ["abc", -1, 1.5, 2**32, True],
+        "verbose": ["1", 1.5, None],
+        "device": ["abc", 5],
+    },
+    "policy_kwargs": {
+        "net_arch": [[0], 64, [64, True], "64"],
+        "hypernetwork_net_arch": [[-1], [1.5]],
+        "evaluator_net_arch": ["64", [0]],
+        "activation_fn": ["relu", th.nn.ReLU(), str, th.relu],
+        "slice_size": [0, 2.5],
+        "embedding_dim": [0, "8"],
+        "n_probing_states": [0, -3],
+        "command_scale": [-3.0, 0.0, 1e-40, math.nan, math.inf, "3"],
+        "output_scaling": [0, "yes"],
+        "separate_bias_networks": [None],
+        "normalize_observations": ["no"],
+        "optimizer_class": [str, "Adam", th.nn.Linear],
+        "optimizer_kwargs": ["lr=1e-3", [1]],
+    },
+    "learn": {
+        "total_timesteps": [-5, math.nan, math.inf, 1.5, "100", None, True],
+        "callback": ["abc", 5, ["abc"], BaseCallback],
+        "log_interval": [0, -1, 1.5, "10"],
+        "tb_log_name": [5, None],
+        "reset_num_timesteps": ["no", None],
+        "progress_bar": ["yes", 1],
+    },
+}
+INVALID_CASES = [
+    pytest.param(where, name, value, id=f"{where}-{name}={getattr(value, '__name__', repr(value))}")
+    for where, arguments in INVALID_ARGUMENTS.items()
+    for name, values in arguments.items()
+    for value in values
+]
+
+
+def test_the_list_of_invalid_arguments_is_long() -> None:
+    assert len(INVALID_CASES) >= 60
+
+
+@pytest.mark.parametrize(("where", "name", "value"), INVALID_CASES)
+def test_an_invalid_argument_gets_an_error_that_names_it(where: str, name: str, value: Any) -> None:
+    kwargs = small_kwargs()
+    if where == "learn":
+        model = GoGePo("Pendulum-v1", **kwargs)
+        with pytest.raises((ValueError, TypeError), match=name):
+            model.learn(**{"total_timesteps": 10, name: value})
+        assert model.num_timesteps == 0
+        return
+    if where == "policy_kwargs":
+        kwargs["policy_kwargs"] = {**kwargs["policy_kwargs"], name: value}
+    else:
+        kwargs[name] = value
+    arguments = {"policy": "MlpPolicy", "env": "Pendulum-v1", **kwargs}
+    with pytest.raises((ValueError, TypeError), match=name):
+        GoGePo(**arguments)
