@@ -248,6 +248,44 @@ def test_checkpoints_killed_at_any_point_leave_a_whole_one_to_resume_from(
         assert _resumable_timesteps(spec.run_dir) in ({after_first, 3} if second < n_points else {3}), (first, second)
 
 
+def test_a_half_written_last_row_is_dropped_and_a_broken_row_before_it_is_named(tmp_path: Path) -> None:
+    path = tmp_path / bench.CSV_FILE
+    rows = [
+        {"timesteps": step, "mean_return": 1.0, "std_return": 0.5, "wall_clock_s": 2.0, "eval_wall_clock_s": 1.0}
+        for step in (1000, 2000)
+    ]
+    bench.write_rows(path, rows)
+    whole = path.read_text()
+    path.write_text(whole + "3000,1.5,0.")  # killed while appending the third row
+    assert bench.read_rows(path) == rows
+    path.write_text(whole.replace("2000,1.0", "2000,") + "3000,1.0,0.5,2.0,1.0\r\n")  # a row with a field missing
+    with pytest.raises(ValueError, match=rf"{bench.CSV_FILE}, line 3"):
+        bench.read_rows(path)
+
+
+def test_a_stale_lock_whose_pid_another_process_now_has_is_taken_over(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "run"
+    with bench.run_lock(folder) as acquired:
+        assert acquired
+        with bench.run_lock(folder) as again:
+            assert not again  # held by a live process (this one)
+        left_behind = (folder / "lock").read_text()
+    # A run killed with its lock held, whose PID the system later gave to another process.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        fields = left_behind.split()
+        fields[1] = str(other.pid)
+        (folder / "lock").write_text(" ".join(fields))
+        with bench.run_lock(folder) as acquired:
+            assert acquired
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=2000)
     assert bench.run_one(spec) == "finished"
