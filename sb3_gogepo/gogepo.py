@@ -459,6 +459,12 @@ class GoGePo(BaseAlgorithm):
         assert self.policy_buffer is not None
         progress = self._current_progress_remaining
         evaluator_lr, generator_lr = self.evaluator_lr_schedule(progress), self.lr_schedule(progress)
+        for name, rate in (("learning_rate", generator_lr), ("evaluator_learning_rate", evaluator_lr)):
+            if not (is_real(rate) and math.isfinite(rate) and rate >= 0):
+                raise ValueError(
+                    f"{name}'s schedule gave {rate!r} at progress_remaining {progress:g} (step {self.num_timesteps}); a "
+                    "learning rate must be a finite number >= 0. No update was made with it"
+                )
         update_learning_rate(self.policy.evaluator_optimizer, evaluator_lr)
         update_learning_rate(self.policy.generator_optimizer, generator_lr)
         self.logger.record("train/learning_rate", generator_lr)

@@ -386,3 +386,15 @@ def test_an_invalid_argument_gets_an_error_that_names_it(where: str, name: str, 
     arguments = {"policy": "MlpPolicy", "env": "Pendulum-v1", **kwargs}
     with pytest.raises((ValueError, TypeError), match=name):
         GoGePo(**arguments)
+
+
+@pytest.mark.parametrize("name", ["learning_rate", "evaluator_learning_rate"])
+def test_a_learning_rate_schedule_that_gives_nan_mid_run_is_named_before_a_step_uses_it(name: str) -> None:
+    def schedule(progress_remaining: float) -> float:
+        return 1e-3 if progress_remaining > 0.5 else math.nan
+
+    model = GoGePo("Pendulum-v1", **small_kwargs(**{name: schedule}), seed=0)
+    with pytest.raises(ValueError, match=rf"{name}'s schedule gave nan at progress_remaining 0\.4"):
+        model.learn(1000)  # the block at step 800 has the progress of its rollout's start, step 600: 0.4
+    assert model._n_updates == 3 * (model.n_evaluator_updates + model.n_generator_updates)  # at 200, 400 and 600
+    assert all(bool(th.isfinite(tensor).all()) for tensor in model.policy.state_dict().values())
