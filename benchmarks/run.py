@@ -425,12 +425,7 @@ class _Runner:
             "eval_wall_clock_s": round(self.eval_s, 2),
         }
         self.rows.append(row)
-        new_file = not self.csv_path.is_file()
-        with open(self.csv_path, "a", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
-            if new_file:
-                writer.writeheader()
-            writer.writerow(row)
+        write_rows(self.csv_path, self.rows)  # whole and atomic: a kill while writing leaves the previous rows
 
     def snapshot(self, force_final: bool = False) -> None:
         """Save GoGePo's generator at the budget fractions of :data:`SNAPSHOT_FRACTIONS` it has passed."""

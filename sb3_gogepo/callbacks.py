@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import importlib.util
+import io
 import math
 import os
 import pickle
@@ -49,7 +50,7 @@ class CommandSweepCallback(BaseCallback):
       correlation, the command range, the best achieved mean return) and, with a TensorBoard logger, as a figure
       of achieved vs commanded return;
     - as rows of ``<log_path>/command_sweep.csv`` (one per command; columns :attr:`csv_columns`), with the figure
-      of the latest sweep in ``<log_path>/command_sweep.png``;
+      of the latest sweep in ``<log_path>/command_sweep.png`` (both written atomically);
     - in memory: ``last_commands``, ``last_returns``, ``last_lengths``, ``rows``.
 
     If the training env is wrapped in ``VecNormalize``, the evaluation env is evaluated with the training
@@ -163,10 +164,7 @@ class CommandSweepCallback(BaseCallback):
             os.makedirs(self.log_path, exist_ok=True)
             self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
             if self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
-                with open(self.csv_path, "w", newline="") as file:
-                    writer = csv.DictWriter(file, fieldnames=self.csv_columns)
-                    writer.writeheader()
-                    writer.writerows(self.rows)
+                self._write_csv()
         # SB3 updates a callback's step count only at its first step: take the model's (a continued or a new run).
         self.num_timesteps = self.model.num_timesteps
         self._next_sweep = self.num_timesteps + self.eval_freq
@@ -316,9 +314,7 @@ class CommandSweepCallback(BaseCallback):
             rows.append(row)
         self.rows.extend(rows)
         if self.csv_path is not None:
-            with open(self.csv_path, "a", newline="") as file:
-                writer = csv.DictWriter(file, fieldnames=self.csv_columns)
-                writer.writerows(rows)
+            self._write_csv()
 
         error = float(np.mean(np.abs(achieved - commands)))
         self.logger.record("command_sweep/mean_abs_error", error)
@@ -331,7 +327,8 @@ class CommandSweepCallback(BaseCallback):
         if self._draw:
             figure = self._figure(commands, training_returns, offset)
             if self.log_path is not None:
-                figure.savefig(os.path.join(self.log_path, SWEEP_FIGURE), dpi=80)
+                with atomic_write(os.path.join(self.log_path, SWEEP_FIGURE)) as file:
+                    figure.savefig(file, format="png", dpi=80)
             self.logger.record("command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv"))
         if self.verbose >= 1:
             print(
@@ -339,6 +336,16 @@ class CommandSweepCallback(BaseCallback):
                 f"achieved {achieved.min():.1f} .. {achieved.max():.1f}, mean |achieved - command| {error:.1f}"
             )
         self.logger.dump(self.num_timesteps)
+
+    def _write_csv(self) -> None:
+        """Write the CSV whole, atomically: a sweep killed while writing it leaves the previous sweeps' file."""
+        assert self.csv_path is not None
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=self.csv_columns)
+        writer.writeheader()
+        writer.writerows(self.rows)
+        with atomic_write(self.csv_path) as file:
+            file.write(text.getvalue().encode())
 
     def _figure(self, commands: np.ndarray, training_returns: np.ndarray, offset: float) -> Any:
         from matplotlib.figure import Figure as MatplotlibFigure

@@ -286,6 +286,23 @@ def test_a_stale_lock_whose_pid_another_process_now_has_is_taken_over(tmp_path: 
         other.wait()
 
 
+def test_an_evaluation_row_that_fails_to_write_halfway_leaves_the_csv_whole(tmp_path: Path) -> None:
+    from stable_baselines3.common.env_util import make_vec_env
+
+    from sb3_gogepo import GoGePo
+    from tests.conftest import disk_full_after, small_kwargs
+
+    spec = tiny_spec(tmp_path, "gogepo")
+    spec.run_dir.mkdir(parents=True)
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    runner = bench._Runner(spec, model, manager=None, eval_env=make_vec_env("Pendulum-v1"), state={}, rows=[])
+    runner.evaluate()
+    before = (spec.run_dir / bench.CSV_FILE).read_bytes()
+    with pytest.raises(OSError), disk_full_after(spec.run_dir / bench.CSV_FILE, 20):  # less than a row
+        runner.evaluate()
+    assert (spec.run_dir / bench.CSV_FILE).read_bytes() == before
+
+
 def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=2000)
     assert bench.run_one(spec) == "finished"
