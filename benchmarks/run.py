@@ -44,6 +44,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import io
 import json
 import os
 import platform
@@ -214,28 +215,43 @@ def read_meta(path: Path) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str) + "\n")
-    os.replace(tmp, path)
+    """Write JSON atomically (:func:`~sb3_gogepo.files.atomic_write`)."""
+    from sb3_gogepo.files import atomic_write
+
+    with atomic_write(path) as file:
+        file.write((json.dumps(data, indent=1, sort_keys=True, default=str) + "\n").encode())
 
 
 def read_rows(path: Path) -> list[dict[str, float]]:
-    """:return: The rows of an ``evaluations.csv`` as floats."""
+    """
+    :return: The rows of a CSV file of numbers (an ``evaluations.csv``) as floats. A last line without its line end is
+        left out: the process was killed while appending it (a resumed run recomputes it).
+    :raises ValueError: For any other incomplete or non-numeric row, naming the file and the line.
+    """
     if not path.is_file():
         return []
-    with open(path, newline="") as file:
-        return [{key: float(value) for key, value in row.items()} for row in csv.DictReader(file)]
+    text = path.read_text()
+    if not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
+    rows = []
+    for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            rows.append({key: float(value) for key, value in row.items()})
+        except (TypeError, ValueError):  # a missing field is None, an extra one has the key None
+            raise ValueError(f"{path}, line {line}: not a complete row of numbers: {row}") from None
+    return rows
 
 
 def write_rows(path: Path, rows: Sequence[dict[str, float]]) -> None:
-    """Write an ``evaluations.csv``."""
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows({**row, "timesteps": int(row["timesteps"])} for row in rows)
-    os.replace(tmp, path)
+    """Write an ``evaluations.csv`` atomically (:func:`~sb3_gogepo.files.atomic_write`)."""
+    from sb3_gogepo.files import atomic_write
+
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows({**row, "timesteps": int(row["timesteps"])} for row in rows)
+    with atomic_write(path) as file:
+        file.write(text.getvalue().encode())
 
 
 def final_return(rows: Sequence[dict[str, float]], n_last: int = 20) -> float:
@@ -245,36 +261,54 @@ def final_return(rows: Sequence[dict[str, float]], n_last: int = 20) -> float:
 
 @contextlib.contextmanager
 def run_lock(folder: Path) -> Iterator[bool]:
-    """Hold ``folder/lock`` (yields False if another live process on this host holds it)."""
+    """
+    Hold ``folder/lock`` (yields False if another live process on this host holds it). The lock names the host, the
+    process and when it started, so that a lock left by a killed run is taken over even once its PID belongs to
+    another process (where the start time cannot be read, a live PID counts as the owner).
+    """
     lock = folder / "lock"
     folder.mkdir(parents=True, exist_ok=True)
     for _ in range(2):
         try:
             descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            owner = lock.read_text().split()
-            alive = False
-            if len(owner) == 2 and owner[0] == socket.gethostname():
-                try:
-                    os.kill(int(owner[1]), 0)
-                    alive = True
-                except (ProcessLookupError, ValueError):
-                    alive = False
-                except PermissionError:
-                    alive = True
-            if alive:
+            if _lock_owner_alive(lock.read_text().split()):
                 yield False
                 return
             lock.unlink(missing_ok=True)
             continue
         with os.fdopen(descriptor, "w") as file:
-            file.write(f"{socket.gethostname()} {os.getpid()}")
+            file.write(f"{socket.gethostname()} {os.getpid()} {_process_start(os.getpid()) or '-'}")
         try:
             yield True
         finally:
             lock.unlink(missing_ok=True)
         return
     yield False
+
+
+def _lock_owner_alive(owner: Sequence[str]) -> bool:
+    """:param owner: The fields of a lock: host, PID and (since locks record it) the process's start time."""
+    if len(owner) not in (2, 3) or owner[0] != socket.gethostname():
+        return False
+    try:
+        pid = int(owner[1])
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    started = _process_start(pid)
+    return len(owner) == 2 or owner[2] == "-" or started is None or started == owner[2]
+
+
+def _process_start(pid: int) -> str | None:
+    """:return: When a process started (Linux: clock ticks after boot, from ``/proc``), or None where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22; the command name before it may hold spaces
 
 
 # ---------------------------------------------------------------------------------------------------- one run
@@ -411,12 +445,7 @@ class _Runner:
             "eval_wall_clock_s": round(self.eval_s, 2),
         }
         self.rows.append(row)
-        new_file = not self.csv_path.is_file()
-        with open(self.csv_path, "a", newline="") as file:
-            writer = csv.DictWriter(file, fieldnames=CSV_COLUMNS)
-            if new_file:
-                writer.writeheader()
-            writer.writerow(row)
+        write_rows(self.csv_path, self.rows)  # whole and atomic: a kill while writing leaves the previous rows
         if self.report is not None:
             self.report(row)
 
@@ -434,7 +463,13 @@ class _Runner:
                 self.snapshots_done.add(percent)
 
     def checkpoint(self) -> None:
-        """Save everything needed to resume into ``checkpoint/`` (written aside, then swapped in)."""
+        """
+        Save everything needed to resume into ``checkpoint/``: written aside into ``checkpoint.tmp/``, put on disk,
+        then swapped in. A process killed at any point leaves ``checkpoint/`` or ``checkpoint.old/`` whole (the
+        previous one is removed only once the new one is in place).
+        """
+        from sb3_gogepo.files import fsync_folder, fsync_tree
+
         begin = time.perf_counter()
         run = self.spec.run_dir
         tmp, final, old = run / "checkpoint.tmp", run / "checkpoint", run / "checkpoint.old"
@@ -463,10 +498,13 @@ class _Runner:
             "resumes": self.resumes,
         }
         write_json(tmp / "state.json", state)
-        shutil.rmtree(old, ignore_errors=True)
+        fsync_tree(tmp)  # the pickles of SB3 and VecNormalize are written without fsync
         if final.exists():
+            shutil.rmtree(old, ignore_errors=True)
             os.replace(final, old)
+        # Else a checkpoint killed between these two renames left its predecessor in checkpoint.old: keep it.
         os.replace(tmp, final)
+        fsync_folder(run)
         shutil.rmtree(old, ignore_errors=True)
         self.last_checkpoint = time.perf_counter()
         self.checkpoint_s += self.last_checkpoint - begin

@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 import torch as th
 
+from sb3_gogepo.files import atomic_write
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE
+
 #: Storage dtypes of the policy buffer, by name.
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
 #: Version 2 adds the policies' layer sizes; version 1 files (parameter count only) still load.
@@ -47,6 +50,7 @@ class PolicyBuffer:
     ) -> None:
         if storage_dtype not in BUFFER_DTYPES:
             raise ValueError(f"storage_dtype must be one of {sorted(BUFFER_DTYPES)}, got {storage_dtype!r}")
+        _check_fits(buffer_size, n_params, storage_dtype, th.device(device))
         self.buffer_size = buffer_size
         self.n_params = n_params
         self.layer_sizes = None if layer_sizes is None else tuple(int(size) for size in layer_sizes)
@@ -126,7 +130,8 @@ class PolicyBuffer:
 
     def save(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
-        Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code).
+        Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code). A file is written
+        aside and moved onto ``path`` once complete (a failed save leaves the previous file whole).
 
         :param path: Target file, or a binary file object open for writing.
         """
@@ -144,7 +149,7 @@ class PolicyBuffer:
             layer_sizes=np.array(self.layer_sizes if self.layer_sizes is not None else [], dtype=np.int64),
         )
         if isinstance(path, (str, os.PathLike)):
-            with open(path, "wb") as file:  # a file object: numpy would append ".npz" to a name without it
+            with atomic_write(path) as file:  # a file object: numpy would append ".npz" to a name without it
                 np.savez(file, **arrays)
         else:
             np.savez(path, **arrays)
@@ -174,7 +179,10 @@ class PolicyBuffer:
             if stored_dtype == "bfloat16":
                 params = params.view(th.bfloat16)
             returns = th.from_numpy(data["returns"])
-        self.set_entries(params, returns)
+        try:
+            self.set_entries(params, returns)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
 
     def set_entries(self, params: th.Tensor, returns: th.Tensor) -> None:
         """
@@ -182,13 +190,51 @@ class PolicyBuffer:
 
         :param params: Parameters ``(n, n_params)``, any floating dtype and device.
         :param returns: Their returns ``(n,)``.
-        :raises ValueError: When the policies have another number of parameters.
+        :raises ValueError: When the policies have another number of parameters, or an entry cannot be trained on
+            (a return beyond :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE` or a parameter that is not finite);
+            the buffer is then left as it was.
         """
         if params.shape[-1] != self.n_params:
             raise ValueError(f"Policies with {params.shape[-1]} parameters, this buffer's have {self.n_params}")
+        unusable = ~(returns.abs() <= MAX_TRAINING_MAGNITUDE)  # NaN too
+        if unusable.any():
+            raise ValueError(
+                f"{int(unusable.sum())} return(s) cannot be trained on (e.g. {float(returns[unusable][0]):g}; "
+                f"NaN, infinite or of magnitude above {MAX_TRAINING_MAGNITUDE:g})"
+            )
+        if not th.isfinite(params).all():
+            raise ValueError("some policy parameters are NaN or infinite")
         params, returns = params[-self.buffer_size :], returns[-self.buffer_size :]
         count = len(returns)
         self.params[:count].copy_(params.to(self.params.dtype))
         self.returns[:count].copy_(returns)
         self.full = count == self.buffer_size
         self.pos = 0 if self.full else count
+
+
+def device_memory(device: th.device) -> int | None:
+    """
+    :param device: A torch device.
+    :return: Its total memory in bytes (a CPU's: the machine's physical memory), or None where it cannot be read.
+    """
+    if device.type == "cuda":
+        return int(th.cuda.get_device_properties(device).total_memory)
+    if device.type == "cpu" and hasattr(os, "sysconf"):
+        try:
+            return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError):
+            return None
+    return None
+
+
+def _check_fits(buffer_size: int, n_params: int, storage_dtype: str, device: th.device) -> None:
+    """Refuse a buffer that could never fit in the device's memory, before allocating it (the allocation is lazy)."""
+    memory = device_memory(device)
+    # Parameters, returns and sampling weights (float32), and the float64 ages they are made from.
+    needed = buffer_size * (n_params * BUFFER_DTYPES[storage_dtype].itemsize + 4 + 4 + 8)
+    if memory is not None and needed > memory:
+        raise ValueError(
+            f"buffer_size={buffer_size} needs {needed / 2**30:.1f} GiB for the policy buffer ({n_params} parameters per "
+            f"policy in {storage_dtype}), more than the {memory / 2**30:.1f} GiB of memory of the {device.type} device: "
+            "lower buffer_size, or store the parameters in 16 bits (buffer_dtype='float16')"
+        )

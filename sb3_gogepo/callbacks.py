@@ -3,8 +3,10 @@
 import csv
 import dataclasses
 import importlib.util
+import io
 import math
 import os
+import pickle
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.envs.registration import EnvSpec
-from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from stable_baselines3.common.env_util import is_wrapped
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import Figure, HumanOutputFormat
@@ -21,6 +23,7 @@ from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, training_return_offset
+from sb3_gogepo.files import atomic_write
 from sb3_gogepo.validation import is_integer
 
 #: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
@@ -47,7 +50,7 @@ class CommandSweepCallback(BaseCallback):
       correlation, the command range, the best achieved mean return) and, with a TensorBoard logger, as a figure
       of achieved vs commanded return;
     - as rows of ``<log_path>/command_sweep.csv`` (one per command; columns :attr:`csv_columns`), with the figure
-      of the latest sweep in ``<log_path>/command_sweep.png``;
+      of the latest sweep in ``<log_path>/command_sweep.png`` (both written atomically);
     - in memory: ``last_commands``, ``last_returns``, ``last_lengths``, ``rows``.
 
     If the training env is wrapped in ``VecNormalize``, the evaluation env is evaluated with the training
@@ -161,10 +164,7 @@ class CommandSweepCallback(BaseCallback):
             os.makedirs(self.log_path, exist_ok=True)
             self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
             if self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
-                with open(self.csv_path, "w", newline="") as file:
-                    writer = csv.DictWriter(file, fieldnames=self.csv_columns)
-                    writer.writeheader()
-                    writer.writerows(self.rows)
+                self._write_csv()
         # SB3 updates a callback's step count only at its first step: take the model's (a continued or a new run).
         self.num_timesteps = self.model.num_timesteps
         self._next_sweep = self.num_timesteps + self.eval_freq
@@ -314,9 +314,7 @@ class CommandSweepCallback(BaseCallback):
             rows.append(row)
         self.rows.extend(rows)
         if self.csv_path is not None:
-            with open(self.csv_path, "a", newline="") as file:
-                writer = csv.DictWriter(file, fieldnames=self.csv_columns)
-                writer.writerows(rows)
+            self._write_csv()
 
         error = float(np.mean(np.abs(achieved - commands)))
         self.logger.record("command_sweep/mean_abs_error", error)
@@ -329,7 +327,8 @@ class CommandSweepCallback(BaseCallback):
         if self._draw:
             figure = self._figure(commands, training_returns, offset)
             if self.log_path is not None:
-                figure.savefig(os.path.join(self.log_path, SWEEP_FIGURE), dpi=80)
+                with atomic_write(os.path.join(self.log_path, SWEEP_FIGURE)) as file:
+                    figure.savefig(file, format="png", dpi=80)
             self.logger.record("command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv"))
         if self.verbose >= 1:
             print(
@@ -337,6 +336,16 @@ class CommandSweepCallback(BaseCallback):
                 f"achieved {achieved.min():.1f} .. {achieved.max():.1f}, mean |achieved - command| {error:.1f}"
             )
         self.logger.dump(self.num_timesteps)
+
+    def _write_csv(self) -> None:
+        """Write the CSV whole, atomically: a sweep killed while writing it leaves the previous sweeps' file."""
+        assert self.csv_path is not None
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=self.csv_columns)
+        writer.writeheader()
+        writer.writerows(self.rows)
+        with atomic_write(self.csv_path) as file:
+            file.write(text.getvalue().encode())
 
     def _figure(self, commands: np.ndarray, training_returns: np.ndarray, offset: float) -> Any:
         from matplotlib.figure import Figure as MatplotlibFigure
@@ -355,6 +364,52 @@ class CommandSweepCallback(BaseCallback):
         return figure
 
 
+class GoGePoCheckpointCallback(CheckpointCallback):
+    """
+    SB3's ``CheckpointCallback``, with each checkpoint's files saved so that a run killed at any time can continue from
+    its newest model file with everything saved beside it:
+
+    - the policy buffer (``save_replay_buffer=True``) goes to ``<name_prefix>_policy_buffer_<steps>_steps.npz``
+      (SB3 names it ``..._replay_buffer_<steps>_steps.pkl``, although GoGePo writes an ``.npz``);
+    - the buffer and the ``VecNormalize`` statistics are saved before the model, and every file atomically, so that a
+      model file on disk always has its companions complete.
+
+    The RL Zoo launcher (``python -m sb3_gogepo.train --save-freq N``) uses it for GoGePo, with the buffer when
+    ``--save-replay-buffer`` is given; ``-i <run>/rl_model_<steps>_steps.zip`` then loads that checkpoint's buffer.
+    The arguments are SB3's.
+
+    :param save_freq: Save a checkpoint every ``save_freq`` calls of the callback (env steps of the VecEnv).
+    :param save_path: Folder of the checkpoints.
+    :param name_prefix: Start of the file names.
+    :param save_replay_buffer: Also save the policy buffer.
+    :param save_vecnormalize: Also save the ``VecNormalize`` statistics.
+    :param verbose: 2: a line per file saved.
+    """
+
+    def _on_step(self) -> bool:
+        if self.n_calls % self.save_freq != 0:
+            return True
+        buffer = getattr(self.model, "policy_buffer", None)
+        if self.save_replay_buffer and buffer is not None:
+            path = self._checkpoint_path("policy_buffer_", extension="npz")
+            self.model.save_policy_buffer(path)  # type: ignore[attr-defined]
+            self._saved("policy buffer", path)
+        vec_normalize = self.model.get_vec_normalize_env()
+        if self.save_vecnormalize and vec_normalize is not None:
+            path = self._checkpoint_path("vecnormalize_", extension="pkl")
+            with atomic_write(path) as file:
+                pickle.dump(vec_normalize, file)  # what VecNormalize.save writes
+            self._saved("VecNormalize", path)
+        path = self._checkpoint_path(extension="zip")
+        self.model.save(path)
+        self._saved("model", path)
+        return True
+
+    def _saved(self, what: str, path: str) -> None:
+        if self.verbose >= 2:
+            print(f"Saving {what} checkpoint to {path}")
+
+
 class _CommandedAgent:
     """Adapter so that SB3's ``evaluate_policy`` acts with the policy generated for a fixed command."""
 
@@ -368,4 +423,4 @@ class _CommandedAgent:
         return self.model.predict(observation, state, episode_start, deterministic, command=self.command)
 
 
-__all__ = ["SWEEP_CSV", "SWEEP_FIGURE", "CommandSweepCallback"]
+__all__ = ["SWEEP_CSV", "SWEEP_FIGURE", "CommandSweepCallback", "GoGePoCheckpointCallback"]

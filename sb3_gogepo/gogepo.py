@@ -3,13 +3,15 @@
 import io
 import math
 import os
+import pathlib
 import shutil
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import gymnasium as gym
 import numpy as np
 import torch as th
 import torch.nn.functional as F
@@ -22,13 +24,15 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.preprocessing import is_image_space
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_learning_rate
+from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
 from sb3_gogepo.commands import next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset
+from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
-from sb3_gogepo.validation import is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
 
@@ -119,6 +123,7 @@ class GoGePo(BaseAlgorithm):
             name = type(self).__name__
             raise TypeError(f"{name} needs an environment: {name}('MlpPolicy', env) or {name}(env)")
         arguments = locals()
+        _check_constructor_arguments(self.policy_aliases, policy, env, policy_kwargs, device)
         _check_hyperparameters(
             **{name: arguments[name] for name in _CHECKED_HYPERPARAMETERS}, stats_window_size=stats_window_size
         )
@@ -160,6 +165,9 @@ class GoGePo(BaseAlgorithm):
         self._actor: SlotActor | None = None
         self._slot_returns = np.zeros(0)
         self._slot_lengths = np.zeros(0, dtype=np.int64)
+        #: Slots whose episode the env has ended but that is not stored yet, and slots waiting for a new policy.
+        self._unstored_episodes = np.zeros(0, dtype=bool)
+        self._awaiting_policy = np.zeros(0, dtype=bool)
         if _init_setup_model:
             self._setup_model()
 
@@ -221,11 +229,37 @@ class GoGePo(BaseAlgorithm):
             "_actor",
             "_slot_returns",
             "_slot_lengths",
+            "_unstored_episodes",
+            "_awaiting_policy",
             "_update_steps",
         ]
 
     def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
         return ["policy", "policy.generator_optimizer", "policy.evaluator_optimizer"], []
+
+    def save(
+        self,
+        path: str | pathlib.Path | io.BufferedIOBase,
+        exclude: Iterable[str] | None = None,
+        include: Iterable[str] | None = None,
+    ) -> None:
+        """
+        Save the model in a zip file, as SB3 does (``.zip`` is added to a name without a suffix), but atomically: the
+        file is written aside and moved onto ``path`` once complete, so that a save that fails or is killed halfway
+        leaves the previous file at ``path`` whole.
+
+        :param path: Target file, or a binary file object open for writing (written to directly).
+        :param exclude: Names of attributes to leave out, besides the default ones.
+        :param include: Names of attributes to save although they are left out by default (``"policy_buffer"``).
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            super().save(path, exclude, include)
+            return
+        target = pathlib.Path(path)
+        if target.suffix == "":
+            target = target.with_name(target.name + ".zip")
+        with atomic_write(target) as file:
+            super().save(file, exclude, include)
 
     # ------------------------------------------------------------------ training
 
@@ -241,7 +275,8 @@ class GoGePo(BaseAlgorithm):
         """
         Train the generator.
 
-        :param total_timesteps: Number of environment steps to train for.
+        :param total_timesteps: Number of environment steps to train for (a whole number, ``1e6`` included). If they
+            end no episode, nothing is stored or trained, and a warning says so.
         :param callback: Callback(s) called at every step (``on_step``) and around every rollout
             (``on_rollout_start``/``on_rollout_end``; a rollout lasts until an episode finishes).
         :param log_interval: Write the logs every ``log_interval`` finished episodes (None: never).
@@ -250,20 +285,32 @@ class GoGePo(BaseAlgorithm):
         :param progress_bar: Display a progress bar (tqdm and rich).
         :return: The trained model.
         """
+        _check_learn_arguments(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+        steps_asked, steps_before, episodes_before = total_timesteps, self.num_timesteps, self._episode_num
         last_obs = self._last_obs
         total_timesteps, callback = self._setup_learn(
-            total_timesteps, callback, reset_num_timesteps, tb_log_name, progress_bar
+            int(total_timesteps), callback, reset_num_timesteps, tb_log_name, progress_bar
         )
         assert self.env is not None
         self._resolve_alive_bonus_offset()
         if self._actor is None or self._actor.n_slots != self.env.num_envs or self._last_obs is not last_obs:
             self._start_all_slots()
+        elif self._awaiting_policy.any():  # an exception left the last learn() before these slots had a new policy
+            self._renew_policies(np.flatnonzero(self._awaiting_policy))
         callback.on_training_start(locals(), globals())
         while self.num_timesteps < total_timesteps:
             self._update_current_progress_remaining(self.num_timesteps, total_timesteps)
             if not self._collect_and_train(callback, total_timesteps, log_interval):
                 break
         callback.on_training_end()
+        if self._episode_num == episodes_before and self.num_timesteps > steps_before:
+            warnings.warn(
+                f"learn({steps_asked}) ended no episode in {self.num_timesteps - steps_before} steps, so nothing was stored "
+                "or trained: GoGePo learns from whole episodes. Give the env a time limit (gymnasium's TimeLimit wrapper, "
+                "or max_episode_steps in gym.make), or learn for more steps than an episode lasts",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
     def _start_all_slots(self) -> None:
@@ -272,6 +319,8 @@ class GoGePo(BaseAlgorithm):
         self._actor = SlotActor(self.policy, n_envs)
         self._slot_returns = np.zeros(n_envs)
         self._slot_lengths = np.zeros(n_envs, dtype=np.int64)
+        self._unstored_episodes = np.zeros(n_envs, dtype=bool)
+        self._awaiting_policy = np.zeros(n_envs, dtype=bool)
         self._assign_new_policies(np.arange(n_envs))
 
     def _assign_new_policies(self, slots: np.ndarray) -> None:
@@ -284,36 +333,57 @@ class GoGePo(BaseAlgorithm):
         self._actor.set_params(slots, params)
         self._slot_returns[slots] = 0.0
         self._slot_lengths[slots] = 0
+        self._awaiting_policy[slots] = False
+
+    def _renew_policies(self, slots: np.ndarray) -> None:
+        """The next command, from the best return so far, and new policies for it in the ``slots``."""
+        self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
+        self._assign_new_policies(slots)
 
     def _collect_and_train(self, callback: BaseCallback, total_timesteps: int, log_interval: int | None) -> bool:
-        """Step all slots until at least one episode ends, then train once per finished episode."""
+        """
+        Step all slots until at least one episode ends, then train once per finished episode.
+
+        If an exception leaves (Ctrl-C in an update block, a callback that raises), the episodes that the env has ended
+        are stored untrained first, as after a stop: a continued run (``learn(..., reset_num_timesteps=False)``) must not
+        add their returns to the next episodes' in the same slots.
+
+        :return: False if a callback stopped training.
+        """
         assert self.env is not None and self._actor is not None and self._last_obs is not None
-        callback.on_rollout_start()
         dones = np.zeros(self.env.num_envs, dtype=bool)
-        while not dones.any() and self.num_timesteps < total_timesteps:
-            observations = np.asarray(self._last_obs)
-            actions = self._actor.act(observations)
-            self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
-            new_obs, rewards, dones, infos = self.env.step(actions)
-            if self._vec_normalize_env is not None:
-                rewards = self._vec_normalize_env.get_original_reward()
-            self._slot_returns += rewards
-            self._slot_lengths += 1
-            self.num_timesteps += self.env.num_envs
-            callback.update_locals(locals())
-            continue_training = callback.on_step()
-            self._update_info_buffer(infos, dones)
-            self._last_obs = new_obs  # type: ignore[assignment]
-            self._last_episode_starts = dones
-            if not continue_training:
-                # Episodes that ended on this step are complete: store them, so that a later
-                # learn(reset_num_timesteps=False) does not add their return to the next episode's. No update block
-                # after a stop (as in SB3): the model learn returns is the one the callback saw.
-                self._end_episodes(np.flatnonzero(dones), log_interval, train=False)
-                return False
-        callback.on_rollout_end()
-        self._end_episodes(np.flatnonzero(dones), log_interval)
-        return True
+        continue_training = True
+        try:
+            callback.on_rollout_start()
+            while continue_training and not dones.any() and self.num_timesteps < total_timesteps:
+                observations = np.asarray(self._last_obs)
+                actions = self._actor.act(observations)
+                self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
+                new_obs, rewards, dones, infos = self.env.step(actions)
+                if self._vec_normalize_env is not None:
+                    rewards = self._vec_normalize_env.get_original_reward()
+                self._slot_returns += rewards
+                self._slot_lengths += 1
+                self._unstored_episodes |= dones
+                self.num_timesteps += self.env.num_envs
+                self._last_obs = new_obs  # type: ignore[assignment]
+                self._last_episode_starts = dones
+                callback.update_locals(locals())
+                continue_training = callback.on_step()
+                self._update_info_buffer(infos, dones)
+            if continue_training:
+                callback.on_rollout_end()
+            # No update block after a stop (as in SB3): the model learn returns is the one the callback saw.
+            self._end_episodes(np.flatnonzero(dones), log_interval, train=continue_training)
+        except BaseException:
+            for slot in np.flatnonzero(self._unstored_episodes):
+                self._store_episode(int(slot), self._training_return(int(slot)))
+            raise
+        return continue_training
+
+    def _training_return(self, slot: int) -> float:
+        """:return: The training return of the episode in progress (or just ended) in ``slot``."""
+        return float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
 
     def _end_episodes(self, finished: np.ndarray, log_interval: int | None, train: bool = True) -> None:
         """
@@ -322,59 +392,107 @@ class GoGePo(BaseAlgorithm):
         :param train: Run the update blocks (not when a callback has stopped training).
         """
         for slot in finished:
-            training_return = float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
-            if self._store_episode(int(slot), training_return) and train:
+            if self._store_episode(int(slot), self._training_return(int(slot))) and train:
                 self.train()
             if log_interval is not None and self._episode_num % log_interval == 0:
                 self.dump_logs()
         if len(finished):
-            self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
-            self._assign_new_policies(finished)
+            self._renew_policies(finished)
 
     def _store_episode(self, slot: int, training_return: float) -> bool:
         """
-        Everything an episode end does before the update block: the observation statistics committed, the policy and
-        its return stored (unless the return is not finite), the best return updated.
+        Everything an episode end does before the update block, together: the observation statistics committed, the
+        policy and its return stored (unless the return cannot be trained on: NaN, infinite or beyond
+        :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE`), the best return updated, the slot's return and length
+        set back to zero (its next episode starts from them), the slot marked for a new policy. Warnings come last, so
+        that one turned into an exception leaves all of this done.
 
         :return: Whether the episode was stored.
         """
         assert self._actor is not None and self.policy_buffer is not None
         self._episode_num += 1
-        n_non_finite = self.policy.observation_normalizer.commit()
-        if n_non_finite:
-            warnings.warn(
-                f"{n_non_finite} training observation(s) with NaN, infinite or overflowing (above 1e150) values were left "
-                "out of the observation statistics (the policies acting on them produced unusable actions)",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        normalizer = self.policy.observation_normalizer
+        n_left_out = normalizer.commit()
         self.policy.invalidate_cache()
-        if not math.isfinite(training_return):
+        stored = abs(training_return) <= MAX_TRAINING_MAGNITUDE  # False for NaN
+        if stored:
+            self.policy_buffer.add(self._actor.params[slot], training_return)
+            self.last_training_return = training_return
+            if training_return > float(self.policy.best_return):
+                self.policy.best_return.fill_(training_return)
+            self.policy.observe_return(training_return)
+        else:
             self.n_dropped_episodes += 1
+        self._slot_returns[slot] = 0.0
+        self._slot_lengths[slot] = 0
+        self._unstored_episodes[slot] = False
+        self._awaiting_policy[slot] = True
+        episode = f"Episode {self._episode_num} (step {self.num_timesteps})"
+        if n_left_out:
+            largest = normalizer.largest_left_out
+            values = "all NaN" if math.isnan(largest) else f"largest magnitude {largest:g}"
             warnings.warn(
-                f"Episode {self._episode_num} has a non-finite return ({training_return}); it is neither stored nor "
-                f"trained on ({self.n_dropped_episodes} dropped so far)",
+                f"{episode}: {n_left_out} training observation(s) with NaN, infinite or too large values ({values}; "
+                f"GoGePo trains on magnitudes up to {MAX_TRAINING_MAGNITUDE:g}) were left out of the observation "
+                "statistics (the policies acting on them produced unusable actions)",
                 RuntimeWarning,
                 stacklevel=3,
             )
-            return False
-        self.policy_buffer.add(self._actor.params[slot], training_return)
-        self.last_training_return = training_return
-        if training_return > float(self.policy.best_return):
-            self.policy.best_return.fill_(training_return)
-        self.policy.observe_return(training_return)
-        return True
+        if not stored:
+            warnings.warn(
+                f"{episode} has a training return of {training_return:g}, which cannot be trained on (NaN, infinite or of "
+                f"magnitude above {MAX_TRAINING_MAGNITUDE:g}, see MAX_TRAINING_MAGNITUDE): it is neither stored nor trained "
+                f"on ({self.n_dropped_episodes} dropped so far)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return stored
 
     def train(self) -> None:
-        """One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps."""
+        """
+        One update block: ``n_evaluator_updates`` evaluator steps, then ``n_generator_updates`` generator steps.
+
+        A block that meets a non-finite loss, or leaves a non-finite parameter, is undone (the generator's and the
+        evaluator's parameters and optimizer states are put back as they were before it) and raises
+        ``FloatingPointError`` saying why. A step that makes a parameter non-finite is caught by the next step's loss,
+        which depends on every parameter, or by the check of all parameters at the end of the block.
+        """
         assert self.policy_buffer is not None
         progress = self._current_progress_remaining
         evaluator_lr, generator_lr = self.evaluator_lr_schedule(progress), self.lr_schedule(progress)
+        for name, rate in (("learning_rate", generator_lr), ("evaluator_learning_rate", evaluator_lr)):
+            if not (is_real(rate) and math.isfinite(rate) and rate >= 0):
+                raise ValueError(
+                    f"{name}'s schedule gave {rate!r} at progress_remaining {progress:g} (step {self.num_timesteps}); a "
+                    "learning rate must be a finite number >= 0. No update was made with it"
+                )
         update_learning_rate(self.policy.evaluator_optimizer, evaluator_lr)
         update_learning_rate(self.policy.generator_optimizer, generator_lr)
         self.logger.record("train/learning_rate", generator_lr)
         self.logger.record("train/evaluator_learning_rate", evaluator_lr)
+        block_start = _NetworksState(self.policy)
         self.policy.set_training_mode(True)
+        try:
+            evaluator_losses, generator_losses = self._update_block()
+            for name in block_start.names_of_non_finite():
+                raise _NonFinite(f"the {name}'s parameters are not finite after the block")
+        except _NonFinite as failure:
+            error = self._non_finite_error(str(failure), generator_lr, evaluator_lr)
+            block_start.restore()
+            raise error from None
+        finally:
+            self.policy.set_training_mode(False)
+            self.policy.invalidate_cache()  # also after an interrupted block: the generator may have changed
+        self._n_updates += self.n_evaluator_updates + self.n_generator_updates
+        if evaluator_losses:
+            self.logger.record("train/evaluator_loss", float(np.mean(evaluator_losses)))
+        if generator_losses:
+            self.logger.record("train/generator_loss", float(np.mean(generator_losses)))
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+
+    def _update_block(self) -> tuple[list[float], list[float]]:
+        """:return: The losses of the evaluator steps and of the generator steps."""
+        assert self.policy_buffer is not None
         evaluator, optimizer = self.policy.evaluator, self.policy.evaluator_optimizer
         buffer = self.policy_buffer
         evaluate_params, evaluate_generated = self._get_update_steps()
@@ -407,14 +525,25 @@ class GoGePo(BaseAlgorithm):
                 optimizer.step()
         finally:
             evaluator.requires_grad_(True)
-        self.policy.set_training_mode(False)
-        self.policy.invalidate_cache()
-        self._n_updates += self.n_evaluator_updates + self.n_generator_updates
-        if evaluator_losses:
-            self.logger.record("train/evaluator_loss", float(np.mean(evaluator_losses)))
-        if generator_losses:
-            self.logger.record("train/generator_loss", float(np.mean(generator_losses)))
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        return evaluator_losses, generator_losses
+
+    def _non_finite_error(self, what: str, generator_lr: float, evaluator_lr: float) -> FloatingPointError:
+        """:return: The error of an update block that met ``what``, with the likely cause."""
+        largest = {  # NaN if one is NaN
+            name: float(th.stack([parameter.detach().abs().max() for parameter in network.parameters()]).max())
+            for name, network in (("generator", self.policy.generator), ("evaluator", self.policy.evaluator))
+        }
+        scale = self.policy.command_scale
+        scale_cause = ""
+        if isinstance(scale, (int, float)) and scale < 1:
+            scale_cause = f", or command_scale={scale:g} makes the generator's inputs too large"
+        return FloatingPointError(
+            f"The update block at step {self.num_timesteps}: {what}; the block is undone (the parameters and "
+            "optimizer states are as before it). The returns and observations trained on are finite and within "
+            f"+-{MAX_TRAINING_MAGNITUDE:g} (checked when they were stored), so the networks' own numbers overflowed: the "
+            f"learning rates (generator {generator_lr:g}, evaluator {evaluator_lr:g}) are likely too large (largest "
+            f"parameter magnitudes: generator {largest['generator']:g}, evaluator {largest['evaluator']:g})" + scale_cause
+        )
 
     def _autocast(self) -> th.autocast:
         return th.autocast(self.device.type, dtype=th.bfloat16, enabled=self.update_precision == "bfloat16")
@@ -525,7 +654,8 @@ class GoGePo(BaseAlgorithm):
 
     def save_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
-        Save the policy buffer as plain arrays (``.npz``, no pickle), like SB3's ``save_replay_buffer``.
+        Save the policy buffer as plain arrays (``.npz``, no pickle), like SB3's ``save_replay_buffer``; a file is
+        replaced atomically, as by :meth:`save`.
 
         :param path: Target file, or a binary file object open for writing.
         """
@@ -577,14 +707,57 @@ class _CommandedModel:
         return self.policy.predict(observation, state, episode_start, deterministic, command=self.command)
 
 
+class _NonFinite(Exception):
+    """An update block met a number that is not finite (the message says which)."""
+
+
 def _finite(loss: th.Tensor, name: str) -> float:
     value = loss.item()
     if not math.isfinite(value):
-        raise FloatingPointError(
-            f"The {name} loss is {value}; training stopped before applying it (the model's parameters are unchanged "
-            "by this step). Check the environment's rewards and observations for NaN/inf or very large values."
-        )
+        raise _NonFinite(f"the {name} loss is {value}")
     return value
+
+
+class _NetworksState:
+    """A copy of the generator's and the evaluator's parameters and optimizer states, to undo an update block."""
+
+    def __init__(self, policy: GoGePoPolicy) -> None:
+        self.networks = {
+            "evaluator": (policy.evaluator, policy.evaluator_optimizer),
+            "generator": (policy.generator, policy.generator_optimizer),
+        }
+        self.parameters = {
+            name: [parameter.detach().clone() for parameter in network.parameters()]
+            for name, (network, _) in self.networks.items()
+        }
+        self.optimizer_states = {
+            name: {
+                parameter: {key: value.clone() if isinstance(value, th.Tensor) else value for key, value in state.items()}
+                for parameter, state in optimizer.state.items()
+            }
+            for name, (_, optimizer) in self.networks.items()
+        }
+
+    def names_of_non_finite(self) -> list[str]:
+        """
+        :return: The networks with a parameter that is not finite now, found from the sum of each parameter tensor (one
+            reduction per tensor, a fraction of an optimizer step; finite values whose sum overflows float32 count too,
+            they are far beyond what can be trained on).
+        """
+        return [
+            name
+            for name, (network, _) in self.networks.items()
+            if not bool(th.stack([parameter.detach().sum() for parameter in network.parameters()]).isfinite().all())
+        ]
+
+    def restore(self) -> None:
+        """Put the parameters and optimizer states back as they were copied."""
+        with th.no_grad():
+            for name, (network, optimizer) in self.networks.items():
+                for parameter, saved in zip(network.parameters(), self.parameters[name], strict=True):
+                    parameter.copy_(saved)
+                optimizer.state.clear()
+                optimizer.state.update(self.optimizer_states[name])
 
 
 def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) -> None:
@@ -614,6 +787,34 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
         )
 
 
+def _check_learn_arguments(
+    total_timesteps: Any,
+    callback: Any,
+    log_interval: Any,
+    tb_log_name: Any,
+    reset_num_timesteps: Any,
+    progress_bar: Any,
+) -> None:
+    """``learn``'s arguments, checked before anything changes (see :meth:`GoGePo.learn`)."""
+    whole = is_integer(total_timesteps) or (is_real(total_timesteps) and float(total_timesteps).is_integer())
+    if not whole or total_timesteps < 0:
+        raise ValueError(f"total_timesteps must be a whole number of steps >= 0, got {total_timesteps!r}")
+    is_callback_list = isinstance(callback, list) and all(isinstance(item, BaseCallback) for item in callback)
+    function = callable(callback) and not isinstance(callback, type)  # old-style callback(locals, globals) -> bool
+    if not (callback is None or isinstance(callback, BaseCallback) or is_callback_list or function):
+        raise TypeError(
+            "callback must be None, a BaseCallback instance, a list of them or a function (locals, globals) -> bool, got "
+            f"{callback!r}"
+        )
+    if log_interval is not None and (not is_integer(log_interval) or log_interval < 1):
+        raise ValueError(f"log_interval must be a positive integer (episodes) or None (no logs), got {log_interval!r}")
+    if not isinstance(tb_log_name, str):
+        raise TypeError(f"tb_log_name must be a string, got {tb_log_name!r}")
+    for name, flag in (("reset_num_timesteps", reset_num_timesteps), ("progress_bar", progress_bar)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+
+
 #: The constructor arguments :func:`_check_hyperparameters` checks that the model keeps under the same name.
 _CHECKED_HYPERPARAMETERS = (
     "learning_rate",
@@ -630,7 +831,34 @@ _CHECKED_HYPERPARAMETERS = (
     "buffer_dtype",
     "update_precision",
     "compile_updates",
+    "seed",
+    "verbose",
+    "tensorboard_log",
 )
+
+
+def _check_constructor_arguments(
+    policy_aliases: dict[str, type[BasePolicy]], policy: Any, env: Any, policy_kwargs: Any, device: Any
+) -> None:
+    """The constructor's arguments that a loaded model does not keep as they were given."""
+    if not (
+        (isinstance(policy, str) and policy in policy_aliases)
+        or (isinstance(policy, type) and issubclass(policy, GoGePoPolicy))
+    ):
+        raise ValueError(f"policy must be one of {sorted(policy_aliases)} or a subclass of GoGePoPolicy, got {policy!r}")
+    if env is not None and not isinstance(env, (str, gym.Env, VecEnv)):
+        raise TypeError(f"env must be an environment id, a gymnasium.Env or a VecEnv, got {env!r}")
+    if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
+        raise TypeError(f"policy_kwargs must be None or a dict of the policy's keyword arguments, got {policy_kwargs!r}")
+    if isinstance(device, str) and device != "auto":
+        try:
+            th.device(device)
+        except RuntimeError as error:
+            raise ValueError(
+                f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}"
+            ) from error
+    elif not isinstance(device, (str, th.device)):
+        raise TypeError(f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}")
 
 
 def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
@@ -654,14 +882,18 @@ def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     for name in ("command_drive", "initial_command"):
         value = values[name]
-        if not is_real(value) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if not is_real(value) or not abs(value) <= MAX_TRAINING_MAGNITUDE:
+            raise ValueError(
+                f"{name} must be a finite number of magnitude at most {MAX_TRAINING_MAGNITUDE:g} (commands are trained on), "
+                f"got {value!r}"
+            )
     for name in ("learning_rate", "evaluator_learning_rate"):
         value = values[name]
         if callable(value):
             continue
         if not is_real(value) or not math.isfinite(value) or value < 0 or (value == 0 and not loaded):
             raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
+    _check_run_settings(values["seed"], values["verbose"], values["tensorboard_log"])
     offset = values["alive_bonus_offset"]
     if offset is not None and (not is_real(offset) or not math.isfinite(offset)):
         raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
@@ -670,6 +902,15 @@ def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
     _check_compile_updates(values["compile_updates"], need_compiler=not loaded)
     if not isinstance(values["buffer_dtype"], str) or values["buffer_dtype"] not in BUFFER_DTYPES:
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")
+
+
+def _check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any) -> None:
+    if seed is not None and not (is_integer(seed) and 0 <= seed < 2**32):
+        raise ValueError(f"seed must be None or an integer from 0 to 2**32 - 1 (NumPy's range), got {seed!r}")
+    if not is_integer(verbose):
+        raise ValueError(f"verbose must be an integer (0: no output, 1: info, 2: debug), got {verbose!r}")
+    if tensorboard_log is not None and not isinstance(tensorboard_log, (str, os.PathLike)):
+        raise TypeError(f"tensorboard_log must be None or a folder, got {tensorboard_log!r}")
 
 
 def _check_compile_updates(value: Any, need_compiler: bool = True) -> None:

@@ -1,8 +1,12 @@
 """Running observation statistics of the training observations, applied inside every generated policy."""
 
+import math
+
 import numpy as np
 import torch as th
 from torch import nn
+
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE
 
 
 class ObservationNormalizer(nn.Module):
@@ -37,6 +41,8 @@ class ObservationNormalizer(nn.Module):
         self._pending = _PendingObservations(n_features)
         #: Incremented whenever the applied statistics change (commit or load).
         self.version = 0
+        #: The largest magnitude among the values the last commit left out (NaN if they were all NaN, or none was).
+        self.largest_left_out = math.nan
 
     def accumulate(self, observations: np.ndarray) -> None:
         """:param observations: A batch ``(n, n_features)`` of training observations, not yet committed."""
@@ -46,14 +52,14 @@ class ObservationNormalizer(nn.Module):
     def commit(self) -> int:
         """
         Merge the accumulated observations into the statistics (Chan et al.'s parallel update). Observations with a
-        NaN, infinite or overflowing value (magnitude above :data:`MAX_OBSERVATION_MAGNITUDE`) are left out, so that
-        one bad observation cannot poison every later policy.
+        NaN, infinite or too large value (magnitude above :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE`) are left
+        out, so that one bad observation cannot poison every later policy; :attr:`largest_left_out` says how bad.
 
         :return: The number of observations left out.
         """
         if not self.enabled:
             return 0
-        batch_mean, batch_var, n, dropped = self._pending.take()
+        batch_mean, batch_var, n, dropped, self.largest_left_out = self._pending.take()
         if n == 0:
             return dropped
         total, new_mean, new_var = merge_moments(
@@ -80,10 +86,6 @@ class ObservationNormalizer(nn.Module):
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super()._load_from_state_dict(*args, **kwargs)
         self.version += 1
-
-
-#: Observations with a larger magnitude are left out of the statistics like non-finite ones: their squares overflow.
-MAX_OBSERVATION_MAGNITUDE = 1e150
 
 
 def merge_moments(
@@ -117,6 +119,7 @@ class _PendingObservations:
         self.mean = np.zeros(n_features)
         self.var = np.zeros(n_features)
         self.dropped = 0
+        self.largest_dropped = math.nan  # NaN while only NaN observations were left out
 
     def add(self, observations: np.ndarray) -> None:
         start = self.n_rows
@@ -132,9 +135,13 @@ class _PendingObservations:
     def fold(self) -> None:
         rows = self.rows[: self.n_rows]
         self.n_rows = 0
-        usable = (np.abs(rows) <= MAX_OBSERVATION_MAGNITUDE).all(axis=1)  # False for NaN too
+        usable = (np.abs(rows) <= MAX_TRAINING_MAGNITUDE).all(axis=1)  # False for NaN too
         if not usable.all():
             self.dropped += int(len(rows) - usable.sum())
+            magnitudes = np.abs(rows[~usable])
+            magnitudes = magnitudes[magnitudes > MAX_TRAINING_MAGNITUDE]  # not NaN
+            if len(magnitudes):
+                self.largest_dropped = float(np.fmax(self.largest_dropped, magnitudes.max()))
             rows = rows[usable]
         if len(rows) == 0:
             return
@@ -143,10 +150,13 @@ class _PendingObservations:
             self.count, self.mean, self.var, len(rows), rows.mean(axis=0), rows.var(axis=0)
         )
 
-    def take(self) -> tuple[np.ndarray, np.ndarray, float, int]:
-        """:return: Mean, variance and number of the usable observations, and the number left out; then empty."""
+    def take(self) -> tuple[np.ndarray, np.ndarray, float, int, float]:
+        """
+        :return: Mean, variance and number of the usable observations, the number left out and the largest magnitude
+            among their values; then empty.
+        """
         self.fold()
-        taken = (self.mean, self.var, self.count, self.dropped)
+        taken = (self.mean, self.var, self.count, self.dropped, self.largest_dropped)
         self.mean, self.var = np.zeros_like(self.mean), np.zeros_like(self.var)
-        self.count, self.dropped = 0.0, 0
+        self.count, self.dropped, self.largest_dropped = 0.0, 0, math.nan
         return taken

@@ -2,6 +2,7 @@
 
 import copy
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,11 +17,12 @@ from torch import nn
 from sb3_gogepo import kernels
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands, running_command_scale
+from sb3_gogepo.files import atomic_write
 from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import NUMPY_ACTIVATIONS, LayerParams, ParameterLayout, batched_mlp, fold_normalization
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
-from sb3_gogepo.validation import is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
 
 #: Optimizers whose state :meth:`SliceHypernetwork.rescale_command_input` knows how to rescale.
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
@@ -105,9 +107,10 @@ class GoGePoPolicy(BasePolicy):
     :param evaluator_net_arch: Hidden layers of the evaluator's MLP ``U`` (``[256, 256]``).
     :param n_probing_states: Number of learnable probing states (200).
     :param command_scale: ``None``: commands enter the generator through ``symlog`` (environment-agnostic);
-        a number: commands are divided by it (the authors' per-environment return range); ``"auto"``: commands are
-        divided by the largest magnitude of the training returns seen (at least 1), and the generator is rescaled
-        whenever that grows so that its function does not change (:meth:`observe_return`).
+        a number (at least ``1 / MAX_TRAINING_MAGNITUDE = 1e-15``): commands are divided by it (the authors'
+        per-environment return range); ``"auto"``: commands are divided by the largest magnitude of the training
+        returns seen (at least 1), and the generator is rescaled whenever that grows so that its function does not
+        change (:meth:`observe_return`).
     :param normalize_observations: Normalise observations with running statistics (True in the paper).
     :param optimizer_class: Optimizer of generator and evaluator (Adam).
     :param optimizer_kwargs: Extra keyword arguments of the optimizer. With Adam and no ``foreach``/``fused``
@@ -152,6 +155,9 @@ class GoGePoPolicy(BasePolicy):
             embedding_dim,
             n_probing_states,
             command_scale,
+            activation_fn,
+            optimizer_class,
+            optimizer_kwargs,
             output_scaling=output_scaling,
             separate_bias_networks=separate_bias_networks,
             normalize_observations=normalize_observations,
@@ -225,6 +231,16 @@ class GoGePoPolicy(BasePolicy):
             )
         )
         return data
+
+    def save(self, path: str | os.PathLike) -> None:
+        """
+        Save the policy as SB3's ``BasePolicy.save`` does, atomically: the file is written aside and moved onto
+        ``path`` once complete (a failed save leaves the previous file whole).
+
+        :param path: Target file.
+        """
+        with atomic_write(path) as file:
+            th.save({"state_dict": self.state_dict(), "data": self._get_constructor_parameters()}, file)
 
     def generate(self, commands: th.Tensor) -> th.Tensor:
         """
@@ -419,8 +435,19 @@ def _check_policy_arguments(
     embedding_dim: int,
     n_probing_states: int,
     command_scale: float | str | None,
+    activation_fn: Any,
+    optimizer_class: Any,
+    optimizer_kwargs: Any,
     **flags: bool,
 ) -> None:
+    for name, value, base, example in (
+        ("activation_fn", activation_fn, nn.Module, "torch.nn.ReLU"),
+        ("optimizer_class", optimizer_class, th.optim.Optimizer, "torch.optim.Adam"),
+    ):
+        if not (isinstance(value, type) and issubclass(value, base)):
+            raise ValueError(f"{name} must be a subclass of {base.__module__}.{base.__name__} (e.g. {example}), got {value!r}")
+    if optimizer_kwargs is not None and not isinstance(optimizer_kwargs, dict):
+        raise ValueError(f"optimizer_kwargs must be None or a dict of keyword arguments, got {optimizer_kwargs!r}")
     for name, arch in (
         ("net_arch", net_arch),
         ("hypernetwork_net_arch", hypernetwork_net_arch),
@@ -436,9 +463,14 @@ def _check_policy_arguments(
     for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    smallest_scale = 1 / MAX_TRAINING_MAGNITUDE
     if command_scale is not None and command_scale != "auto":
-        if not (is_real(command_scale) and np.isfinite(command_scale) and command_scale > 0):  # type: ignore[arg-type, operator]
-            raise ValueError(f"command_scale must be None (symlog), 'auto' or a positive number, got {command_scale!r}")
+        if not (is_real(command_scale) and smallest_scale <= command_scale < math.inf):  # type: ignore[operator]
+            raise ValueError(
+                f"command_scale must be None (symlog), 'auto' or a finite number of at least {smallest_scale:g} (the "
+                f"generator takes return / command_scale and trains on magnitudes up to {MAX_TRAINING_MAGNITUDE:g}), "
+                f"got {command_scale!r}"
+            )
 
 
 MlpPolicy = GoGePoPolicy

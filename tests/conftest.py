@@ -1,3 +1,8 @@
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,3 +29,20 @@ def small_kwargs(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def _one_thread() -> None:
     th.set_num_threads(1)
+
+
+@contextlib.contextmanager
+def disk_full_after(path: Path, n_bytes: int) -> Iterator[None]:
+    """
+    Within the block, no file of this process may grow beyond ``path``'s size plus ``n_bytes`` (``RLIMIT_FSIZE``): a
+    write past it stops there and raises ``OSError``, as on a full disk. POSIX only.
+    """
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the signal kills the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(path) + n_bytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous_handler)

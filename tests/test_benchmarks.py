@@ -2,8 +2,12 @@
 
 import csv
 import dataclasses
+import itertools
 import json
+import os
 import shutil
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,7 @@ import torch as th
 from benchmarks import run as bench
 
 MOUNTAIN_CAR = "MountainCarContinuous-v0"
-TINY = {
+TINY: dict[str, dict[str, Any]] = {
     "gogepo": {
         "policy_kwargs": "dict(net_arch=[8], hypernetwork_net_arch=[16], evaluator_net_arch=[16], n_probing_states=8, "
         "slice_size=4, embedding_dim=4)",
@@ -197,6 +201,131 @@ def test_a_resumed_run_reports_where_its_checkpoint_stands(tmp_path: Path, monke
         bench.run_one(spec)
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     assert (meta["timesteps"], meta["wall_clock_s"]) == (2500, 1234.5)
+
+
+class _Killed(BaseException):
+    """The process dies here (nothing after this point runs, no handler cleans up)."""
+
+
+def _killed_at(point: int, calls: Callable[[], int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kill the process at the ``point``-th file replacement or folder removal from now."""
+
+    def killable(function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if calls() == point:
+                raise _Killed
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "replace", killable(os.replace))
+    monkeypatch.setattr(shutil, "rmtree", killable(shutil.rmtree))
+
+
+def _checkpoint_killed_at(runner: bench._Runner, timesteps: int, point: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """:return: The number of file replacements and folder removals the checkpoint made (it is killed at ``point``)."""
+    runner.model.num_timesteps = timesteps
+    counter = itertools.count()
+    with monkeypatch.context() as patch:
+        _killed_at(point, lambda: next(counter), patch)
+        try:
+            runner.checkpoint()
+        except _Killed:
+            pass
+    return next(counter)
+
+
+def _resumable_timesteps(folder: Path) -> int:
+    """:return: The steps of the checkpoint a resumed run would start from, once its files are checked whole."""
+    checkpoint = bench._latest_checkpoint(folder)
+    assert checkpoint is not None, sorted(path.name for path in folder.iterdir())
+    with zipfile.ZipFile(checkpoint / "model.zip") as archive:
+        assert archive.testzip() is None
+    with np.load(checkpoint / "policy_buffer.npz") as buffer:
+        assert len(buffer["returns"]) == len(buffer["params"])
+    return int(json.loads((checkpoint / "state.json").read_text())["timesteps"])
+
+
+def test_checkpoints_killed_at_any_point_leave_a_whole_one_to_resume_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sb3_gogepo import GoGePo
+    from tests.conftest import small_kwargs
+
+    monkeypatch.setattr(os, "fsync", lambda descriptor: None)  # what a power cut would lose is not tested here: faster
+    spec = tiny_spec(tmp_path / "results", "gogepo")
+    model = GoGePo(MOUNTAIN_CAR, **small_kwargs(), seed=0)
+    runner = bench._Runner(spec, model, manager=None, eval_env=None, state={}, rows=[])
+    spec.run_dir.mkdir(parents=True)
+    _checkpoint_killed_at(runner, 1, -1, monkeypatch)  # a whole checkpoint at step 1, then one with a predecessor
+    n_points = _checkpoint_killed_at(runner, 1, -1, monkeypatch)
+    first_checkpoint = tmp_path / "first_checkpoint"
+    shutil.copytree(spec.run_dir, first_checkpoint)
+    # Two checkpoints in a row, each killed at any point (or not killed): the second finds the first's leftovers.
+    for first, second in itertools.product(range(n_points), range(n_points + 1)):
+        shutil.rmtree(spec.run_dir)
+        shutil.copytree(first_checkpoint, spec.run_dir)
+        _checkpoint_killed_at(runner, 2, first, monkeypatch)
+        after_first = _resumable_timesteps(spec.run_dir)
+        assert after_first in (1, 2)
+        _checkpoint_killed_at(runner, 3, second, monkeypatch)
+        assert _resumable_timesteps(spec.run_dir) in ({after_first, 3} if second < n_points else {3}), (first, second)
+
+
+def test_a_half_written_last_row_is_dropped_and_a_broken_row_before_it_is_named(tmp_path: Path) -> None:
+    path = tmp_path / bench.CSV_FILE
+    rows = [
+        {"timesteps": step, "mean_return": 1.0, "std_return": 0.5, "wall_clock_s": 2.0, "eval_wall_clock_s": 1.0}
+        for step in (1000, 2000)
+    ]
+    bench.write_rows(path, rows)
+    whole = path.read_text()
+    path.write_text(whole + "3000,1.5,0.")  # killed while appending the third row
+    assert bench.read_rows(path) == rows
+    path.write_text(whole.replace("2000,1.0", "2000,") + "3000,1.0,0.5,2.0,1.0\r\n")  # a row with a field missing
+    with pytest.raises(ValueError, match=rf"{bench.CSV_FILE}, line 3"):
+        bench.read_rows(path)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="process start times are read from /proc (Linux)")
+def test_a_stale_lock_whose_pid_another_process_now_has_is_taken_over(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path / "run"
+    with bench.run_lock(folder) as acquired:
+        assert acquired
+        with bench.run_lock(folder) as again:
+            assert not again  # held by a live process (this one)
+        left_behind = (folder / "lock").read_text()
+    # A run killed with its lock held, whose PID the system later gave to another process.
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        fields = left_behind.split()
+        fields[1] = str(other.pid)
+        (folder / "lock").write_text(" ".join(fields))
+        with bench.run_lock(folder) as acquired:
+            assert acquired
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_an_evaluation_row_that_fails_to_write_halfway_leaves_the_csv_whole(tmp_path: Path) -> None:
+    from stable_baselines3.common.env_util import make_vec_env
+
+    from sb3_gogepo import GoGePo
+    from tests.conftest import disk_full_after, small_kwargs
+
+    spec = tiny_spec(tmp_path, "gogepo")
+    spec.run_dir.mkdir(parents=True)
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    runner = bench._Runner(spec, model, manager=None, eval_env=make_vec_env("Pendulum-v1"), state={}, rows=[])
+    runner.evaluate()
+    before = (spec.run_dir / bench.CSV_FILE).read_bytes()
+    with pytest.raises(OSError), disk_full_after(spec.run_dir / bench.CSV_FILE, 20):  # less than a row
+        runner.evaluate()
+    assert (spec.run_dir / bench.CSV_FILE).read_bytes() == before
 
 
 def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
@@ -449,8 +578,9 @@ def test_ddpg_saturation_reports_an_actor_stuck_at_the_bound(tmp_path: Path) -> 
     model = SpinningUpDDPG("MlpPolicy", env, policy_kwargs=dict(net_arch=[8]), learning_starts=100, seed=0)
     model.learn(300)
     with th.no_grad():  # an output layer that drives every pre-tanh output far past the bound
-        model.actor.mu[-2].weight.zero_()
-        model.actor.mu[-2].bias.fill_(20.0)
+        output_layer: Any = model.actor.mu[-2]
+        output_layer.weight.zero_()
+        output_layer.bias.fill_(20.0)
     (folder / "checkpoint").mkdir()
     model.save(folder / "checkpoint" / "model.zip")
     model.save_replay_buffer(folder / "checkpoint" / "replay_buffer.pkl")
@@ -551,7 +681,7 @@ def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Pa
     try:
         baseline = block_ab.import_baseline("HEAD", tmp_path)
         assert baseline.GoGePo is not sb3_gogepo.GoGePo
-        assert Path(baseline.__file__).parent == tmp_path / block_ab.BASELINE_PACKAGE
+        assert Path(str(baseline.__file__)).parent == tmp_path / block_ab.BASELINE_PACKAGE
         assert baseline.gogepo.GoGePo.__module__ == f"{block_ab.BASELINE_PACKAGE}.gogepo"
     finally:
         for name in [name for name in sys.modules if name.split(".")[0] == block_ab.BASELINE_PACKAGE]:

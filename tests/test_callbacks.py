@@ -9,19 +9,21 @@ import numpy as np
 import pytest
 import torch as th
 from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import EvalCallback
+from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
+from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from sb3_gogepo import GoGePo
 from sb3_gogepo.callbacks import SWEEP_CSV, SWEEP_FIGURE, CommandSweepCallback
+from tests.conftest import disk_full_after
 
 th.set_num_threads(1)
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 TINY = dict(net_arch=[8], hypernetwork_net_arch=[16], evaluator_net_arch=[16], n_probing_states=4)
-FAST = dict(n_evaluator_updates=1, n_generator_updates=2, policy_kwargs=TINY, seed=0)
+FAST: dict[str, Any] = dict(n_evaluator_updates=1, n_generator_updates=2, policy_kwargs=TINY, seed=0)
 COLUMNS = [
     "timesteps",
     "episodes",
@@ -114,6 +116,17 @@ def test_standalone_sweep_of_a_loaded_model(tmp_path: Path) -> None:
     assert result is not None and result[1].shape == (2, 1)
 
 
+def test_a_sweep_whose_files_fail_to_write_halfway_leaves_the_previous_ones_whole(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST).learn(300)
+    callback = CommandSweepCallback(commands=[5.0, 50.0], n_eval_episodes=1, log_path=tmp_path, verbose=0)
+    callback.init_callback(model)
+    callback.sweep()
+    before = {name: (tmp_path / name).read_bytes() for name in (SWEEP_CSV, SWEEP_FIGURE)}
+    with pytest.raises(OSError), disk_full_after(tmp_path / SWEEP_CSV, 20):  # less than a row
+        callback.sweep()
+    assert {name: (tmp_path / name).read_bytes() for name in (SWEEP_CSV, SWEEP_FIGURE)} == before
+
+
 def test_sweep_runs_the_policy_generated_for_each_command(tmp_path: Path) -> None:
     """Fixed commands, swept once at the end: the returns are those of ``model.evaluate_commands``."""
     model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
@@ -201,18 +214,20 @@ def test_vec_normalize_statistics_are_synced(tmp_path: Path) -> None:
     env = VecNormalize(make_vec_env("Pendulum-v1", n_envs=2, seed=0), norm_reward=False)
     model = GoGePo("MlpPolicy", env, **FAST)
     plain_eval_env = DummyVecEnv([lambda: gym.make("Pendulum-v1")])
-    callbacks = [
+    callbacks: list[BaseCallback] = [
         CommandSweepCallback(eval_freq=400, n_commands=2, n_eval_episodes=1, log_path=tmp_path / "auto", verbose=0),
         CommandSweepCallback(plain_eval_env, eval_freq=400, n_commands=2, n_eval_episodes=1, verbose=0),
     ]
     model.learn(400, callback=callbacks)
     for callback in callbacks:
+        assert isinstance(callback, CommandSweepCallback)
         eval_env = callback.eval_env
         assert isinstance(eval_env, VecNormalize)
         assert not eval_env.training and not eval_env.norm_reward
-        np.testing.assert_allclose(eval_env.obs_rms.mean, env.obs_rms.mean)
-        assert eval_env.obs_rms.count == env.obs_rms.count
-        assert eval_env.obs_rms is not env.obs_rms
+        eval_rms, rms = eval_env.obs_rms, env.obs_rms
+        assert isinstance(eval_rms, RunningMeanStd) and isinstance(rms, RunningMeanStd)
+        np.testing.assert_allclose(eval_rms.mean, rms.mean)
+        assert eval_rms.count == rms.count and eval_rms is not rms
         assert len(callback.rows) == 2
     _, rows = read_csv(tmp_path / "auto" / SWEEP_CSV)
     # true returns (Monitor), not normalised ones: Pendulum's are at most 0 and about -1000 at worst
@@ -230,7 +245,9 @@ def test_zoo_style_eval_callback_works_for_gogepo(tmp_path: Path) -> None:
     model.learn(400, callback=callback)
     assert (tmp_path / "best_model.zip").is_file()
     assert list(np.load(tmp_path / "evaluations.npz")["timesteps"]) == [200, 400]
-    np.testing.assert_allclose(eval_env.obs_rms.mean, env.obs_rms.mean)
+    eval_rms, rms = eval_env.obs_rms, env.obs_rms
+    assert isinstance(eval_rms, RunningMeanStd) and isinstance(rms, RunningMeanStd)
+    np.testing.assert_allclose(eval_rms.mean, rms.mean)
     GoGePo.load(tmp_path / "best_model.zip")
 
 

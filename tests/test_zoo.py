@@ -18,6 +18,7 @@ import torch as th
 import yaml
 from sb3_contrib import ARS
 from stable_baselines3 import DDPG
+from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import VecNormalize
 
 from sb3_gogepo import GoGePo
@@ -88,7 +89,7 @@ def test_every_yaml_entry_constructs_a_model(algo: str, entry: str, tmp_path: Pa
     env_id = "Pendulum-v1" if entry == "default" else entry
     hyperparams = load_yaml(algo)[entry]
     assert {"n_timesteps", "policy"} <= set(hyperparams)
-    signature = set(inspect.signature(CLASSES[algo].__init__).parameters) | set(inspect.signature(DDPG.__init__).parameters)
+    signature = set(inspect.signature(CLASSES[algo]).parameters) | set(inspect.signature(DDPG).parameters)
     zoo_keys = ZOO_KEYS | ({"noise_std"} if "noise_type" in hyperparams else set())  # the zoo's action noise
     assert set(hyperparams) - zoo_keys <= signature
 
@@ -165,7 +166,8 @@ def test_ddpg_yaml_holds_the_paper_settings() -> None:
 def test_ddpg_exploration_noise_is_spinning_ups_in_action_units(env_id: str) -> None:
     # Spinning Up adds noise of std 0.1 to the action; SB3 adds noise_std to the action scaled to [-1, 1].
     env = gym.make(env_id)
-    half_range = (env.action_space.high - env.action_space.low) / 2
+    action_space: Any = env.action_space
+    half_range = (action_space.high - action_space.low) / 2
     env.close()
     assert np.allclose(load_yaml("ddpg")[env_id]["noise_std"] * half_range, 0.1, rtol=1e-6)
 
@@ -244,6 +246,32 @@ def test_continue_gogepo_with_its_policy_buffer(tmp_path: Path) -> None:
     assert GoGePo.load(second / "Pendulum-v1.zip").alive_bonus_offset is None  # the YAML's null: for the env in use
 
 
+def test_a_run_killed_after_a_checkpoint_continues_from_it_with_its_policy_buffer(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    common = ["--algo", "gogepo", "--env", "Pendulum-v1", "-n", "400", "--num-threads", "1", "-f", str(logs),
+              "--eval-freq", "-1", "--hyperparams", TINY_GOGEPO, "n_evaluator_updates:1", "n_generator_updates:1",
+              "--save-replay-buffer"]  # fmt: skip
+    train([*common, "--seed", "1", "--save-freq", "300"])
+    first = run_folder(logs, "gogepo", "Pendulum-v1")
+    for name in ("Pendulum-v1.zip", POLICY_BUFFER_FILE):  # killed after the checkpoint: no final model, no final buffer
+        (first / name).unlink()
+    with np.load(first / "rl_model_policy_buffer_300_steps.npz") as data:
+        assert len(data["returns"]) == 1  # the episode that ended at 200 steps
+    train([*common, "--seed", "2", "-i", str(first / "rl_model_300_steps.zip")])
+    with np.load(logs / "gogepo" / "Pendulum-v1_2" / POLICY_BUFFER_FILE) as data:
+        assert len(data["returns"]) == 3  # the checkpoint's episode and 2 new ones
+
+
+def test_continuing_a_gogepo_run_without_its_policy_buffer_says_so(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    common = ["--algo", "gogepo", "--env", "Pendulum-v1", "-n", "300", "--num-threads", "1", "-f", str(logs),
+              "--eval-freq", "-1", "--hyperparams", TINY_GOGEPO]  # fmt: skip
+    train([*common, "--seed", "1", "--save-freq", "300"])  # without --save-replay-buffer
+    checkpoint = run_folder(logs, "gogepo", "Pendulum-v1") / "rl_model_300_steps.zip"
+    with pytest.warns(UserWarning, match=r"empty policy buffer.*--save-replay-buffer"):
+        train([*common, "--seed", "2", "-i", str(checkpoint)])
+
+
 def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     train(
@@ -259,7 +287,8 @@ def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:
     assert model.num_timesteps >= 1500
     with open(folder / "Hopper-v3" / "vecnormalize.pkl", "rb") as file:
         stats = pickle.load(file)
-    assert isinstance(stats, VecNormalize) and stats.norm_obs and not stats.norm_reward and stats.obs_rms.count > 1000
+    assert isinstance(stats, VecNormalize) and stats.norm_obs and not stats.norm_reward
+    assert isinstance(stats.obs_rms, RunningMeanStd) and stats.obs_rms.count > 1000
     assert (folder / "evaluations.npz").is_file()
 
 
@@ -274,7 +303,8 @@ def test_train_ddpg_from_yaml(tmp_path: Path) -> None:
     )  # fmt: skip
     model = SpinningUpDDPG.load(run_folder(logs, "ddpg", "InvertedPendulum-v2") / "InvertedPendulum-v2.zip")
     assert (model.random_start_steps, model.learning_starts, model.batch_size) == (10_000, 1_000, 128)
-    assert (model.train_freq.frequency, model.gradient_steps, model.tau, model.gamma) == (50, 50, 0.005, 0.99)
+    train_freq: Any = model.train_freq
+    assert (train_freq.frequency, model.gradient_steps, model.tau, model.gamma) == (50, 50, 0.005, 0.99)
     assert model._n_updates == 200  # learning from step 1000 on: 50 gradient steps at 1050, ..., 1200
     assert model.action_noise is not None
 
