@@ -691,7 +691,6 @@ def compare_actions(authors: Path, env_id: str, seed: int, checkpoints: Sequence
     # The evaluation path: their evaluate() acts with generator(best / range), ours predict() with G(best_return).
     best = 37.5
     policy.best_return.fill_(best)
-    policy.invalidate_cache()
     with th.no_grad():
         their_best = namespace["generator"](th.tensor([[best / scale]]))[0]
     their_eval = _their_actions(namespace, their_best, normalized)

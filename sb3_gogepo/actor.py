@@ -5,7 +5,6 @@ import itertools
 import numpy as np
 import torch as th
 
-from sb3_gogepo.functional import NUMPY_ACTIVATIONS, batched_mlp, fold_normalization
 from sb3_gogepo.policies import GoGePoPolicy
 
 
@@ -33,7 +32,8 @@ class SlotActor:
         self.params = th.zeros(n_slots, policy.layout.n_params, device=policy.device)
         self._actions_shape = (n_slots, *policy.action_head.action_shape)
         self._torch_layers = policy.layout.split(self.params)
-        self._numpy_activation = NUMPY_ACTIVATIONS.get(policy.activation_fn)
+        self._flat_policy = policy.flat_policy
+        self._numpy_activation = self._flat_policy.numpy_activation
         numpy_possible = policy.device.type == "cpu" and self._numpy_activation is not None
         self.uses_numpy = numpy_possible if use_numpy is None else use_numpy and numpy_possible
         if self.uses_numpy:
@@ -67,15 +67,11 @@ class SlotActor:
             self._refresh(np.arange(self.n_slots) if stale else np.asarray(slots))
 
     def _refresh(self, slots: np.ndarray) -> None:
-        normalizer = self.policy.observation_normalizer
-        mean, std = normalizer.mean.double(), normalizer.std.double()
-        for index, (weight, bias) in enumerate(self._torch_layers):
-            weight, bias = weight[slots].double(), bias[slots].double()
-            if index == 0 and normalizer.enabled:
-                weight, bias = fold_normalization(weight, bias, mean, std)
-            self._acting[index][slots, :-1] = weight.transpose(1, 2).numpy()
+        layers = [(weight[slots], bias[slots]) for weight, bias in self._torch_layers]
+        for index, (weight, bias) in enumerate(self._flat_policy.acting_copies(layers)):
+            self._acting[index][slots, :-1] = weight.numpy()
             self._acting[index][slots, -1] = bias.numpy()
-        self._statistics_version = normalizer.version
+        self._statistics_version = self.policy.observation_normalizer.version
 
     def act(self, observations: np.ndarray) -> np.ndarray:
         """
@@ -87,9 +83,8 @@ class SlotActor:
             actions = self._act_numpy(flat)
         else:
             with th.no_grad():
-                inputs = self.policy.observation_normalizer(th.as_tensor(flat, device=self.params.device))
-                raw = batched_mlp(self._torch_layers, inputs.unsqueeze(1), self.policy._activation)[:, 0, :]
-                actions = self.policy.action_head.act(raw).cpu().numpy()
+                observations_tensor = th.as_tensor(flat, device=self.params.device).unsqueeze(1)
+                actions = self._flat_policy.act(self._torch_layers, observations_tensor).cpu().numpy()
         return actions.reshape(self._actions_shape)
 
     def _act_numpy(self, flat: np.ndarray) -> np.ndarray:

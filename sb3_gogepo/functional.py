@@ -1,10 +1,18 @@
-"""One flat representation of an MLP policy's parameters, and a batched forward pass over many of them."""
+"""
+Policies given by flat parameters: where each layer lives in the flat vector (:class:`ParameterLayout`), the one forward
+pass that runs them (:func:`batched_mlp`, batched over policies), the NumPy copies that act without torch
+(:meth:`FlatPolicy.acting_copies`), and the export to a plain module (:class:`GeneratedPolicy`).
+"""
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch as th
 from torch import nn
+
+from sb3_gogepo.action_heads import ActionHead
+from sb3_gogepo.normalization import ObservationNormalizer
 
 #: Per-layer ``(weight, bias)`` views of flat parameters, as returned by :meth:`ParameterLayout.split`.
 LayerParams = list[tuple[th.Tensor, th.Tensor]]
@@ -133,3 +141,150 @@ def fold_normalization(weight: th.Tensor, bias: th.Tensor, mean: th.Tensor, std:
     :return: The weight and bias that act on raw observations.
     """
     return weight / std, bias - weight @ (mean / std)
+
+
+class FlatPolicy:
+    """
+    The deterministic MLP policies of one layout, acting from their flat parameters: the observation statistics applied
+    first, the MLP (:func:`batched_mlp`), then the action head. Every path that acts with a generated policy goes
+    through it: the training rollout (:class:`~sb3_gogepo.actor.SlotActor`), ``predict`` and the export.
+
+    It holds references to the policy's modules (not copies), so it always acts with their current values.
+
+    :param layout: Layer sizes of the MLP.
+    :param activation_fn: Hidden non-linearity.
+    :param action_head: Output stage.
+    :param observation_normalizer: Observation statistics.
+    """
+
+    def __init__(
+        self,
+        layout: ParameterLayout,
+        activation_fn: type[nn.Module],
+        action_head: ActionHead,
+        observation_normalizer: ObservationNormalizer,
+    ) -> None:
+        self.layout = layout
+        self.activation_fn = activation_fn
+        self.activation = activation_fn()
+        self.action_head = action_head
+        self.observation_normalizer = observation_normalizer
+        #: The activation's NumPy version (writes into ``out``), or None where acting copies cannot be used.
+        self.numpy_activation = NUMPY_ACTIVATIONS.get(activation_fn)
+
+    def act(self, params: th.Tensor | LayerParams, observations: th.Tensor) -> th.Tensor:
+        """
+        Act in torch with ``B`` policies at once.
+
+        :param params: Flat parameters ``(B, n_params)``, or their per-layer views (:meth:`ParameterLayout.split`).
+        :param observations: Raw flat observations ``(B, N, n_obs)``, ``N`` for each policy.
+        :return: Actions ``(B, N, ...)``.
+        """
+        layers = self.layout.split(params) if isinstance(params, th.Tensor) else params
+        inputs = self.observation_normalizer(observations)
+        return self.action_head.act(batched_mlp(layers, inputs, self.activation))
+
+    def acting_copies(self, params: th.Tensor | LayerParams) -> list[tuple[th.Tensor, th.Tensor]]:
+        """
+        The layers as the NumPy paths use them: per layer ``W^T`` and ``b``, with the observation normalisation folded
+        into the first layer (computed in float64, to be rounded once to float32 by the caller).
+
+        :param params: Flat parameters ``(B, n_params)``, or their per-layer views.
+        :return: Per layer, ``W^T`` ``(B, in, out)`` and ``b`` ``(B, out)`` in float64.
+        """
+        layers = self.layout.split(params) if isinstance(params, th.Tensor) else params
+        normalizer = self.observation_normalizer
+        mean, std = normalizer.mean.double(), normalizer.std.double()
+        copies = []
+        for index, (weight, bias) in enumerate(layers):
+            weight, bias = weight.double(), bias.double()
+            if index == 0 and normalizer.enabled:
+                weight, bias = fold_normalization(weight, bias, mean, std)
+            copies.append((weight.transpose(-1, -2), bias))
+        return copies
+
+    def act_numpy(self, layers: list[tuple[np.ndarray, np.ndarray]], observations: np.ndarray) -> np.ndarray:
+        """
+        Act with one policy in NumPy, from its float32 acting copies (:meth:`acting_copies`).
+
+        :param layers: Per layer ``W^T`` ``(in, out)`` and ``b`` ``(out,)``.
+        :param observations: Raw flat observations ``(N, n_obs)``.
+        :return: Actions ``(N, ...)``.
+        """
+        activation = self.numpy_activation
+        assert activation is not None
+        hidden = np.asarray(observations, dtype=np.float32)
+        for weight, bias in layers[:-1]:
+            hidden = hidden @ weight
+            hidden += bias
+            activation(hidden, out=hidden)
+        weight, bias = layers[-1]
+        return self.action_head.act_numpy(hidden @ weight + bias)
+
+    def export(self, params: th.Tensor, observation_shape: Sequence[int] | None = None) -> "GeneratedPolicy":
+        """
+        :param params: Flat parameters ``(n_params,)`` of one policy.
+        :param observation_shape: Shape of one observation (default: flat).
+        :return: The policy as a standalone module.
+        """
+        return GeneratedPolicy(
+            self.layout, params, self.observation_normalizer, self.action_head, self.activation_fn, observation_shape
+        )
+
+
+class GeneratedPolicy(nn.Module):
+    """
+    A standalone deterministic MLP policy, as produced by the generator for one command.
+
+    It holds plain ``nn.Linear`` layers, the observation statistics and the action mapping, and needs nothing
+    of the training state: save it with ``torch.save``, trace it with ``torch.jit.trace``, or call it.
+
+    :param layout: Layer sizes of the MLP.
+    :param params: Flat parameters ``(n_params,)``.
+    :param observation_normalizer: Statistics to copy into the module.
+    :param action_head: Output stage to copy into the module.
+    :param activation_fn: Hidden non-linearity.
+    :param observation_shape: Shape of one observation (default: flat, ``(n_obs,)``); observations of another
+        shape are flattened, as in training.
+    """
+
+    obs_mean: th.Tensor
+    obs_std: th.Tensor
+
+    def __init__(
+        self,
+        layout: ParameterLayout,
+        params: th.Tensor,
+        observation_normalizer: ObservationNormalizer,
+        action_head: ActionHead,
+        activation_fn: type[nn.Module] = nn.Tanh,
+        observation_shape: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.observation_shape = (layout.sizes[0],) if observation_shape is None else tuple(observation_shape)
+        self.register_buffer("obs_mean", observation_normalizer.mean.detach().clone())
+        self.register_buffer("obs_std", observation_normalizer.std.detach().clone())
+        self.normalize_observations = observation_normalizer.enabled
+        modules: list[nn.Module] = []
+        for layer, (weight, bias) in enumerate(layout.split(params.detach().reshape(-1))):
+            # skip_init: no random initialisation to overwrite, and none drawn from torch's global generator.
+            linear = nn.utils.skip_init(nn.Linear, weight.shape[1], weight.shape[0], device=params.device)
+            with th.no_grad():
+                linear.weight.copy_(weight)
+                linear.bias.copy_(bias)
+            modules.append(linear)
+            if layer < layout.n_layers - 1:
+                modules.append(activation_fn())
+        self.mlp = nn.Sequential(*modules)
+        self.action_head = copy.deepcopy(action_head)
+
+    def forward(self, observations: th.Tensor) -> th.Tensor:
+        """
+        :param observations: Raw observations ``(..., *observation_shape)``.
+        :return: Actions ``(..., *action_shape)`` (``Box``: within the bounds; ``Discrete``: indices).
+        """
+        batch_shape = observations.shape[: observations.dim() - len(self.observation_shape)]
+        observations = observations.reshape(*batch_shape, -1).float()
+        if self.normalize_observations:
+            observations = (observations - self.obs_mean) / self.obs_std
+        return self.action_head.act(self.mlp(observations)).reshape(*batch_shape, *self.action_head.action_shape)

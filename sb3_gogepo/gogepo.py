@@ -413,7 +413,6 @@ class GoGePo(BaseAlgorithm):
         self._episode_num += 1
         normalizer = self.policy.observation_normalizer
         n_left_out = normalizer.commit()
-        self.policy.invalidate_cache()
         stored = abs(training_return) <= MAX_TRAINING_MAGNITUDE  # False for NaN
         if stored:
             self.policy_buffer.add(self._actor.params[slot], training_return)
@@ -482,7 +481,6 @@ class GoGePo(BaseAlgorithm):
             raise error from None
         finally:
             self.policy.set_training_mode(False)
-            self.policy.invalidate_cache()  # also after an interrupted block: the generator may have changed
         self._n_updates += self.n_evaluator_updates + self.n_generator_updates
         if evaluator_losses:
             self.logger.record("train/evaluator_loss", float(np.mean(evaluator_losses)))

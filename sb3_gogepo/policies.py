@@ -1,6 +1,5 @@
 """GoGePo's policy object: generator, evaluator, observation statistics, and the policy generated for the best return."""
 
-import copy
 import math
 import os
 from collections.abc import Sequence
@@ -19,71 +18,13 @@ from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands, running_command_scale
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.fingerprint import FingerprintEvaluator
-from sb3_gogepo.functional import NUMPY_ACTIVATIONS, LayerParams, ParameterLayout, batched_mlp, fold_normalization
+from sb3_gogepo.functional import FlatPolicy, GeneratedPolicy, LayerParams, ParameterLayout
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
 from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
 
 #: Optimizers whose state :meth:`SliceHypernetwork.rescale_command_input` knows how to rescale.
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
-
-
-class GeneratedPolicy(nn.Module):
-    """
-    A standalone deterministic MLP policy, as produced by the generator for one command.
-
-    It holds plain ``nn.Linear`` layers, the observation statistics and the action mapping, and needs nothing
-    of the training state: save it with ``torch.save``, trace it with ``torch.jit.trace``, or call it.
-
-    :param layout: Layer sizes of the MLP.
-    :param params: Flat parameters ``(n_params,)``.
-    :param observation_normalizer: Statistics to copy into the module.
-    :param action_head: Output stage to copy into the module.
-    :param activation_fn: Hidden non-linearity.
-    :param observation_shape: Shape of one observation (default: flat, ``(n_obs,)``); observations of another
-        shape are flattened, as in training.
-    """
-
-    obs_mean: th.Tensor
-    obs_std: th.Tensor
-
-    def __init__(
-        self,
-        layout: ParameterLayout,
-        params: th.Tensor,
-        observation_normalizer: ObservationNormalizer,
-        action_head: ActionHead,
-        activation_fn: type[nn.Module] = nn.Tanh,
-        observation_shape: Sequence[int] | None = None,
-    ) -> None:
-        super().__init__()
-        self.observation_shape = (layout.sizes[0],) if observation_shape is None else tuple(observation_shape)
-        self.register_buffer("obs_mean", observation_normalizer.mean.detach().clone())
-        self.register_buffer("obs_std", observation_normalizer.std.detach().clone())
-        self.normalize_observations = observation_normalizer.enabled
-        modules: list[nn.Module] = []
-        for layer, (weight, bias) in enumerate(layout.split(params.detach().reshape(-1))):
-            # skip_init: no random initialisation to overwrite, and none drawn from torch's global generator.
-            linear = nn.utils.skip_init(nn.Linear, weight.shape[1], weight.shape[0], device=params.device)
-            with th.no_grad():
-                linear.weight.copy_(weight)
-                linear.bias.copy_(bias)
-            modules.append(linear)
-            if layer < layout.n_layers - 1:
-                modules.append(activation_fn())
-        self.mlp = nn.Sequential(*modules)
-        self.action_head = copy.deepcopy(action_head)
-
-    def forward(self, observations: th.Tensor) -> th.Tensor:
-        """
-        :param observations: Raw observations ``(..., *observation_shape)``.
-        :return: Actions ``(..., *action_shape)`` (``Box``: within the bounds; ``Discrete``: indices).
-        """
-        batch_shape = observations.shape[: observations.dim() - len(self.observation_shape)]
-        observations = observations.reshape(*batch_shape, -1).float()
-        if self.normalize_observations:
-            observations = (observations - self.obs_mean) / self.obs_std
-        return self.action_head.act(self.mlp(observations)).reshape(*batch_shape, *self.action_head.action_shape)
 
 
 class GoGePoPolicy(BasePolicy):
@@ -179,6 +120,8 @@ class GoGePoPolicy(BasePolicy):
         self.layout = ParameterLayout([n_obs, *self.net_arch, self.action_head.n_outputs])
         self._activation = activation_fn()
         self.observation_normalizer = ObservationNormalizer(n_obs, enabled=normalize_observations)
+        #: The generated policies' forward pass (shares the action head and the observation statistics).
+        self.flat_policy = FlatPolicy(self.layout, activation_fn, self.action_head, self.observation_normalizer)
         self.generator = SliceHypernetwork(
             self.layout, slice_size, embedding_dim, self.hypernetwork_net_arch, output_scaling, separate_bias_networks
         )
@@ -205,8 +148,14 @@ class GoGePoPolicy(BasePolicy):
             **self.optimizer_kwargs,
         )
         self._acting_command: float | None = None
+        # Generated parameters by command, and their NumPy acting copies by (command, statistics version), for the
+        # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: optimizer
+        # steps (a hook), loads, device moves and command rescaling, so the caches check themselves.
+        self._generator_version = 0
+        self._cached_generator_version = 0
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.generator_optimizer.register_step_post_hook(self._generator_stepped)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
@@ -280,12 +229,28 @@ class GoGePoPolicy(BasePolicy):
         if new_scale > scale:
             self.generator.rescale_command_input(new_scale / scale, self.generator_optimizer)
             self.command_input_scale.fill_(new_scale)
-            self.invalidate_cache()
+            self._generator_changed()
 
     def acting_command(self) -> float:
         """:return: The command the policy acts with: the best training return seen (0 before any episode)."""
         best = float(self.best_return)
         return best if np.isfinite(best) else 0.0
+
+    def _generator_changed(self) -> None:
+        self._generator_version = getattr(self, "_generator_version", 0) + 1
+
+    def _generator_stepped(self, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        self._generator_changed()
+
+    def _current_caches(
+        self,
+    ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], list[tuple[np.ndarray, np.ndarray]]]]:
+        """:return: The caches of generated parameters and of acting copies, emptied if the generator has changed."""
+        if self._cached_generator_version != self._generator_version:
+            self._params_cache.clear()
+            self._numpy_cache.clear()
+            self._cached_generator_version = self._generator_version
+        return self._params_cache, self._numpy_cache
 
     def params_for(self, command: float) -> th.Tensor:
         """
@@ -297,53 +262,42 @@ class GoGePoPolicy(BasePolicy):
         command = float(command)
         if not math.isfinite(command) or abs(command) > th.finfo(th.float32).max:
             raise ValueError(f"A command must be a finite number within float32 range, got {command}")
-        params = self._params_cache.get(command)
+        cache, _ = self._current_caches()
+        params = cache.get(command)
         if params is None:
             with th.no_grad():
                 params = self.generate(th.tensor([command]))[0]
-            if len(self._params_cache) >= 64:
-                self._params_cache.clear()
-            self._params_cache[command] = params
+            if len(cache) >= 64:
+                cache.clear()
+            cache[command] = params
         return params
-
-    def invalidate_cache(self) -> None:
-        """Forget generated parameters; called whenever the generator or the observation statistics change."""
-        self._params_cache.clear()
-        self._numpy_cache.clear()
 
     def _numpy_layers(self, command: float) -> list[tuple[np.ndarray, np.ndarray]]:
         """
         :return: Per layer ``(W^T, b)`` as float32 arrays of the policy generated for ``command``, with the
             observation normalisation folded into the first layer (cached like :meth:`params_for`).
         """
-        normalizer = self.observation_normalizer
-        key = (float(command), normalizer.version)
-        layers = self._numpy_cache.get(key)
+        params = self.params_for(command)
+        _, cache = self._current_caches()
+        key = (float(command), self.observation_normalizer.version)
+        layers = cache.get(key)
         if layers is None:
-            layers = []
-            mean, std = normalizer.mean.double(), normalizer.std.double()
-            for index, (weight, bias) in enumerate(self.layout.split(self.params_for(command).double())):
-                if index == 0 and normalizer.enabled:
-                    weight, bias = fold_normalization(weight, bias, mean, std)
-                layers.append((weight.T.float().numpy().copy(), bias.float().numpy().copy()))
-            if len(self._numpy_cache) >= 64:
-                self._numpy_cache.clear()
-            self._numpy_cache[key] = layers
+            layers = [
+                (weight.float().numpy().copy(), bias.float().numpy().copy())
+                for weight, bias in self.flat_policy.acting_copies(params)
+            ]
+            if len(cache) >= 64:
+                cache.clear()
+            cache[key] = layers
         return layers
 
     def _predict_numpy(self, observation: np.ndarray, command: float) -> np.ndarray:
         """``predict`` on the CPU without torch: SB3's per-call overhead (mode switches, tensor conversions) is
         ten times the cost of these small products."""
-        activation = NUMPY_ACTIVATIONS[self.activation_fn]
         vectorized = is_vectorized_observation(observation, self.observation_space)
-        hidden = np.asarray(observation, dtype=np.float32).reshape(-1, self.layout.sizes[0])
-        layers = self._numpy_layers(command)
-        for weight, bias in layers[:-1]:
-            hidden = hidden @ weight
-            hidden += bias
-            activation(hidden, out=hidden)
-        weight, bias = layers[-1]
-        actions = self.action_head.act_numpy(hidden @ weight + bias).reshape((-1, *self.action_head.action_shape))
+        flat = np.asarray(observation, dtype=np.float32).reshape(-1, self.layout.sizes[0])
+        actions = self.flat_policy.act_numpy(self._numpy_layers(command), flat)
+        actions = actions.reshape((-1, *self.action_head.action_shape))
         if isinstance(self.action_space, spaces.Box):
             actions = np.clip(actions, self.action_space.low, self.action_space.high)
         return actions if vectorized else actions.squeeze(axis=0)
@@ -356,14 +310,7 @@ class GoGePoPolicy(BasePolicy):
         :return: The generated policy as a standalone ``nn.Module``.
         """
         command = self.acting_command() if command is None else command
-        return GeneratedPolicy(
-            self.layout,
-            self.params_for(command),
-            self.observation_normalizer,
-            self.action_head,
-            self.activation_fn,
-            self.observation_space.shape,
-        )
+        return self.flat_policy.export(self.params_for(command), self.observation_space.shape)
 
     def act_with(self, params: th.Tensor, observations: th.Tensor) -> th.Tensor:
         """
@@ -373,9 +320,7 @@ class GoGePoPolicy(BasePolicy):
         :param observations: Raw observations ``(N, n_obs)``.
         :return: Actions ``(N, ...)``.
         """
-        inputs = self.observation_normalizer(observations.reshape(observations.shape[0], -1))
-        raw = batched_mlp(self.layout.split(params.unsqueeze(0)), inputs.unsqueeze(0), self._activation)[0]
-        return self.action_head.act(raw)
+        return self.flat_policy.act(params.unsqueeze(0), observations.reshape(1, observations.shape[0], -1))[0]
 
     def forward(self, obs: th.Tensor, deterministic: bool = True) -> th.Tensor:
         """
@@ -409,7 +354,7 @@ class GoGePoPolicy(BasePolicy):
         :param command: Act with the policy generated for this return instead of the best return seen.
         :return: Actions and ``state``.
         """
-        if self.device.type == "cpu" and self.activation_fn in NUMPY_ACTIVATIONS and isinstance(observation, np.ndarray):
+        if self.device.type == "cpu" and self.flat_policy.numpy_activation is not None and isinstance(observation, np.ndarray):
             return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), state
         self._acting_command = None if command is None else float(command)
         try:
@@ -419,11 +364,11 @@ class GoGePoPolicy(BasePolicy):
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
         result = super().load_state_dict(state_dict, strict=strict, assign=assign)
-        self.invalidate_cache()
+        self._generator_changed()
         return result
 
     def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
-        self.invalidate_cache()
+        self._generator_changed()
         return super()._apply(fn, recurse)
 
 

@@ -1,8 +1,11 @@
+import numpy as np
 import pytest
 import torch as th
+from gymnasium import spaces
 from torch import nn
 
 from sb3_gogepo.functional import ParameterLayout, batched_mlp
+from sb3_gogepo.policies import GoGePoPolicy
 
 
 def test_layout_counts_weights_and_biases_of_every_layer() -> None:
@@ -50,3 +53,37 @@ def test_batched_mlp_shares_inputs_given_without_batch_dimension() -> None:
     shared = batched_mlp(layout.split(flat), probes)
     expanded = batched_mlp(layout.split(flat), probes.expand(3, 10, 4))
     th.testing.assert_close(shared, expanded)
+
+
+def test_every_acting_path_of_a_flat_policy_gives_the_same_actions() -> None:
+    # Torch (the rollout on devices, predict on tensors), NumPy acting copies (the rollout and predict on the CPU) and
+    # the exported module all run one policy given by its flat parameters.
+    th.manual_seed(0)
+    policy = GoGePoPolicy(spaces.Box(-5, 5, (4,)), spaces.Box(-2, 2, (2,)), net_arch=[8, 8])
+    normalizer = policy.observation_normalizer
+    normalizer.accumulate(np.random.default_rng(0).normal(1.0, 3.0, (50, 4)))
+    normalizer.commit()
+    flat_policy = policy.flat_policy
+    params = th.randn(policy.layout.n_params) * 0.3
+    observations = th.randn(6, 4) * 3
+    torch_actions = flat_policy.act(params[None], observations[None])[0]
+    copies = [(weight.float().numpy(), bias.float().numpy()) for weight, bias in flat_policy.acting_copies(params)]
+    numpy_actions = flat_policy.act_numpy(copies, observations.numpy())
+    exported = flat_policy.export(params)(observations)
+    th.testing.assert_close(th.as_tensor(numpy_actions), torch_actions, rtol=1e-5, atol=1e-5)
+    th.testing.assert_close(exported, torch_actions, rtol=1e-5, atol=1e-5)
+
+
+def test_the_policy_acts_with_the_current_generator_without_being_told_it_changed() -> None:
+    th.manual_seed(0)
+    policy = GoGePoPolicy(spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,)), net_arch=[8], hypernetwork_net_arch=[8])
+    observation = np.ones(3, dtype=np.float32)
+    before = policy.predict(observation, command=5.0)[0]
+    state_before = {key: value.clone() for key, value in policy.state_dict().items()}
+    policy.generator_optimizer.zero_grad()
+    (policy.generate(th.tensor([5.0])) ** 2).sum().backward()
+    policy.generator_optimizer.param_groups[0]["lr"] = 0.1
+    policy.generator_optimizer.step()  # an optimizer step changes the generated policy
+    assert not np.array_equal(policy.predict(observation, command=5.0)[0], before)
+    policy.load_state_dict(state_before)  # and so does a load
+    np.testing.assert_array_equal(policy.predict(observation, command=5.0)[0], before)
