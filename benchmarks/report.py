@@ -312,25 +312,17 @@ def sweep_commands(model_path: Path, env_id: str, commands: np.ndarray, n_episod
     """
     import torch
     from stable_baselines3.common.env_util import make_vec_env
-    from stable_baselines3.common.evaluation import evaluate_policy
 
     from sb3_gogepo import GoGePo
+    from sb3_gogepo.evaluation import evaluate_commands
 
     torch.set_num_threads(1)
     env = make_vec_env(env_id, n_envs=1, seed=seed)
     model = GoGePo.load(model_path, env=env, device="cpu")
     offset = model.training_return_offset
     rows = []
-    for command in commands:
-        agent = _Commanded(model, float(command))
-        episode_returns, episode_lengths = evaluate_policy(
-            agent,
-            env,
-            n_episodes,
-            return_episode_rewards=True,
-            warn=False,  # type: ignore[arg-type]
-        )
-        returns, lengths = np.asarray(episode_returns), np.asarray(episode_lengths)
+    all_returns, all_lengths = evaluate_commands(model.policy, env, commands, n_episodes)
+    for command, returns, lengths in zip(commands, all_returns, all_lengths):
         rows.append(
             {
                 "command": float(command),
@@ -425,14 +417,6 @@ def write_sweep(path: Path, rows: Sequence[dict[str, float]]) -> None:
         writer = csv.DictWriter(file, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-
-
-class _Commanded:
-    def __init__(self, model: Any, command: float) -> None:
-        self.model, self.command = model, command
-
-    def predict(self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True) -> Any:
-        return self.model.predict(observation, state, episode_start, deterministic, command=self.command)
 
 
 def policy_map(run: Run, n_commands: int = 20, compute: bool = True) -> dict[str, np.ndarray] | None:

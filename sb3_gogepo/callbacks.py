@@ -16,13 +16,13 @@ import numpy as np
 from gymnasium.envs.registration import EnvSpec
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 from stable_baselines3.common.env_util import is_wrapped
-from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import Figure, HumanOutputFormat
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, training_return_offset
+from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.validation import is_integer
 
@@ -266,19 +266,7 @@ class CommandSweepCallback(BaseCallback):
             return None
         assert self._vec_env is not None
         self._sync_normalization()
-        returns = np.zeros((len(commands), self.n_eval_episodes))
-        lengths = np.zeros((len(commands), self.n_eval_episodes), dtype=np.int64)
-        for index, command in enumerate(commands):
-            episode_returns, episode_lengths = evaluate_policy(
-                _CommandedAgent(self.model, float(command)),  # type: ignore[arg-type]
-                self._vec_env,
-                n_eval_episodes=self.n_eval_episodes,
-                deterministic=True,
-                return_episode_rewards=True,
-                warn=False,
-            )
-            returns[index] = episode_returns
-            lengths[index] = episode_lengths
+        returns, lengths = evaluate_commands(self.model.policy, self._vec_env, commands, self.n_eval_episodes)  # type: ignore[arg-type]
         self.last_commands, self.last_returns, self.last_lengths = commands, returns, lengths
         self._last_sweep = self._training_state()
         self._record(commands, returns, lengths)
@@ -408,19 +396,6 @@ class GoGePoCheckpointCallback(CheckpointCallback):
     def _saved(self, what: str, path: str) -> None:
         if self.verbose >= 2:
             print(f"Saving {what} checkpoint to {path}")
-
-
-class _CommandedAgent:
-    """Adapter so that SB3's ``evaluate_policy`` acts with the policy generated for a fixed command."""
-
-    def __init__(self, model: Any, command: float) -> None:
-        self.model = model
-        self.command = command
-
-    def predict(
-        self, observation: Any, state: Any = None, episode_start: Any = None, deterministic: bool = True
-    ) -> tuple[np.ndarray, Any]:
-        return self.model.predict(observation, state, episode_start, deterministic, command=self.command)
 
 
 __all__ = ["SWEEP_CSV", "SWEEP_FIGURE", "CommandSweepCallback", "GoGePoCheckpointCallback"]

@@ -18,7 +18,6 @@ import torch.nn.functional as F
 from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm, maybe_make_env
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.preprocessing import is_image_space
@@ -30,6 +29,7 @@ from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
 from sb3_gogepo.commands import next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset
+from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
@@ -636,17 +636,7 @@ class GoGePo(BaseAlgorithm):
         """
         vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
         vec_env = normalized_like_training(vec_env, self.get_vec_normalize_env())
-        results = np.zeros((len(commands), n_eval_episodes))
-        for index, command in enumerate(commands):
-            episode_returns, _ = evaluate_policy(
-                _CommandedModel(self.policy, float(command)),  # type: ignore[arg-type]
-                vec_env,
-                n_eval_episodes=n_eval_episodes,
-                return_episode_rewards=True,
-                warn=False,
-            )
-            results[index] = episode_returns
-        return results
+        return evaluate_commands(self.policy, vec_env, commands, n_eval_episodes)[0]
 
     # ------------------------------------------------------------------ policy buffer persistence
 
@@ -690,19 +680,6 @@ class GoGePo(BaseAlgorithm):
         :param truncate_last_traj: Unused: the buffer holds whole episodes only.
         """
         self.load_policy_buffer(path)
-
-
-class _CommandedModel:
-    """Adapter so that SB3's ``evaluate_policy`` acts with the policy generated for a fixed command."""
-
-    def __init__(self, policy: GoGePoPolicy, command: float) -> None:
-        self.policy = policy
-        self.command = command
-
-    def predict(
-        self, observation: np.ndarray, state: Any = None, episode_start: Any = None, deterministic: bool = True
-    ) -> Any:
-        return self.policy.predict(observation, state, episode_start, deterministic, command=self.command)
 
 
 class _NonFinite(Exception):

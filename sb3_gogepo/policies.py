@@ -147,7 +147,6 @@ class GoGePoPolicy(BasePolicy):
             lr=evaluator_lr_schedule(1) if evaluator_lr_schedule else 5e-3,
             **self.optimizer_kwargs,
         )
-        self._acting_command: float | None = None
         # Generated parameters by command, and their NumPy acting copies by (command, statistics version), for the
         # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: optimizer
         # steps (a hook), loads, device moves and command rescaling, so the caches check themselves.
@@ -332,8 +331,20 @@ class GoGePoPolicy(BasePolicy):
 
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:
         assert isinstance(observation, th.Tensor)
-        command = self.acting_command() if self._acting_command is None else self._acting_command
-        return self.act_with(self.params_for(command), observation)
+        return self.act_with(self.params_for(self.acting_command()), observation)
+
+    def _acts_in_numpy(self, observation: Any) -> bool:
+        """:return: Whether ``predict`` takes the NumPy path for this observation (on the CPU, without torch)."""
+        return (
+            self.device.type == "cpu" and self.flat_policy.numpy_activation is not None and isinstance(observation, np.ndarray)
+        )
+
+    def commanded(self, command: float | None = None) -> "CommandedPolicy":
+        """
+        :param command: Desired return (default: the best training return seen, read at every call).
+        :return: The policy generated for it, with SB3's ``predict``.
+        """
+        return CommandedPolicy(self, command)
 
     def predict(  # type: ignore[override]
         self,
@@ -354,13 +365,11 @@ class GoGePoPolicy(BasePolicy):
         :param command: Act with the policy generated for this return instead of the best return seen.
         :return: Actions and ``state``.
         """
-        if self.device.type == "cpu" and self.flat_policy.numpy_activation is not None and isinstance(observation, np.ndarray):
-            return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), state
-        self._acting_command = None if command is None else float(command)
-        try:
+        if self._acts_in_numpy(observation):
+            return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), state  # type: ignore[arg-type]
+        if command is None:
             return super().predict(observation, state, episode_start, deterministic)
-        finally:
-            self._acting_command = None
+        return self.commanded(command).predict(observation, state, episode_start, deterministic)
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> Any:
         result = super().load_state_dict(state_dict, strict=strict, assign=assign)
@@ -370,6 +379,54 @@ class GoGePoPolicy(BasePolicy):
     def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
         self._generator_changed()
         return super()._apply(fn, recurse)
+
+
+class CommandedPolicy(BasePolicy):
+    """
+    The policy the generator produces for one desired return, ``G(c)`` without noise, as an SB3 policy: its ``predict``
+    is SB3's, so ``evaluate_policy`` (and anything else that takes a model) runs it as it is. It shares the networks
+    of the :class:`GoGePoPolicy` it comes from, and acts with the generator as it is at every call.
+
+    :param policy: The policy whose generator produces the commanded policy.
+    :param command: Desired return; None: the best training return seen (read at every call).
+    """
+
+    def __init__(self, policy: GoGePoPolicy, command: float | None = None) -> None:
+        super().__init__(policy.observation_space, policy.action_space, normalize_images=False)
+        self.policy = policy
+        self.command = None if command is None else float(command)
+
+    def current_command(self) -> float:
+        """:return: The command acted on now: ``command``, or the best training return seen."""
+        return self.policy.acting_command() if self.command is None else self.command
+
+    def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:
+        assert isinstance(observation, th.Tensor)
+        return self.policy.act_with(self.policy.params_for(self.current_command()), observation)
+
+    def predict(
+        self,
+        observation: np.ndarray | dict[str, np.ndarray],
+        state: tuple[np.ndarray, ...] | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = True,
+    ) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+        """
+        Act with the policy generated for the command (deterministic whatever ``deterministic`` says).
+
+        :param observation: Observation(s).
+        :param state: Unused (no recurrent state); returned as it is.
+        :param episode_start: Unused.
+        :param deterministic: Unused.
+        :return: Actions and ``state``.
+        """
+        if self.policy._acts_in_numpy(observation):
+            return self.policy._predict_numpy(observation, self.current_command()), state  # type: ignore[arg-type]
+        return super().predict(observation, state, episode_start, deterministic)
+
+    def export(self) -> GeneratedPolicy:
+        """:return: The commanded policy, as it is now, as a standalone module."""
+        return self.policy.export(self.current_command())
 
 
 def _check_policy_arguments(

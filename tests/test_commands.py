@@ -2,10 +2,14 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch as th
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.policies import BasePolicy
 
-from sb3_gogepo import GoGePo
+from sb3_gogepo import GoGePo, evaluate_commands
 from sb3_gogepo.commands import next_command, normalize_commands, running_command_scale, symlog
 from tests.conftest import SMALL_POLICY, small_kwargs
 
@@ -101,3 +105,22 @@ def test_auto_scale_needs_an_optimizer_whose_state_it_can_rescale() -> None:
 def test_command_scale_must_be_symlog_auto_or_positive() -> None:
     with pytest.raises(ValueError, match="command_scale"):
         GoGePo("MlpPolicy", "Pendulum-v1", **small_kwargs(policy_kwargs=dict(SMALL_POLICY, command_scale="running")))
+
+
+def test_a_commanded_policy_is_an_sb3_policy_acting_with_the_policy_generated_for_its_command() -> None:
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
+    observations = np.stack([model.observation_space.sample() for _ in range(4)])
+    commanded = model.policy.commanded(-50.0)
+    assert isinstance(commanded, BasePolicy)
+    np.testing.assert_array_equal(commanded.predict(observations)[0], model.predict(observations, command=-50.0)[0])
+    np.testing.assert_array_equal(
+        model.policy.commanded().predict(observations)[0], model.predict(observations)[0]
+    )  # no command: the best return seen
+    env = make_vec_env("Pendulum-v1", n_envs=1, seed=1)
+    returns, lengths = evaluate_policy(commanded, env, n_eval_episodes=2, return_episode_rewards=True)
+    env = make_vec_env("Pendulum-v1", n_envs=1, seed=1)
+    swept_returns, swept_lengths = evaluate_commands(model.policy, env, [-50.0], n_eval_episodes=2)
+    np.testing.assert_array_equal(swept_returns[0], returns)
+    np.testing.assert_array_equal(swept_lengths[0], lengths)
+    exported = commanded.export()(th.as_tensor(observations)).detach().numpy()
+    np.testing.assert_allclose(exported, commanded.predict(observations)[0], rtol=1e-5, atol=1e-5)

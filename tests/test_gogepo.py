@@ -361,9 +361,7 @@ def test_predict_on_numpy_observations_matches_sb3s_torch_path(env_id: str, acti
     for observations in (batch[0], batch):
         for command in (None, -50.0):
             fast, fast_state = model.predict(observations, state=state, command=command)
-            model.policy._acting_command = command
-            slow, slow_state = BasePolicy.predict(model.policy, observations, state=state)
-            model.policy._acting_command = None
+            slow, slow_state = BasePolicy.predict(model.policy.commanded(command), observations, state=state)
             assert fast.shape == slow.shape and fast.dtype == slow.dtype
             np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
             assert fast_state is state and slow_state is state

@@ -1,0 +1,42 @@
+"""Evaluating the policies the generator produces for given commands (the data of the paper's Figure 4)."""
+
+from collections.abc import Sequence
+
+import numpy as np
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.vec_env import VecEnv
+
+from sb3_gogepo.policies import GoGePoPolicy
+
+
+def evaluate_commands(
+    policy: GoGePoPolicy,
+    env: VecEnv,
+    commands: Sequence[float] | np.ndarray,
+    n_eval_episodes: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Run the policy generated for each command (:class:`~sb3_gogepo.policies.CommandedPolicy`) with SB3's
+    ``evaluate_policy``.
+
+    :param policy: The policy whose generator is evaluated (``model.policy``).
+    :param env: The environment, as it is: returns are read from its ``Monitor`` wrapper if it has one, and its
+        observation statistics (``VecNormalize``) are used as they are.
+    :param commands: Desired returns.
+    :param n_eval_episodes: Episodes per command.
+    :return: Episode returns and episode lengths, each of shape ``(len(commands), n_eval_episodes)``.
+    """
+    returns = np.zeros((len(commands), n_eval_episodes))
+    lengths = np.zeros((len(commands), n_eval_episodes), dtype=np.int64)
+    for index, command in enumerate(commands):
+        episode_returns, episode_lengths = evaluate_policy(
+            policy.commanded(float(command)),
+            env,
+            n_eval_episodes=n_eval_episodes,
+            deterministic=True,
+            return_episode_rewards=True,
+            warn=False,
+        )
+        returns[index] = episode_returns
+        lengths[index] = episode_lengths
+    return returns, lengths
