@@ -10,12 +10,11 @@ speed, not in work; FLOPs are counted by ``torch.utils.flop_counter`` on the sam
 
 import argparse
 import functools
-import math
 import os
 import platform
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -41,14 +40,6 @@ MODES: dict[str, dict[str, Any]] = {
     "exact, compiled": dict(EXACT, compile_updates=True),
     "fast, compiled": dict(FAST, compile_updates=True),
 }
-
-
-def _linear_flops(input_shape: Sequence[int], weight_shape: Sequence[int], *args: Any, **kwargs: Any) -> int:
-    return 2 * math.prod(input_shape) * weight_shape[0]
-
-
-#: FLOP formulas for the oneDNN kernels of ``sb3_gogepo.kernels``, which ``torch.utils.flop_counter`` does not know.
-ONEDNN_FLOPS = {th.ops.mkldnn._linear_pointwise: _linear_flops} if th.backends.mkldnn.is_available() else {}
 
 
 def _sync(device: th.device) -> None:
@@ -106,7 +97,7 @@ def filled_model(mode: dict[str, Any], device: str, buffer_entries: int, buffer:
 
 def block_flops(model: GoGePo) -> int:
     """:return: The floating-point operations of one update block of ``model`` (which it runs)."""
-    with FlopCounterMode(display=False, custom_mapping=ONEDNN_FLOPS) as counter:
+    with FlopCounterMode(display=False) as counter:
         model.train()
     return counter.get_total_flops()
 

@@ -9,7 +9,6 @@ import torch as th
 import torch.nn.functional as F
 from torch import nn
 
-from sb3_gogepo import kernels
 from sb3_gogepo.functional import LayerParams, ParameterLayout
 
 #: Layer kinds with their own slice networks (paper Section 4.1: dedicated input and output networks).
@@ -122,7 +121,9 @@ class SliceNetwork(nn.Module):
             bias: th.Tensor = linear.bias
             if last and scale != 1.0:
                 weight, bias = weight * scale, bias * scale
-            hidden = kernels.linear(hidden, weight, bias, relu=not last)
+            hidden = F.linear(hidden, weight, bias)
+            if not last:
+                hidden = F.relu(hidden, inplace=True)
         return hidden.reshape(commands.shape[0], n_tiles, -1)
 
 

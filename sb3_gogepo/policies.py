@@ -13,7 +13,6 @@ from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from stable_baselines3.common.utils import is_vectorized_observation
 from torch import nn
 
-from sb3_gogepo import kernels
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands, running_command_scale
 from sb3_gogepo.files import atomic_write
@@ -125,9 +124,8 @@ class GoGePoPolicy(BasePolicy):
         self.generator = SliceHypernetwork(
             self.layout, slice_size, embedding_dim, self.hypernetwork_net_arch, output_scaling, separate_bias_networks
         )
-        probing_activation = kernels.tanh if activation_fn is nn.Tanh else self._activation
         self.evaluator = FingerprintEvaluator(
-            self.layout, self.action_head, n_probing_states, self.evaluator_net_arch, nn.ReLU, probing_activation
+            self.layout, self.action_head, n_probing_states, self.evaluator_net_arch, nn.ReLU, self._activation
         )
         self.register_buffer("best_return", th.tensor(-float("inf"), dtype=th.float64))
         if command_scale == "auto":

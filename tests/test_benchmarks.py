@@ -688,31 +688,6 @@ def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Pa
             del sys.modules[name]
 
 
-def test_speed_counts_the_same_block_flops_with_the_onednn_kernels_as_with_plain_operations() -> None:
-    from stable_baselines3.common.logger import configure
-
-    from benchmarks.speed import block_flops
-    from sb3_gogepo import GoGePo, kernels
-
-    model = GoGePo(
-        "Pendulum-v1",
-        batch_size=4,
-        seed=0,
-        policy_kwargs=dict(net_arch=[32, 32], hypernetwork_net_arch=[16, 16], evaluator_net_arch=[8], n_probing_states=5),
-    )
-    assert model.policy_buffer is not None
-    for value in range(6):
-        model.policy_buffer.add(model.policy.generate(th.tensor([float(value)]))[0], float(value))
-    model.set_logger(configure(None, []))
-    model._current_progress_remaining = 1.0
-    th.manual_seed(0)
-    with_kernels = block_flops(model)
-    th.manual_seed(0)
-    with kernels.plain_operations():
-        plain = block_flops(model)
-    assert with_kernels == plain > 0
-
-
 def test_fisher_test_of_the_command_input_ablation_matches_the_hypergeometric_tail() -> None:
     from benchmarks.command_input import fisher_one_sided
 

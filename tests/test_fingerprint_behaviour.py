@@ -99,14 +99,16 @@ CASES: dict[str, tuple[str, int, bool, int, dict[str, Any]]] = {
     ),
 }
 
-#: SHA-256 (first 16 hex digits) of each case, recorded with the code before the redesign (issue 18).
+#: SHA-256 (first 16 hex digits) of each case, recorded with the code before the redesign (issue 18), and again when
+#: the private oneDNN kernels were removed (torch's plain operations round differently: parameters moved by at most
+#: 3.5e-6 of the largest one, buffer returns not at all).
 RECORDED: dict[str, str] = {
-    "box_auto_command_scale": "ddb973c200593179",
-    "box_one_env": "1bd6ad5d6b2bc0f9",
-    "box_two_envs": "89136587af775092",
-    "box_vec_normalize": "8f1debc6a27f08d2",
-    "discrete_one_env": "27fe5be357556be1",
-    "discrete_two_envs": "ca9a88feb3ec12fe",
+    "box_auto_command_scale": "6d7b3e7c2572e08e",
+    "box_one_env": "2ab9f6bb745da1f7",
+    "box_two_envs": "99a0f2b8df7804c5",
+    "box_vec_normalize": "7ed99224c75e6bab",
+    "discrete_one_env": "27c8b3c9c4f28107",
+    "discrete_two_envs": "94ba6cde305127c7",
 }
 
 
