@@ -113,7 +113,8 @@ def evaluator_mse(params: th.Tensor, returns: th.Tensor, true_params: th.Tensor,
     optimizer = th.optim.Adam(evaluator.parameters(), lr=5e-3)
     th.manual_seed(seed)
     for _ in range(steps):
-        batch, batch_returns = buffer.sample(16)
+        indices = buffer.sample_indices(16)
+        batch, batch_returns = buffer.params[indices].float(), buffer.returns[indices]
         loss = F.mse_loss(evaluator(batch), batch_returns)
         optimizer.zero_grad()
         loss.backward()

@@ -13,7 +13,7 @@ from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE
 
 #: Storage dtypes of the policy buffer, by name.
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
-#: Version 2 adds the policies' layer sizes; version 1 files (parameter count only) still load.
+#: Version of the file format written by :meth:`PolicyBuffer.save` (2: parameters, returns, storage dtype, layer sizes).
 _FORMAT_VERSION = 2
 
 
@@ -86,15 +86,6 @@ class PolicyBuffer:
     def _indices_of_ages(self, ages: th.Tensor) -> th.Tensor:
         return th.remainder(self.pos - ages, self.buffer_size)
 
-    def recency_weights(self) -> th.Tensor:
-        """:return: Sampling probability of every stored entry, by storage index (sums to 1)."""
-        size = self.size()
-        weights = th.zeros(self.buffer_size, device=self.device)
-        ages = th.arange(1, size + 1, device=self.device)
-        weights[self._indices_of_ages(ages)] = self.age_weights[:size]
-        weights = weights[:size] if not self.full else weights
-        return weights / weights.sum()
-
     def sample_indices(self, batch_size: int) -> th.Tensor:
         """
         :param batch_size: Number of draws (with replacement).
@@ -105,14 +96,6 @@ class PolicyBuffer:
             raise RuntimeError("Cannot sample from an empty policy buffer")
         ages = th.multinomial(self.age_weights[:size], batch_size, replacement=True) + 1
         return self._indices_of_ages(ages)
-
-    def sample(self, batch_size: int) -> tuple[th.Tensor, th.Tensor]:
-        """
-        :param batch_size: Number of draws (with replacement, recency-weighted).
-        :return: Parameters ``(batch_size, n_params)`` as float32 and their returns ``(batch_size,)``.
-        """
-        indices = self.sample_indices(batch_size)
-        return self.params[indices].float(), self.returns[indices]
 
     def sample_returns(self, batch_size: int) -> th.Tensor:
         """
@@ -164,12 +147,12 @@ class PolicyBuffer:
         name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
         with np.load(path, allow_pickle=False) as data:
             version = int(data["format_version"])
-            if version > _FORMAT_VERSION:
-                raise ValueError(f"{name} is a policy buffer of format {version}; this version reads up to {_FORMAT_VERSION}")
+            if version != _FORMAT_VERSION:
+                raise ValueError(f"{name} is a policy buffer of format {version}; this version reads format {_FORMAT_VERSION}")
             n_params = int(data["n_params"])
             if n_params != self.n_params:
                 raise ValueError(f"{name} holds policies with {n_params} parameters, this model's have {self.n_params}")
-            stored_sizes = tuple(int(size) for size in data["layer_sizes"]) if "layer_sizes" in data else ()
+            stored_sizes = tuple(int(size) for size in data["layer_sizes"])
             if stored_sizes and self.layer_sizes is not None and stored_sizes != self.layer_sizes:
                 raise ValueError(
                     f"{name} holds policies with layers {list(stored_sizes)}, this model's are {list(self.layer_sizes)}"

@@ -96,9 +96,6 @@ class ParameterLayout:
             parts.append(bias)
         return th.cat(parts, dim=-1)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ParameterLayout) and other.sizes == self.sizes
-
     def __repr__(self) -> str:
         return f"ParameterLayout(sizes={list(self.sizes)}, n_params={self.n_params})"
 

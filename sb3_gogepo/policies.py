@@ -289,8 +289,7 @@ class GoGePoPolicy(BasePolicy):
         return layers
 
     def _predict_numpy(self, observation: np.ndarray, command: float) -> np.ndarray:
-        """``predict`` on the CPU without torch: SB3's per-call overhead (mode switches, tensor conversions) is
-        ten times the cost of these small products."""
+        """``predict`` on the CPU without torch, and without SB3's per-call work (mode switches, tensor conversions)."""
         vectorized = is_vectorized_observation(observation, self.observation_space)
         flat = np.asarray(observation, dtype=np.float32).reshape(-1, self.layout.sizes[0])
         actions = self.flat_policy.act_numpy(self._numpy_layers(command), flat)
