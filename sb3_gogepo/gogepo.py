@@ -122,11 +122,9 @@ class GoGePo(BaseAlgorithm):
         if env is None and _init_setup_model:
             name = type(self).__name__
             raise TypeError(f"{name} needs an environment: {name}('MlpPolicy', env) or {name}(env)")
-        arguments = locals()
+        # What the base class uses; the hyperparameters are checked by _setup_model, as for a loaded model.
         _check_constructor_arguments(self.policy_aliases, policy, env, policy_kwargs, device)
-        _check_hyperparameters(
-            **{name: arguments[name] for name in _CHECKED_HYPERPARAMETERS}, stats_window_size=stats_window_size
-        )
+        _check_run_settings(seed, verbose, tensorboard_log, stats_window_size)
         if env is not None:
             env = maybe_make_env(env, verbose)
             check_spaces(env.observation_space, env.action_space)
@@ -157,7 +155,6 @@ class GoGePo(BaseAlgorithm):
         self.alive_bonus_offset = alive_bonus_offset
         #: Added to every reward of the training return: ``alive_bonus_offset`` resolved for the current env.
         self.training_return_offset = 0.0
-        self._resolve_alive_bonus_offset()
         self.command = initial_command
         self.n_dropped_episodes = 0
         self.last_training_return = math.nan
@@ -169,7 +166,7 @@ class GoGePo(BaseAlgorithm):
         self._unstored_episodes = np.zeros(0, dtype=bool)
         self._awaiting_policy = np.zeros(0, dtype=bool)
         if _init_setup_model:
-            self._setup_model()
+            self._setup_model(loaded=False)
 
     def _resolve_alive_bonus_offset(self) -> None:
         """``alive_bonus_offset=None`` means: remove the survival bonus of the task behind the current env."""
@@ -185,13 +182,14 @@ class GoGePo(BaseAlgorithm):
         super().set_env(env, force_reset)
         self._resolve_alive_bonus_offset()
 
-    def _setup_model(self) -> None:
-        # Again here: load() sets the saved values and its keyword arguments on the model without the constructor.
-        _check_hyperparameters(
-            **{name: getattr(self, name) for name in _CHECKED_HYPERPARAMETERS},
-            stats_window_size=self._stats_window_size,
-            loaded=True,
-        )
+    def _setup_model(self, loaded: bool = True) -> None:
+        """
+        Check the hyperparameters and build the networks and the buffer: at construction, and when ``load`` has set the
+        saved values and its keyword arguments on a model made without them.
+
+        :param loaded: The values come from ``load`` (see :func:`_check_hyperparameters`).
+        """
+        self._check_hyperparameters(loaded)
         self._resolve_alive_bonus_offset()
         self._setup_lr_schedule()
         self.evaluator_lr_schedule = FloatSchedule(self.evaluator_learning_rate)
@@ -221,6 +219,27 @@ class GoGePo(BaseAlgorithm):
             # A silent logger until learn() configures the real one, so that callbacks can be used on a model that
             # has not been trained in this process (SB3's init_callback reads model.logger).
             self._logger = Logger(folder=None, output_formats=[])
+
+    def _check_hyperparameters(self, loaded: bool) -> None:
+        _check_hyperparameters(
+            learning_rate=self.learning_rate,
+            evaluator_learning_rate=self.evaluator_learning_rate,
+            buffer_size=self.buffer_size,
+            batch_size=self.batch_size,
+            noise_std=self.noise_std,
+            n_evaluator_updates=self.n_evaluator_updates,
+            n_generator_updates=self.n_generator_updates,
+            command_drive=self.command_drive,
+            initial_command=self.initial_command,
+            recency_exponent=self.recency_exponent,
+            alive_bonus_offset=self.alive_bonus_offset,
+            buffer_dtype=self.buffer_dtype,
+            update_precision=self.update_precision,
+            compile_updates=self.compile_updates,
+            loaded=loaded,
+        )
+        if loaded:
+            _check_run_settings(self.seed, self.verbose, self.tensorboard_log, self._stats_window_size)
 
     def _excluded_save_params(self) -> list[str]:
         return [
@@ -790,28 +809,6 @@ def _check_learn_arguments(
             raise TypeError(f"{name} must be True or False, got {flag!r}")
 
 
-#: The constructor arguments :func:`_check_hyperparameters` checks that the model keeps under the same name.
-_CHECKED_HYPERPARAMETERS = (
-    "learning_rate",
-    "evaluator_learning_rate",
-    "buffer_size",
-    "batch_size",
-    "noise_std",
-    "n_evaluator_updates",
-    "n_generator_updates",
-    "command_drive",
-    "initial_command",
-    "recency_exponent",
-    "alive_bonus_offset",
-    "buffer_dtype",
-    "update_precision",
-    "compile_updates",
-    "seed",
-    "verbose",
-    "tensorboard_log",
-)
-
-
 def _check_constructor_arguments(
     policy_aliases: dict[str, type[BasePolicy]], policy: Any, env: Any, policy_kwargs: Any, device: Any
 ) -> None:
@@ -836,56 +833,70 @@ def _check_constructor_arguments(
         raise TypeError(f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}")
 
 
-def _check_hyperparameters(loaded: bool = False, **values: Any) -> None:
+def _check_hyperparameters(
+    *,
+    learning_rate: Any,
+    evaluator_learning_rate: Any,
+    buffer_size: Any,
+    batch_size: Any,
+    noise_std: Any,
+    n_evaluator_updates: Any,
+    n_generator_updates: Any,
+    command_drive: Any,
+    initial_command: Any,
+    recency_exponent: Any,
+    alive_bonus_offset: Any,
+    buffer_dtype: Any,
+    update_precision: Any,
+    compile_updates: Any,
+    loaded: bool = False,
+) -> None:
     """
+    The hyperparameters that :class:`GoGePo` keeps as attributes, each error naming its argument.
+
     :param loaded: The values of a model being loaded: a C++ compiler is needed only once it trains with
         ``compile_updates`` (checked then; loading to predict needs none), and learning rates may be 0 (the rl-zoo's
         ``enjoy`` loads models with ``custom_objects={"learning_rate": 0.0, ...}``).
-    :param values: The hyperparameters by name.
     """
-    for name in ("buffer_size", "batch_size", "stats_window_size"):
-        value = values[name]
+    for name, value in (("buffer_size", buffer_size), ("batch_size", batch_size)):
         if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    for name in ("n_evaluator_updates", "n_generator_updates"):
-        value = values[name]
+    for name, value in (("n_evaluator_updates", n_evaluator_updates), ("n_generator_updates", n_generator_updates)):
         if not is_integer(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    for name in ("noise_std", "recency_exponent"):
-        value = values[name]
+    for name, value in (("noise_std", noise_std), ("recency_exponent", recency_exponent)):
         if not is_real(value) or not math.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    for name in ("command_drive", "initial_command"):
-        value = values[name]
+    for name, value in (("command_drive", command_drive), ("initial_command", initial_command)):
         if not is_real(value) or not abs(value) <= MAX_TRAINING_MAGNITUDE:
             raise ValueError(
                 f"{name} must be a finite number of magnitude at most {MAX_TRAINING_MAGNITUDE:g} (commands are trained on), "
                 f"got {value!r}"
             )
-    for name in ("learning_rate", "evaluator_learning_rate"):
-        value = values[name]
+    for name, value in (("learning_rate", learning_rate), ("evaluator_learning_rate", evaluator_learning_rate)):
         if callable(value):
             continue
         if not is_real(value) or not math.isfinite(value) or value < 0 or (value == 0 and not loaded):
             raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
-    _check_run_settings(values["seed"], values["verbose"], values["tensorboard_log"])
-    offset = values["alive_bonus_offset"]
-    if offset is not None and (not is_real(offset) or not math.isfinite(offset)):
-        raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {offset!r}")
-    if not isinstance(values["update_precision"], str) or values["update_precision"] not in ("float32", "bfloat16"):
-        raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {values['update_precision']!r}")
-    _check_compile_updates(values["compile_updates"], need_compiler=not loaded)
-    if not isinstance(values["buffer_dtype"], str) or values["buffer_dtype"] not in BUFFER_DTYPES:
-        raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {values['buffer_dtype']!r}")
+    if alive_bonus_offset is not None and (not is_real(alive_bonus_offset) or not math.isfinite(alive_bonus_offset)):
+        raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {alive_bonus_offset!r}")
+    if not isinstance(update_precision, str) or update_precision not in ("float32", "bfloat16"):
+        raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {update_precision!r}")
+    _check_compile_updates(compile_updates, need_compiler=not loaded)
+    if not isinstance(buffer_dtype, str) or buffer_dtype not in BUFFER_DTYPES:
+        raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {buffer_dtype!r}")
 
 
-def _check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any) -> None:
+def _check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any, stats_window_size: Any) -> None:
+    """The settings that SB3's ``BaseAlgorithm`` takes, checked before it does."""
     if seed is not None and not (is_integer(seed) and 0 <= seed < 2**32):
         raise ValueError(f"seed must be None or an integer from 0 to 2**32 - 1 (NumPy's range), got {seed!r}")
     if not is_integer(verbose):
         raise ValueError(f"verbose must be an integer (0: no output, 1: info, 2: debug), got {verbose!r}")
     if tensorboard_log is not None and not isinstance(tensorboard_log, (str, os.PathLike)):
         raise TypeError(f"tensorboard_log must be None or a folder, got {tensorboard_log!r}")
+    if not is_integer(stats_window_size) or stats_window_size < 1:
+        raise ValueError(f"stats_window_size must be a positive integer, got {stats_window_size!r}")
 
 
 def _check_compile_updates(value: Any, need_compiler: bool = True) -> None:
