@@ -8,7 +8,7 @@ eval_wall_clock_s``) into its folder ``<results-dir>/<env>/<algo>/budget_<steps>
 ``run.json`` (budget, protocol, hyperparameters, versions, wall-clock; ``"finished": true`` when done).
 
 Models are built by rl-zoo3's experiment manager from this project's ``hyperparams/<algo>.yml`` (the zoo's own
-parsing: ``normalize``, ``policy_kwargs``, action noise, ...; DDPG is :class:`sb3_gogepo.zoo.SpinningUpDDPG`).
+parsing: ``normalize``, ``policy_kwargs``, action noise, ...; DDPG is :class:`sb3_gogepo.zoo.baselines.SpinningUpDDPG`).
 
 Runs are resumable: every ``--checkpoint-interval`` seconds (and on SIGINT/SIGTERM) the model, GoGePo's policy buffer,
 DDPG's replay buffer and ARS's ``VecNormalize`` statistics go to ``checkpoint/``; a later call resumes from there

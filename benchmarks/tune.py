@@ -3,7 +3,7 @@ Distributed hyperparameter search for GoGePo on a Ray cluster: Ray Tune with Opt
 
 Every trial is a benchmark run (:func:`benchmarks.run.run_one`: the environment's entry of ``hyperparams/gogepo.yml``,
 the runner's evaluation protocol) with hyperparameters drawn from the search space of the zoo's own sampler,
-:func:`sb3_gogepo.zoo.sample_gogepo_params` (called on Tune's Optuna trial, so the two searches cannot drift apart).
+:func:`sb3_gogepo.zoo.sampler.sample_gogepo_params` (called on Tune's Optuna trial, so the two searches cannot drift apart).
 Each evaluation is reported to Tune; ASHA stops the trials whose evaluation return (``mean_return``) lags at its
 rungs (from ``--grace-period`` steps on, a third kept at each rung). The best trial is the one with the highest
 final return (mean of its last 20 evaluations) among the trials that ran their whole budget, and its configuration
@@ -54,7 +54,7 @@ TUNE_DIR = Path("logs") / "tune"
 
 def search_space(trial: Any) -> None:
     """
-    Tune's define-by-run search space: the zoo's sampler, :func:`sb3_gogepo.zoo.sample_gogepo_params`.
+    Tune's define-by-run search space: the zoo's sampler, :func:`sb3_gogepo.zoo.sampler.sample_gogepo_params`.
 
     :param trial: The Optuna trial (Tune's wrapper of it).
     """

@@ -1,0 +1,131 @@
+"""The RL Zoo's experiment manager, with what GoGePo runs need: the policy buffer saved and loaded with the model, and
+the command sweep given the zoo's evaluation environment and the run's folder."""
+
+import os
+import re
+import warnings
+from typing import Any
+
+from rl_zoo3.exp_manager import ExperimentManager
+from rl_zoo3.utils import SimpleLinearSchedule
+from sb3_contrib import ARS
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import CheckpointCallback
+from stable_baselines3.common.vec_env import VecEnv
+
+from sb3_gogepo.callbacks import CommandSweepCallback, GoGePoCheckpointCallback
+from sb3_gogepo.gogepo import GoGePo
+from sb3_gogepo.zoo.baselines import continue_ars_from_its_policy
+
+#: File name of GoGePo's policy buffer in a run's folder (``--save-replay-buffer``).
+POLICY_BUFFER_FILE = "policy_buffer.npz"
+
+
+class GoGePoExperimentManager(ExperimentManager):
+    """
+    rl-zoo3's ``ExperimentManager`` with these additions for GoGePo runs (all other behaviour is the zoo's):
+
+    - ``--save-replay-buffer`` saves GoGePo's policy buffer with the final model (``policy_buffer.npz`` in the run's
+      folder) and with every checkpoint of ``--save-freq`` (``rl_model_policy_buffer_<steps>_steps.npz``, see
+      :class:`~sb3_gogepo.callbacks.GoGePoCheckpointCallback`), and continuing a run (``-i <run>/<env>.zip`` or
+      ``-i <run>/rl_model_<steps>_steps.zip``) loads the buffer saved with that model, so that the evaluator and the
+      generator go on training on the stored policies; without one, it warns that the run continues with an empty
+      buffer;
+    - a :class:`~sb3_gogepo.callbacks.CommandSweepCallback` from the YAML ``callback:`` key that was given no
+      ``eval_env``/``log_path`` gets the zoo's evaluation environment (same wrappers and normalisation as the
+      ``EvalCallback``'s) and writes its CSV into the run's folder (``logs/<algo>/<env>_<id>/``);
+    - ``evaluator_learning_rate`` accepts the zoo's ``lin_<value>`` schedule strings, like ``learning_rate``.
+    """
+
+    @staticmethod
+    def _preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
+        hyperparams = ExperimentManager._preprocess_schedules(hyperparams)
+        value = hyperparams.get("evaluator_learning_rate")
+        if isinstance(value, str):
+            _, initial_value = value.split("_")
+            hyperparams["evaluator_learning_rate"] = SimpleLinearSchedule(float(initial_value))
+        return hyperparams
+
+    def save_trained_model(self, model: BaseAlgorithm) -> None:
+        if not isinstance(model, GoGePo):
+            super().save_trained_model(model)
+            return
+        # Buffer first, so that the model file, once there, has it beside it.
+        if self.save_replay_buffer:
+            path = os.path.join(self.save_path, POLICY_BUFFER_FILE)
+            print(f"Saving policy buffer to {path}")
+            model.save_policy_buffer(path)
+        # The zoo would also write the buffer as replay_buffer.pkl (GoGePo has SB3's save_replay_buffer): once is enough.
+        save_buffer, self.save_replay_buffer = self.save_replay_buffer, False
+        try:
+            super().save_trained_model(model)
+        finally:
+            self.save_replay_buffer = save_buffer
+
+    def _load_pretrained_agent(self, hyperparams: dict[str, Any], env: VecEnv) -> BaseAlgorithm:
+        model = super()._load_pretrained_agent(hyperparams, env)
+        if isinstance(model, ARS):
+            continue_ars_from_its_policy(model)
+        if isinstance(model, GoGePo):
+            candidates = policy_buffer_files(self.trained_agent)
+            found = [path for path in candidates if os.path.isfile(path)]
+            if found:
+                print(f"Loading policy buffer from {found[0]}")
+                model.load_policy_buffer(found[0])
+            else:
+                warnings.warn(
+                    f"Continuing {self.trained_agent} with an empty policy buffer: no {' or '.join(candidates)}. "
+                    "The evaluator and the generator will train on the new episodes only; train with "
+                    "--save-replay-buffer to save the buffer with the model and with every checkpoint (--save-freq)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        return model
+
+    def create_callbacks(self) -> None:
+        super().create_callbacks()
+        if self.algo == "gogepo":
+            self.callbacks = [_with_policy_buffer(callback, self.save_replay_buffer) for callback in self.callbacks]
+        for callback in self.callbacks:
+            if not isinstance(callback, CommandSweepCallback):
+                continue
+            if callback.log_path is None:
+                callback.log_path = self.save_path
+            if callback.eval_env is None:
+                callback.eval_env = self.create_envs(self.n_eval_envs, eval_env=True)
+
+
+def _with_policy_buffer(callback: Any, save_replay_buffer: bool) -> Any:
+    """The zoo's checkpoint callback as a :class:`~sb3_gogepo.callbacks.GoGePoCheckpointCallback` (other callbacks as
+    they are), saving the policy buffer with every checkpoint if ``save_replay_buffer``."""
+    if type(callback) is not CheckpointCallback:
+        return callback
+    return GoGePoCheckpointCallback(
+        save_freq=callback.save_freq,
+        save_path=callback.save_path,
+        name_prefix=callback.name_prefix,
+        save_replay_buffer=save_replay_buffer,
+        save_vecnormalize=callback.save_vecnormalize,
+        verbose=callback.verbose,
+    )
+
+
+def policy_buffer_files(model_path: str) -> list[str]:
+    """
+    The files where the policy buffer saved with a model may be: for a checkpoint ``<prefix>_<steps>_steps.zip``, the
+    :class:`~sb3_gogepo.callbacks.GoGePoCheckpointCallback`'s ``<prefix>_policy_buffer_<steps>_steps.npz`` and SB3's
+    ``CheckpointCallback``'s ``<prefix>_replay_buffer_<steps>_steps.pkl``; for any other model file, the run's
+    ``policy_buffer.npz`` (saved with the final model).
+
+    :param model_path: The model file given to ``-i``.
+    :return: The candidate files, in the order they are tried.
+    """
+    folder, name = os.path.split(model_path)
+    checkpoint = re.fullmatch(r"(.*)_(\d+)_steps\.zip", name)
+    if checkpoint is None:
+        return [os.path.join(folder, POLICY_BUFFER_FILE)]
+    prefix, steps = checkpoint.groups()
+    return [
+        os.path.join(folder, f"{prefix}_policy_buffer_{steps}_steps.npz"),
+        os.path.join(folder, f"{prefix}_replay_buffer_{steps}_steps.pkl"),
+    ]
