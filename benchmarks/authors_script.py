@@ -38,10 +38,10 @@ import numpy as np
 import torch as th
 
 from benchmarks.authors_code import ENV_SEED_STRIDE, AuthorsScript, authors_commit, check_authors_code, install_gym_shim
+from benchmarks.common import RESULTS
 from benchmarks.run import (
     CSV_FILE,
     META_FILE,
-    RESULTS_DIR,
     canonical_env,
     final_return,
     read_meta,
@@ -54,7 +54,7 @@ from benchmarks.run import (
 #: Algorithm folder of these runs.
 ALGO = "authors"
 #: Default results folder: beside Table 1's runs, in a subfolder ``benchmarks.report`` does not read.
-DEFAULT_RESULTS_DIR = RESULTS_DIR / "authors_script"
+DEFAULT_RESULTS_DIR = RESULTS / "authors_script"
 #: Environments their script accepts (``--env_name`` choices).
 ENV_IDS = ("Swimmer-v3", "Hopper-v3", "InvertedPendulum-v2", "MountainCarContinuous-v0")
 EPISODES_FILE = "training_episodes.csv"

@@ -31,10 +31,10 @@ import numpy as np
 import torch as th
 from stable_baselines3.common.logger import configure
 
-from benchmarks.speed import MODES, _commit, filled_model
+from benchmarks import common
+from benchmarks.common import RESULTS, ROOT
+from benchmarks.speed import MODES, filled_model
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results" / "speed_ab"
 BASELINE_PACKAGE = "sb3_gogepo_baseline"
 
 
@@ -99,7 +99,7 @@ def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, li
     current, baseline = np.array(times["current"]), np.array(times["baseline"])
     ratio, low, high = ratio_interval(current, baseline)
     command = f"python -m benchmarks.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
-    current_commit = _commit()
+    current_commit = common.commit()
     lines = [
         f"Mode: {list(MODES)[mode]}; {pairs} pairs of blocks, {threads} torch threads, torch {th.__version__}. Written by "
         f"`{command}` at commit {current_commit}.",
@@ -136,7 +136,7 @@ def main() -> None:
         times = alternate({name: model.train for name, model in models.items()}, args.pairs)
         text = report(args.commit, args.mode, args.pairs, args.threads, times, largest_weight_difference(models))
     suffix = "" if args.mode == 0 else f"_{args.mode}"
-    output = args.output or os.path.join(RESULTS, f"block_ab_{args.commit}{suffix}.md")
+    output = args.output or os.path.join(RESULTS, "speed_ab", f"block_ab_{args.commit}{suffix}.md")
     os.makedirs(os.path.dirname(output), exist_ok=True)
     with open(output, "w") as file:
         file.write(text)

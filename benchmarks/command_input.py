@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import RESULTS
 from benchmarks.report import Run, collect_runs, fidelity
-from benchmarks.run import RESULTS_DIR
 
 #: Evaluation return above which a run has taken off, per environment.
 TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0}
@@ -183,8 +183,8 @@ def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.command_input", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR / "command_input"))
-    parser.add_argument("--output", default=os.fspath(RESULTS_DIR / "command_input.md"))
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS / "command_input"))
+    parser.add_argument("--output", default=os.fspath(RESULTS / "command_input.md"))
     parser.add_argument("--n-episodes", type=int, default=10, help="episodes per command for the fidelities")
     parser.add_argument("--no-compute", action="store_true", help="cached fidelities only")
     args = parser.parse_args(argv)

@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch as th
 
-from benchmarks.run import RESULTS_DIR, read_meta, read_rows
+from benchmarks.common import RESULTS
+from benchmarks.run import read_meta, read_rows
 
 #: Folders holding DDPG runs, with how they differ.
 SOURCES = {"": "Table 1 runs", "ddpg_scaled_noise": "noise_std 0.1 on scaled actions"}
@@ -98,7 +99,7 @@ def report(env_id: str, results_dir: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ddpg_saturation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", default="InvertedPendulum-v2")
-    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS))
     args = parser.parse_args(argv)
     th.set_num_threads(1)
     text = report(args.env, Path(args.results_dir))

@@ -27,19 +27,20 @@ from typing import Any
 
 import torch as th
 
-from benchmarks.run import RESULTS_DIR, RunSpec, canonical_env, default_eval_freq, make_manager, read_meta, run_one
+from benchmarks.common import RESULTS
+from benchmarks.run import RunSpec, canonical_env, default_eval_freq, make_manager, read_meta, run_one
 
 FAST = {"update_precision": "bfloat16", "policy_kwargs": "dict(separate_bias_networks=False)"}
 COMPILED = {"compile_updates": True}
 #: variant -> (algorithm, YAML overrides, results folder of its benchmark run). Compiling changes no mathematics:
 #: compiled runs are seeds of the same mode.
 VARIANTS: dict[str, tuple[str, dict[str, Any], Path]] = {
-    "gogepo": ("gogepo", {}, RESULTS_DIR),
-    "gogepo-fast": ("gogepo", FAST, RESULTS_DIR / "fast_mode"),
-    "gogepo-compiled": ("gogepo", COMPILED, RESULTS_DIR),
-    "gogepo-fast-compiled": ("gogepo", {**FAST, **COMPILED}, RESULTS_DIR / "fast_mode"),
-    "ars": ("ars", {}, RESULTS_DIR),
-    "ddpg": ("ddpg", {}, RESULTS_DIR),
+    "gogepo": ("gogepo", {}, RESULTS),
+    "gogepo-fast": ("gogepo", FAST, RESULTS / "fast_mode"),
+    "gogepo-compiled": ("gogepo", COMPILED, RESULTS),
+    "gogepo-fast-compiled": ("gogepo", {**FAST, **COMPILED}, RESULTS / "fast_mode"),
+    "ars": ("ars", {}, RESULTS),
+    "ddpg": ("ddpg", {}, RESULTS),
 }
 HEADER = (
     "| algorithm | env | steps | training wall-clock (min) | total wall-clock (min) | training env steps / s "
@@ -117,8 +118,8 @@ def main() -> None:
         f"{args.baseline_timesteps} --threads {args.threads} --seed {args.seed} --variants {' '.join(args.variants)}` on "
         f"{platform.machine()}, torch {th.__version__}, {time.strftime('%Y-%m-%d')}:\n\n{HEADER}\n"
     )
-    os.makedirs(RESULTS_DIR, exist_ok=True)
-    with open(RESULTS_DIR / "end_to_end.md", "a") as file:
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(RESULTS / "end_to_end.md", "a") as file:
         file.write(header + "\n".join(rows) + "\n")
 
 

@@ -38,12 +38,12 @@ import torch as th
 from gymnasium import spaces
 
 from benchmarks.authors_code import AuthorsScript, authors_commit, check_authors_code, install_gym_shim, recency_weights
+from benchmarks.common import RESULTS, commit
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import PolicyBuffer
 from sb3_gogepo.policies import GoGePoPolicy
 
-RESULTS = Path(__file__).resolve().parent / "results"
 #: Their return range ``rew_max - rew_min`` per environment (``gogepo.py``), the divisor of their commands.
 AUTHORS_COMMAND_SCALE = {"Swimmer-v3": 465.0, "Hopper-v3": 3100.0, "InvertedPendulum-v2": 1000.0}
 #: Their update block: ``range(1, vf_iters)`` and ``range(1, gen_iters)`` with ``vf_iters=5``, ``gen_iters=20``.
@@ -1019,7 +1019,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     warnings.simplefilter("ignore")
     authors = check_authors_code(args.authors_code)
     install_gym_shim(0)
-    from benchmarks.speed import _commit
 
     blocks = [
         compare_update_block(authors, "Swimmer-v3", 64, (-40.0, 80.0), seed=0),
@@ -1036,7 +1035,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         [args.authors_code, *(["--seeds", str(args.seeds)] if args.seeds != 5 else [])]
     )
     header = (
-        f"Written by `{command}` at commit {_commit()}, with the authors' IDSIA/GoGePo at commit "
+        f"Written by `{command}` at commit {commit()}, with the authors' IDSIA/GoGePo at commit "
         f"{authors_commit(authors)}; torch {th.__version__}, {args.threads} thread(s), on {time.strftime('%Y-%m-%d')}."
     )
     text = write_report(blocks, tiny, initial, actions, header)

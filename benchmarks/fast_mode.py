@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import RESULTS
 from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, aligned_curves, bootstrap_ci, bootstrap_means, collect_runs
-from benchmarks.run import RESULTS_DIR, final_return
+from benchmarks.run import final_return
 
 #: Budget at which the two modes are compared, per environment.
 COMPARISON_BUDGETS = {"MountainCarContinuous-v0": 100_000, "Swimmer-v3": 300_000}
@@ -136,7 +137,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fast_mode", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS))
     parser.add_argument("--docs-dir", default=os.fspath(DOCS_DIR))
     args = parser.parse_args(argv)
     print(compare(Path(args.results_dir), Path(args.docs_dir)))

@@ -25,9 +25,8 @@ import numpy as np
 import torch as th
 import torch.nn.functional as F
 
-from benchmarks.speed import _commit
+from benchmarks.common import RESULTS, commit
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 DTYPES = ["float32", "float16", "bfloat16"]
 CHILD = [sys.executable, "-m", "benchmarks.memory", "--child"]
 
@@ -170,7 +169,7 @@ def main() -> None:
 
     command = " ".join(["python -m benchmarks.memory", *sys.argv[1:]])
     lines = [
-        f"Written by `{command}` at commit {_commit()} (buffer of {args.entries} Hopper policies, 69 635 parameters "
+        f"Written by `{command}` at commit {commit()} (buffer of {args.entries} Hopper policies, 69 635 parameters "
         f"each, then {args.steps} Hopper-v4 training steps; peak resident memory of the whole process). Target: at "
         "most 2 GB (2048 MiB).",
         "",

@@ -13,7 +13,8 @@ import os
 import torch as th
 from torch.profiler import ProfilerActivity, profile
 
-from benchmarks.speed import MODES, RESULTS, _commit, filled_model, matmul_ceiling
+from benchmarks.common import RESULTS, commit
+from benchmarks.speed import MODES, filled_model, matmul_ceiling
 
 #: Operations that are matrix products (forward and backward passes of linear layers and batched products).
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "mkldnn::_linear_pointwise")
@@ -34,7 +35,7 @@ def profile_table(mode: int, threads: int, blocks: int) -> str:
     ceiling = matmul_ceiling(th.float32, th.device("cpu"))
     lines = [
         f"Mode: {name}; {blocks} profiled blocks, {threads} torch threads, torch {th.__version__}. Written by "
-        f"`python -m benchmarks.profile_block --mode {mode} --threads {threads} --blocks {blocks}` at commit {_commit()}.",
+        f"`python -m benchmarks.profile_block --mode {mode} --threads {threads} --blocks {blocks}` at commit {commit()}.",
         "",
         f"Profiled time per block: {total / blocks / 1e6:.3f} s (with the profiler's overhead); matrix products "
         f"({', '.join(MATMUL_OPS)}): **{100 * matmul / total:.0f} %** of it; the fp32 matrix-product ceiling of this "

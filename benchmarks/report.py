@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import CSV_FILE, ENVS, RESULTS_DIR, final_return, read_meta, read_rows
+from benchmarks.common import RESULTS
+from benchmarks.run import CSV_FILE, ENVS, final_return, read_meta, read_rows
 
 #: The paper's Table 1 (final return, mean +- std over 20 seeds).
 PAPER_TABLE: dict[str, dict[str, tuple[float, float]]] = {
@@ -535,7 +536,7 @@ def plot_policy_maps(maps: dict[str, dict[str, np.ndarray]], path: Path) -> None
 
 
 def write_report(
-    results_dir: Path = RESULTS_DIR,
+    results_dir: Path = RESULTS,
     docs_dir: Path = DOCS_DIR,
     compute: bool = True,
     sweep_seeds: int = 3,
@@ -665,7 +666,7 @@ def _sweep_summary(sweeps: dict[str, dict[int, list[dict[str, float]]]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.report", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS))
     parser.add_argument("--docs-dir", default=os.fspath(DOCS_DIR))
     parser.add_argument("--no-compute", action="store_true", help="use cached Figure 3/4 data only")
     parser.add_argument("--sweep-seeds", type=int, default=3, help="GoGePo seeds per env swept for Figure 4")

@@ -25,8 +25,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 import sb3_gogepo  # noqa: F401  (the paper's env ids)
-from benchmarks.run import RESULTS_DIR
-from benchmarks.speed import _commit, table
+from benchmarks.common import RESULTS, commit, table
 from sb3_gogepo import GoGePo
 from sb3_gogepo.vec_env import LeanDummyVecEnv
 
@@ -85,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "rollout.md")
+    parser.add_argument("--output", type=Path, default=RESULTS / "rollout.md")
     args = parser.parse_args(argv)
     th.set_num_threads(args.threads)
     rows = measure(args.envs, args.steps, args.repeats)
@@ -93,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         [
             f"Machine: {platform.processor() or platform.machine()}, {args.threads} torch thread(s), torch {th.__version__}. "
             f"Written by `python -m benchmarks.rollout --steps {args.steps} --repeats {args.repeats}` at commit "
-            f"{_commit()}.",
+            f"{commit()}.",
             "GoGePo's rollout (everything but the update block) per environment step, microseconds; best and median of "
             f"{args.repeats} runs of {args.steps} steps:",
             table(["env", "VecEnv", "best us / step", "median us / step", "vs DummyVecEnv"], rows),

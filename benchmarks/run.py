@@ -62,8 +62,9 @@ from typing import Any
 import numpy as np
 import yaml
 
+from benchmarks.common import RESULTS
+
 #: Default folder of the results (committed: CSVs, run.json, cached report data).
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 #: Algorithms of the benchmark.
 ALGOS = ("gogepo", "ars", "ddpg")
 #: Columns of ``evaluations.csv``.
@@ -152,7 +153,7 @@ class RunSpec:
     budget_name: str
     eval_freq: int
     n_eval_episodes: int = 10
-    results_dir: Path = RESULTS_DIR
+    results_dir: Path = RESULTS
     #: Overrides of the YAML entry (tests: tiny networks).
     hyperparams: dict[str, Any] = dataclasses.field(default_factory=dict)
     checkpoint_interval: float = 600.0
@@ -822,7 +823,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--budget", default="paper", help="'paper' (YAML n_timesteps), 'reduced', or a number of steps")
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (child processes, 1 torch thread each)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads of a run when --jobs is 1")
-    parser.add_argument("--results-dir", default=os.fspath(RESULTS_DIR))
+    parser.add_argument("--results-dir", default=os.fspath(RESULTS))
     parser.add_argument("--eval-freq", type=int, default=0, help="override the paper's evaluation interval")
     parser.add_argument("--n-eval-episodes", type=int, default=10)
     parser.add_argument("--checkpoint-interval", type=float, default=600.0, help="seconds between checkpoints")

@@ -23,11 +23,10 @@ from stable_baselines3.common.logger import configure
 from stable_baselines3.common.policies import BasePolicy
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.common import RESULTS, commit, table
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import PolicyBuffer
-
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 EXACT: dict[str, Any] = dict(update_precision="float32", policy_kwargs={})
 FAST: dict[str, Any] = dict(
@@ -209,26 +208,6 @@ def episode_end_rows(device: str, repeats: int) -> list[list[str]]:
     return rows
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _commit() -> str:
-    import subprocess
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
-    # Results and documentation written since the commit do not change what is measured: only code counts as
-    # uncommitted changes.
-    code_only = ["--", ".", ":!benchmarks/results", ":!docs", ":!*.md"]
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no", *code_only], cwd=root, capture_output=True, text=True
-    )
-    return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
@@ -251,7 +230,7 @@ def main() -> None:
         [
             f"Machine: {machine}, {args.threads} torch threads, torch {th.__version__}. "
             f"Written by `python benchmarks/speed.py --device {args.device} --threads {args.threads}` at commit "
-            f"{_commit()}.",
+            f"{commit()}.",
             f"Matrix-product ceiling (4608x256 @ 256x256): **{fp32:.0f} GFLOP/s fp32**, **{bf16:.0f} GFLOP/s bf16**.",
             "**Update block** after each episode: 5 evaluator + 20 generator steps, batch 16, 200 probing states, "
             f"policy 11-256-256-3, buffer of {args.buffer_entries} policies (seconds per block; best / median of "
