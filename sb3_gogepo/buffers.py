@@ -3,7 +3,7 @@
 import io
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch as th
@@ -15,6 +15,22 @@ from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE
 BUFFER_DTYPES = {"float32": th.float32, "float16": th.float16, "bfloat16": th.bfloat16}
 #: Version of the file format written by :meth:`PolicyBuffer.save` (2: parameters, returns, storage dtype, layer sizes).
 _FORMAT_VERSION = 2
+
+
+class PolicyBufferSamples(NamedTuple):
+    """
+    A minibatch of the policy buffer, as SB3's ``ReplayBufferSamples`` is one of a replay buffer. Draws are with
+    replacement, so a batch repeats entries: each distinct policy is given once, and ``policy_index`` says which one
+    every draw is (the evaluator runs each policy once, and the loss over the whole batch is unchanged).
+
+    :param params: The distinct policies drawn, ``(n_distinct, n_params)`` in float32.
+    :param returns: The training return of every draw, ``(batch_size,)``.
+    :param policy_index: For every draw, its row in ``params``, ``(batch_size,)``.
+    """
+
+    params: th.Tensor
+    returns: th.Tensor
+    policy_index: th.Tensor
 
 
 class PolicyBuffer:
@@ -96,6 +112,15 @@ class PolicyBuffer:
             raise RuntimeError("Cannot sample from an empty policy buffer")
         ages = th.multinomial(self.age_weights[:size], batch_size, replacement=True) + 1
         return self._indices_of_ages(ages)
+
+    def sample(self, batch_size: int) -> PolicyBufferSamples:
+        """
+        :param batch_size: Number of draws (with replacement, recency-weighted).
+        :return: The distinct policies drawn, the returns of all draws, and which policy each draw is.
+        """
+        indices = self.sample_indices(batch_size)
+        distinct, inverse = th.unique(indices, return_inverse=True)
+        return PolicyBufferSamples(self.params[distinct].float(), self.returns[indices], inverse)
 
     def sample_returns(self, batch_size: int) -> th.Tensor:
         """

@@ -518,10 +518,9 @@ class GoGePo(BaseAlgorithm):
         # the loss and its gradients are exactly those of the full batch, for less work.
         evaluator_losses = []
         for _ in range(self.n_evaluator_updates):
-            indices = buffer.sample_indices(self.batch_size)
-            distinct, inverse = th.unique(indices, return_inverse=True)
-            predictions = evaluate_params(buffer.params[distinct].float())[inverse]
-            loss = F.mse_loss(predictions.float(), buffer.returns[indices])
+            samples = buffer.sample(self.batch_size)
+            predictions = evaluate_params(samples.params)[samples.policy_index]
+            loss = F.mse_loss(predictions.float(), samples.returns)
             evaluator_losses.append(_finite(loss, "evaluator"))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

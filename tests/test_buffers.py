@@ -110,3 +110,12 @@ def test_half_precision_storage_halves_memory_and_keeps_values_close() -> None:
     theta = th.randn(1000) * 0.1
     half.add(theta, 1.0)
     th.testing.assert_close(half.params[half.sample_indices(1)][0].float(), theta, rtol=1e-3, atol=1e-4)
+
+
+def test_a_sample_gives_each_drawn_policy_once_and_every_draw_its_return() -> None:
+    th.manual_seed(0)
+    samples = _filled(4).sample(32)
+    assert samples.returns.shape == (32,) and samples.params.dtype == th.float32
+    assert len(samples.params) == len(th.unique(samples.params[:, 0])) <= 4  # distinct policies
+    # policy i was stored with return i in every parameter: each draw's policy carries its return
+    assert th.equal(samples.params[samples.policy_index, 0], samples.returns)
