@@ -1,0 +1,103 @@
+"""Acting: ``predict`` with the best return or a command, the exported policy, and command evaluations."""
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch as th
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+
+from sb3_gogepo import GeneratedPolicy, GoGePo
+from tests.conftest import SMALL_POLICY, small_kwargs, trained
+
+# ----------------------------------------------------------------------------- acting and commands
+
+
+def test_predict_acts_with_the_noise_free_policy_for_the_best_return() -> None:
+    model = trained()
+    observations = np.random.uniform(-1, 1, (7, 3)).astype(np.float32)
+    best = float(model.policy.best_return)
+    assert math.isfinite(best)
+    expected = model.generate_policy(best)(th.as_tensor(observations)).detach().numpy()
+    np.testing.assert_allclose(model.predict(observations, deterministic=True)[0], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict(observations, command=best)[0], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "env_id, activation_fn", [("Pendulum-v1", th.nn.Tanh), ("Pendulum-v1", th.nn.ReLU), ("CartPole-v1", th.nn.Tanh)]
+)
+def test_predict_on_numpy_observations_matches_sb3s_torch_path(env_id: str, activation_fn: type[th.nn.Module]) -> None:
+    # On the CPU predict skips SB3's BasePolicy.predict (ten times slower than these small products); both must
+    # give the same actions, shapes and dtypes, after the observation statistics have moved.
+    model = GoGePo(env_id, **small_kwargs(policy_kwargs=dict(SMALL_POLICY, activation_fn=activation_fn)), seed=0).learn(600)
+    assert model.policy.observation_normalizer.version > 0
+    space = model.observation_space
+    assert space.shape is not None
+    batch = np.stack([space.sample() for _ in range(6)])
+    state = (np.zeros(1),)  # no recurrent state, handed back as SB3 does
+    for observations in (batch[0], batch):
+        for command in (None, -50.0):
+            fast, fast_state = model.predict(observations, state=state, command=command)
+            slow, slow_state = BasePolicy.predict(model.policy.commanded(command), observations, state=state)
+            assert fast.shape == slow.shape and fast.dtype == slow.dtype
+            np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+            assert fast_state is state and slow_state is state
+    with th.no_grad():  # calling the policy module acts, as SB3's and sb3-contrib's policies do
+        actions = model.policy(model.policy.obs_to_tensor(batch)[0]).cpu().numpy()
+    np.testing.assert_allclose(actions.reshape(model.predict(batch)[0].shape), model.predict(batch)[0], rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError):
+        model.predict(np.zeros((2, space.shape[0] + 1), dtype=np.float32))
+
+
+def test_a_command_selects_a_different_generated_policy() -> None:
+    model = trained()
+    observations = np.random.uniform(-1, 1, (7, 3)).astype(np.float32)
+    low, _ = model.predict(observations, command=-1500.0)
+    high, _ = model.predict(observations, command=0.0)
+    assert not np.allclose(low, high)
+
+
+def test_generated_policy_is_a_standalone_module(tmp_path) -> None:
+    model = trained()
+    module = model.generate_policy(-300.0)
+    assert isinstance(module, GeneratedPolicy)
+    observations = th.rand(5, 3)
+    expected = model.predict(observations.numpy(), command=-300.0)[0]
+    th.save(module, tmp_path / "policy.pt")
+    del model
+    restored = th.load(tmp_path / "policy.pt", weights_only=False)
+    np.testing.assert_allclose(restored(observations).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    traced = th.jit.trace(restored, observations)
+    th.testing.assert_close(traced(observations), restored(observations))
+    assert [type(m).__name__ for m in module.mlp] == ["Linear", "Tanh", "Linear"]
+
+
+def test_exporting_and_predicting_leave_torchs_random_generator_alone() -> None:
+    # A callback that exports or acts during learn must not shift the run's later noise and buffer samples.
+    model = trained()
+    state = th.random.get_rng_state()
+    model.generate_policy(-300.0)
+    model.predict(np.zeros(3, dtype=np.float32), command=-200.0)
+    assert th.equal(th.random.get_rng_state(), state)
+
+
+def test_evaluate_commands_returns_achieved_returns_per_command_and_episode() -> None:
+    model = trained()
+    returns = model.evaluate_commands("Pendulum-v1", [-1000.0, -500.0, -100.0], n_eval_episodes=2)
+    assert returns.shape == (3, 2)
+    assert (returns < 0).all() and (returns > -2000).all()
+
+
+def test_evaluate_commands_normalises_observations_as_training_did() -> None:
+    training_env = VecNormalize(make_vec_env("Pendulum-v1"), norm_obs=True, norm_reward=False, clip_obs=0.5)
+    model = GoGePo(training_env, **small_kwargs(), seed=0).learn(600)
+    raw, by_hand = gym.make("Pendulum-v1"), gym.make("Pendulum-v1")
+    raw.reset(seed=3), by_hand.reset(seed=3)
+    normalized = VecNormalize(DummyVecEnv([lambda: Monitor(by_hand)]), training=False, norm_reward=False, clip_obs=0.5)
+    normalized.obs_rms = training_env.obs_rms.copy()
+    commands = [-1000.0, -200.0]
+    np.testing.assert_array_equal(model.evaluate_commands(raw, commands, 2), model.evaluate_commands(normalized, commands, 2))

@@ -1,0 +1,176 @@
+"""Bad input is refused with a message naming it: spaces, hyperparameters, commands, non-finite rewards and observations."""
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+from sb3_gogepo import GoGePo
+from tests.conftest import BoundsEnv, small_kwargs, trained
+
+# ----------------------------------------------------------------------------- bad input
+
+
+class _SpaceEnv(gym.Env):
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space) -> None:
+        self.observation_space = observation_space
+        self.action_space = action_space
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):  # type: ignore[no-untyped-def]
+        return self.observation_space.sample(), {}
+
+    def step(self, action):  # type: ignore[no-untyped-def]
+        return self.observation_space.sample(), 0.0, True, False, {}
+
+
+BOX = spaces.Box(-1, 1, (3,))
+
+
+@pytest.mark.parametrize(
+    "observation_space, action_space, message",
+    [
+        (spaces.Dict({"a": BOX}), BOX, "Dict"),
+        (spaces.Box(0, 255, (32, 32, 3), np.uint8), BOX, "image"),
+        (spaces.MultiBinary(4), BOX, "MultiBinary"),
+        (spaces.Discrete(4), BOX, "Discrete"),
+        (BOX, spaces.MultiDiscrete([2, 3]), "MultiDiscrete"),
+        (BOX, spaces.MultiBinary(2), "MultiBinary"),
+        (BOX, spaces.Box(-np.inf, np.inf, (2,)), "finite"),
+        (BOX, spaces.Discrete(3, start=1), "start=1"),
+    ],
+)
+def test_unsupported_spaces_fail_at_construction(observation_space, action_space, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GoGePo(_SpaceEnv(observation_space, action_space))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(batch_size=0), "batch_size"),
+        (dict(buffer_size=-5), "buffer_size"),
+        (dict(noise_std=-0.1), "noise_std"),
+        (dict(noise_std=float("nan")), "noise_std"),
+        (dict(n_generator_updates=1.5), "n_generator_updates"),
+        (dict(learning_rate=0.0), "learning_rate"),
+        (dict(evaluator_learning_rate=-1.0), "evaluator_learning_rate"),
+        (dict(recency_exponent=-1.0), "recency_exponent"),
+        (dict(command_drive=float("inf")), "command_drive"),
+        (dict(buffer_dtype="int8"), "buffer_dtype"),
+        (dict(policy_kwargs=dict(net_arch=[0])), "net_arch"),
+        (dict(policy_kwargs=dict(slice_size=0)), "slice_size"),
+        (dict(policy_kwargs=dict(command_scale=-3.0)), "command_scale"),
+        (dict(policy_kwargs=dict(command_scale="3")), "command_scale"),
+        (dict(noise_std=True), "noise_std"),
+        (dict(batch_size=True), "batch_size"),
+        (dict(policy_kwargs=dict(net_arch=[64, True])), "net_arch"),
+        (dict(policy_kwargs=dict(net_arch=64)), "net_arch"),
+        (dict(policy_kwargs=dict(evaluator_net_arch="64")), "evaluator_net_arch"),
+        (dict(policy_kwargs=dict(normalize_observations="no")), "normalize_observations"),
+        (dict(policy_kwargs=dict(output_scaling=0)), "output_scaling"),
+        (dict(policy_kwargs=dict(separate_bias_networks=None)), "separate_bias_networks"),
+        (dict(stats_window_size=0), "stats_window_size"),
+        (dict(stats_window_size=1.5), "stats_window_size"),
+        (dict(buffer_dtype=["float32"]), "buffer_dtype"),
+        (dict(update_precision=["bfloat16"]), "update_precision"),
+    ],
+)
+def test_invalid_hyperparameters_fail_at_construction(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GoGePo("Pendulum-v1", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(update_precision="bf16"), "update_precision"),
+        (dict(recency_exponent=-1.0), "recency_exponent"),
+        (dict(n_generator_updates=1.5), "n_generator_updates"),
+        (dict(learning_rate=-1e-3), "learning_rate"),
+    ],
+)
+def test_invalid_hyperparameters_given_to_load_are_refused_as_at_construction(tmp_path, kwargs: dict, message: str) -> None:
+    GoGePo("Pendulum-v1", **small_kwargs()).save(tmp_path / "model")
+    with pytest.raises(ValueError, match=message):  # as rl-zoo's continued training (-i) passes its YAML values
+        GoGePo.load(tmp_path / "model", env=make_vec_env("Pendulum-v1"), **kwargs)
+
+
+def test_a_model_loads_with_the_zero_learning_rate_rl_zoos_enjoy_gives_it(tmp_path) -> None:
+    GoGePo("Pendulum-v1", **small_kwargs()).save(tmp_path / "model")
+    model = GoGePo.load(tmp_path / "model", custom_objects={"learning_rate": 0.0, "lr_schedule": lambda _: 0.0})
+    assert model.learning_rate == 0.0
+
+
+def test_a_policy_alias_without_an_environment_is_refused_as_sb3_does() -> None:
+    with pytest.raises(TypeError, match="needs an environment"):
+        GoGePo("MlpPolicy")
+
+
+@pytest.mark.parametrize("command", [math.nan, math.inf, -math.inf, 1e40])
+def test_commands_that_are_not_finite_float32_numbers_are_refused(command: float) -> None:
+    model = trained()
+    with pytest.raises(ValueError, match="finite number"):
+        model.predict(np.zeros(3, np.float32), command=command)
+    with pytest.raises(ValueError, match="finite number"):
+        model.generate_policy(command)
+    with pytest.raises(ValueError, match="finite number"):
+        model.evaluate_commands("Pendulum-v1", [0.0, command], n_eval_episodes=1)
+
+
+def test_unknown_policy_alias_is_named() -> None:
+    with pytest.raises(ValueError, match="CnnPolicy"):
+        GoGePo("CnnPolicy", "Pendulum-v1")
+
+
+class _NaNRewardEnv(BoundsEnv):
+    """Every third episode pays a NaN reward."""
+
+    def __init__(self) -> None:
+        super().__init__(spaces.Box(-1, 1, (1,)))
+        self.episode = 0
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        self.episode += 1
+        return super().reset(seed=seed)
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = super().step(action)
+        return obs, (math.nan if self.episode % 3 == 0 else reward), terminated, truncated, info
+
+
+def test_non_finite_returns_are_dropped_counted_and_warned_about() -> None:
+    model = GoGePo(DummyVecEnv([lambda: Monitor(_NaNRewardEnv())]), **small_kwargs(), seed=0)
+    with pytest.warns(RuntimeWarning, match="return of nan, which cannot be trained on"):
+        model.learn(180)
+    assert model.n_dropped_episodes == 3
+    assert model.policy_buffer is not None and model.policy_buffer.size() == 6
+    assert th.isfinite(model.policy_buffer.ordered()[1]).all()
+    assert math.isfinite(float(model.policy.best_return))
+
+
+class _NaNObservationEnv(BoundsEnv):
+    """The 7th step of the first episode observes a NaN."""
+
+    def __init__(self) -> None:
+        super().__init__(spaces.Box(-1, 1, (1,)))
+        self.steps = 0
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = super().step(np.nan_to_num(action))
+        self.steps += 1
+        return (np.full_like(obs, np.nan) if self.steps == 7 else obs), reward, terminated, truncated, info
+
+
+def test_a_non_finite_observation_is_left_out_of_the_statistics_with_a_warning() -> None:
+    model = GoGePo(_NaNObservationEnv(), **small_kwargs(), seed=0)
+    with pytest.warns(RuntimeWarning, match="1 training observation"):
+        model.learn(100)
+    normalizer = model.policy.observation_normalizer
+    assert th.isfinite(normalizer.mean).all() and th.isfinite(normalizer.std).all() and normalizer.count == 99
+    assert np.isfinite(model.predict(np.zeros(2, np.float32))[0]).all()
