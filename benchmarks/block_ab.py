@@ -59,7 +59,6 @@ def baseline_model(package: ModuleType, current: Any, mode: dict[str, Any]) -> A
     model.policy.load_state_dict(current.policy.state_dict())
     model.policy_buffer.set_entries(*current.policy_buffer.ordered())
     model.set_logger(configure(None, []))
-    model._current_progress_remaining = 1.0
     return model
 
 

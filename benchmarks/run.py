@@ -620,7 +620,8 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
     eval_env = manager.create_envs(1, eval_env=True)
     eval_env.seed(seed + 1_000_000)
     if checkpoint is not None:
-        model._last_obs = None  # the fresh env must be reset; the episode in progress at the checkpoint is lost
+        # The fresh env must be reset (the model file holds the last observation): the episode in progress is lost.
+        model.set_env(model.get_env(), force_reset=True)  # type: ignore[arg-type]
         print(f"[resume] {folder} from {state['timesteps']} steps ({checkpoint.name})")
     else:
         print(f"[start] {folder}")

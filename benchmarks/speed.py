@@ -90,7 +90,6 @@ def filled_model(mode: dict[str, Any], device: str, buffer_entries: int, buffer:
                 for i in range(count):
                     model.policy_buffer.add(params[i], float(commands[i]))
     model.set_logger(configure(None, []))
-    model._current_progress_remaining = 1.0
     return model
 
 
