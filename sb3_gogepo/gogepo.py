@@ -4,40 +4,40 @@ import io
 import math
 import os
 import pathlib
-import shutil
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 
-import gymnasium as gym
 import numpy as np
 import torch as th
 import torch.nn.functional as F
-from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm, maybe_make_env
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.policies import BasePolicy
-from stable_baselines3.common.preprocessing import is_image_space
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_learning_rate
-from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.actor import SlotActor
-from sb3_gogepo.buffers import BUFFER_DTYPES, PolicyBuffer
+from sb3_gogepo.buffers import PolicyBuffer
+from sb3_gogepo.checks import (
+    check_compile_updates,
+    check_constructor_arguments,
+    check_hyperparameters,
+    check_learn_arguments,
+    check_run_settings,
+    check_spaces,
+)
 from sb3_gogepo.commands import next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
-from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_real
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
-
-#: C++ compilers torch.compile's CPU backend can use.
-CXX_COMPILERS = ("g++", "c++", "clang++")
 
 
 class GoGePo(BaseAlgorithm):
@@ -123,8 +123,8 @@ class GoGePo(BaseAlgorithm):
             name = type(self).__name__
             raise TypeError(f"{name} needs an environment: {name}('MlpPolicy', env) or {name}(env)")
         # What the base class uses; the hyperparameters are checked by _setup_model, as for a loaded model.
-        _check_constructor_arguments(self.policy_aliases, policy, env, policy_kwargs, device)
-        _check_run_settings(seed, verbose, tensorboard_log, stats_window_size)
+        check_constructor_arguments(self.policy_aliases, policy, env, policy_kwargs, device)
+        check_run_settings(seed, verbose, tensorboard_log, stats_window_size)
         if env is not None:
             env = maybe_make_env(env, verbose)
             check_spaces(env.observation_space, env.action_space)
@@ -187,9 +187,9 @@ class GoGePo(BaseAlgorithm):
         Check the hyperparameters and build the networks and the buffer: at construction, and when ``load`` has set the
         saved values and its keyword arguments on a model made without them.
 
-        :param loaded: The values come from ``load`` (see :func:`_check_hyperparameters`).
+        :param loaded: The values come from ``load`` (see :func:`check_hyperparameters`).
         """
-        self._check_hyperparameters(loaded)
+        self.check_hyperparameters(loaded)
         self._resolve_alive_bonus_offset()
         self._setup_lr_schedule()
         self.evaluator_lr_schedule = FloatSchedule(self.evaluator_learning_rate)
@@ -220,8 +220,8 @@ class GoGePo(BaseAlgorithm):
             # has not been trained in this process (SB3's init_callback reads model.logger).
             self._logger = Logger(folder=None, output_formats=[])
 
-    def _check_hyperparameters(self, loaded: bool) -> None:
-        _check_hyperparameters(
+    def check_hyperparameters(self, loaded: bool) -> None:
+        check_hyperparameters(
             learning_rate=self.learning_rate,
             evaluator_learning_rate=self.evaluator_learning_rate,
             buffer_size=self.buffer_size,
@@ -239,7 +239,7 @@ class GoGePo(BaseAlgorithm):
             loaded=loaded,
         )
         if loaded:
-            _check_run_settings(self.seed, self.verbose, self.tensorboard_log, self._stats_window_size)
+            check_run_settings(self.seed, self.verbose, self.tensorboard_log, self._stats_window_size)
 
     def _excluded_save_params(self) -> list[str]:
         return [
@@ -304,7 +304,7 @@ class GoGePo(BaseAlgorithm):
         :param progress_bar: Display a progress bar (tqdm and rich).
         :return: The trained model.
         """
-        _check_learn_arguments(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+        check_learn_arguments(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
         steps_asked, steps_before, episodes_before = total_timesteps, self.num_timesteps, self._episode_num
         last_obs = self._last_obs
         total_timesteps, callback = self._setup_learn(
@@ -577,7 +577,7 @@ class GoGePo(BaseAlgorithm):
         if self._update_steps is None:
             steps = (self._evaluate_params, self._evaluate_generated)
             if self.compile_updates:
-                _check_compile_updates(self.compile_updates)
+                check_compile_updates(self.compile_updates)
                 # The number of distinct entries in a batch varies from step to step: dynamic shapes, so that one graph
                 # serves every batch with more than one distinct entry (torch specialises size 1 in a second one).
                 steps = (th.compile(steps[0], dynamic=True), th.compile(steps[1], dynamic=True))
@@ -751,158 +751,3 @@ class _NetworksState:
                     parameter.copy_(saved)
                 optimizer.state.clear()
                 optimizer.state.update(self.optimizer_states[name])
-
-
-def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) -> None:
-    """
-    Fail early, with the reason, on spaces GoGePo cannot handle.
-
-    :param observation_space: Must be a non-image ``Box``.
-    :param action_space: Must be a ``Box`` with finite bounds or a ``Discrete``.
-    """
-    if not isinstance(observation_space, spaces.Box):
-        raise ValueError(
-            f"GoGePo needs a flat Box observation space (the generated policies are MLPs); got "
-            f"{type(observation_space).__name__}. Wrap the env (e.g. gymnasium's FlattenObservation) to turn it into a Box."
-        )
-    if is_image_space(observation_space, check_channels=False) or len(observation_space.shape) > 2:
-        raise ValueError(f"GoGePo does not support image observations (got a Box of shape {observation_space.shape})")
-    if not isinstance(action_space, (spaces.Box, spaces.Discrete)):
-        raise ValueError(f"GoGePo supports Box and Discrete action spaces, not {type(action_space).__name__}")
-    if isinstance(action_space, spaces.Box) and not (
-        np.isfinite(action_space.low).all() and np.isfinite(action_space.high).all()
-    ):
-        raise ValueError(f"GoGePo maps actions onto the Box bounds, which must be finite; got {action_space}")
-    if isinstance(action_space, spaces.Discrete) and action_space.start != 0:
-        raise ValueError(
-            f"GoGePo's Discrete actions are 0 .. n-1; got {action_space} with start={action_space.start}. "
-            "Wrap the env with an action wrapper that adds the offset."
-        )
-
-
-def _check_learn_arguments(
-    total_timesteps: Any,
-    callback: Any,
-    log_interval: Any,
-    tb_log_name: Any,
-    reset_num_timesteps: Any,
-    progress_bar: Any,
-) -> None:
-    """``learn``'s arguments, checked before anything changes (see :meth:`GoGePo.learn`)."""
-    whole = is_integer(total_timesteps) or (is_real(total_timesteps) and float(total_timesteps).is_integer())
-    if not whole or total_timesteps < 0:
-        raise ValueError(f"total_timesteps must be a whole number of steps >= 0, got {total_timesteps!r}")
-    is_callback_list = isinstance(callback, list) and all(isinstance(item, BaseCallback) for item in callback)
-    function = callable(callback) and not isinstance(callback, type)  # old-style callback(locals, globals) -> bool
-    if not (callback is None or isinstance(callback, BaseCallback) or is_callback_list or function):
-        raise TypeError(
-            "callback must be None, a BaseCallback instance, a list of them or a function (locals, globals) -> bool, got "
-            f"{callback!r}"
-        )
-    if log_interval is not None and (not is_integer(log_interval) or log_interval < 1):
-        raise ValueError(f"log_interval must be a positive integer (episodes) or None (no logs), got {log_interval!r}")
-    if not isinstance(tb_log_name, str):
-        raise TypeError(f"tb_log_name must be a string, got {tb_log_name!r}")
-    for name, flag in (("reset_num_timesteps", reset_num_timesteps), ("progress_bar", progress_bar)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
-
-
-def _check_constructor_arguments(
-    policy_aliases: dict[str, type[BasePolicy]], policy: Any, env: Any, policy_kwargs: Any, device: Any
-) -> None:
-    """The constructor's arguments that a loaded model does not keep as they were given."""
-    if not (
-        (isinstance(policy, str) and policy in policy_aliases)
-        or (isinstance(policy, type) and issubclass(policy, GoGePoPolicy))
-    ):
-        raise ValueError(f"policy must be one of {sorted(policy_aliases)} or a subclass of GoGePoPolicy, got {policy!r}")
-    if env is not None and not isinstance(env, (str, gym.Env, VecEnv)):
-        raise TypeError(f"env must be an environment id, a gymnasium.Env or a VecEnv, got {env!r}")
-    if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
-        raise TypeError(f"policy_kwargs must be None or a dict of the policy's keyword arguments, got {policy_kwargs!r}")
-    if isinstance(device, str) and device != "auto":
-        try:
-            th.device(device)
-        except RuntimeError as error:
-            raise ValueError(
-                f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}"
-            ) from error
-    elif not isinstance(device, (str, th.device)):
-        raise TypeError(f"device must be 'auto', a torch device or its name ('cpu', 'cuda:0', ...), got {device!r}")
-
-
-def _check_hyperparameters(
-    *,
-    learning_rate: Any,
-    evaluator_learning_rate: Any,
-    buffer_size: Any,
-    batch_size: Any,
-    noise_std: Any,
-    n_evaluator_updates: Any,
-    n_generator_updates: Any,
-    command_drive: Any,
-    initial_command: Any,
-    recency_exponent: Any,
-    alive_bonus_offset: Any,
-    buffer_dtype: Any,
-    update_precision: Any,
-    compile_updates: Any,
-    loaded: bool = False,
-) -> None:
-    """
-    The hyperparameters that :class:`GoGePo` keeps as attributes, each error naming its argument.
-
-    :param loaded: The values of a model being loaded: a C++ compiler is needed only once it trains with
-        ``compile_updates`` (checked then; loading to predict needs none), and learning rates may be 0 (the rl-zoo's
-        ``enjoy`` loads models with ``custom_objects={"learning_rate": 0.0, ...}``).
-    """
-    for name, value in (("buffer_size", buffer_size), ("batch_size", batch_size)):
-        if not is_integer(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    for name, value in (("n_evaluator_updates", n_evaluator_updates), ("n_generator_updates", n_generator_updates)):
-        if not is_integer(value) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    for name, value in (("noise_std", noise_std), ("recency_exponent", recency_exponent)):
-        if not is_real(value) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    for name, value in (("command_drive", command_drive), ("initial_command", initial_command)):
-        if not is_real(value) or not abs(value) <= MAX_TRAINING_MAGNITUDE:
-            raise ValueError(
-                f"{name} must be a finite number of magnitude at most {MAX_TRAINING_MAGNITUDE:g} (commands are trained on), "
-                f"got {value!r}"
-            )
-    for name, value in (("learning_rate", learning_rate), ("evaluator_learning_rate", evaluator_learning_rate)):
-        if callable(value):
-            continue
-        if not is_real(value) or not math.isfinite(value) or value < 0 or (value == 0 and not loaded):
-            raise ValueError(f"{name} must be a positive number or a schedule, got {value!r}")
-    if alive_bonus_offset is not None and (not is_real(alive_bonus_offset) or not math.isfinite(alive_bonus_offset)):
-        raise ValueError(f"alive_bonus_offset must be None (automatic) or a finite number, got {alive_bonus_offset!r}")
-    if not isinstance(update_precision, str) or update_precision not in ("float32", "bfloat16"):
-        raise ValueError(f"update_precision must be 'float32' or 'bfloat16', got {update_precision!r}")
-    _check_compile_updates(compile_updates, need_compiler=not loaded)
-    if not isinstance(buffer_dtype, str) or buffer_dtype not in BUFFER_DTYPES:
-        raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {buffer_dtype!r}")
-
-
-def _check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any, stats_window_size: Any) -> None:
-    """The settings that SB3's ``BaseAlgorithm`` takes, checked before it does."""
-    if seed is not None and not (is_integer(seed) and 0 <= seed < 2**32):
-        raise ValueError(f"seed must be None or an integer from 0 to 2**32 - 1 (NumPy's range), got {seed!r}")
-    if not is_integer(verbose):
-        raise ValueError(f"verbose must be an integer (0: no output, 1: info, 2: debug), got {verbose!r}")
-    if tensorboard_log is not None and not isinstance(tensorboard_log, (str, os.PathLike)):
-        raise TypeError(f"tensorboard_log must be None or a folder, got {tensorboard_log!r}")
-    if not is_integer(stats_window_size) or stats_window_size < 1:
-        raise ValueError(f"stats_window_size must be a positive integer, got {stats_window_size!r}")
-
-
-def _check_compile_updates(value: Any, need_compiler: bool = True) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"compile_updates must be True or False, got {value!r}")
-    if value and need_compiler and not any(shutil.which(name) for name in CXX_COMPILERS):
-        raise ValueError(
-            "compile_updates=True needs a C++ compiler on the PATH for torch.compile's CPU code "
-            f"(looked for {', '.join(CXX_COMPILERS)}); install one (e.g. g++) or leave compile_updates=False"
-        )

@@ -11,7 +11,7 @@ from gymnasium import spaces
 from stable_baselines3.common.logger import configure
 
 from sb3_gogepo import GoGePo
-from sb3_gogepo.gogepo import CXX_COMPILERS
+from sb3_gogepo.checks import CXX_COMPILERS
 from tests.conftest import SMALL_POLICY, FiveStepEnv, small_kwargs
 
 # ----------------------------------------------------------------------------- fast mode
