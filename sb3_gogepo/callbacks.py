@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium.envs.registration import EnvSpec
-from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback, EventCallback
 from stable_baselines3.common.env_util import is_wrapped
 from stable_baselines3.common.logger import Figure, HumanOutputFormat
 from stable_baselines3.common.monitor import Monitor
@@ -32,7 +32,7 @@ SWEEP_CSV = "command_sweep.csv"
 SWEEP_FIGURE = "command_sweep.png"
 
 
-class CommandSweepCallback(BaseCallback):
+class CommandSweepCallback(EventCallback):
     """
     Every ``eval_freq`` environment steps, ask the generator for a grid of returns and measure what the generated
     policies achieve (the paper's Figure 4, during training).
@@ -74,6 +74,8 @@ class CommandSweepCallback(BaseCallback):
     :param log_path: Folder of the CSV and the figure. None: the logger's folder if the logger writes files
         (e.g. the TensorBoard run folder), else no files are written.
     :param sweep_on_training_end: Also sweep when training ends, unless the last sweep saw the same generator.
+    :param callback_after_sweep: Called after every sweep, as SB3's ``EvalCallback`` calls its ``callback_after_eval``
+        (its ``parent`` is this callback: ``last_commands``, ``last_returns``, ...); training stops if it returns False.
     :param verbose: 0: silent, 1: one line per sweep.
     """
 
@@ -87,8 +89,9 @@ class CommandSweepCallback(BaseCallback):
         log_path: str | os.PathLike | None = None,
         sweep_on_training_end: bool = True,
         verbose: int = 1,
+        callback_after_sweep: BaseCallback | None = None,
     ) -> None:
-        super().__init__(verbose=verbose)
+        super().__init__(callback_after_sweep, verbose=verbose)
         if not is_integer(eval_freq) or eval_freq < 1:
             raise ValueError(f"eval_freq must be a positive integer, got {eval_freq!r}")
         if not is_integer(n_commands) or n_commands < 1:
@@ -216,7 +219,8 @@ class CommandSweepCallback(BaseCallback):
         if self.num_timesteps >= self._next_sweep:
             while self._next_sweep <= self.num_timesteps:
                 self._next_sweep += self.eval_freq
-            self.sweep()
+            if self.sweep() is not None:
+                return self._on_event()
         return True
 
     def _on_training_end(self) -> None:

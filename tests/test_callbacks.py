@@ -272,3 +272,25 @@ def test_needs_a_command_conditioned_model() -> None:
     model = PPO("MlpPolicy", "CartPole-v1", n_steps=16, batch_size=16)
     with pytest.raises(TypeError, match="command-conditioned"):
         model.learn(16, callback=CommandSweepCallback(eval_freq=8))
+
+
+class _StopAfterSweeps(BaseCallback):
+    """Sees every sweep through its parent, and stops training after the second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sweeps: list[int] = []
+
+    def _on_step(self) -> bool:
+        assert isinstance(self.parent, CommandSweepCallback)
+        self.sweeps.append(self.parent.num_timesteps)
+        return len(self.sweeps) < 2
+
+
+def test_a_callback_after_each_sweep_sees_it_and_can_stop_training_as_with_sb3s_eval_callback() -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    after = _StopAfterSweeps()
+    callback = CommandSweepCallback(eval_freq=200, n_commands=1, n_eval_episodes=1, verbose=0, callback_after_sweep=after)
+    model.learn(2000, callback=callback)
+    assert after.sweeps == [200, 400]
+    assert model.num_timesteps < 2000 and len(callback.rows) == 2
