@@ -274,14 +274,13 @@ class GoGePoPolicy(BasePolicy):
         :return: Per layer ``(W^T, b)`` as float32 arrays of the policy generated for ``command``, with the
             observation normalisation folded into the first layer (cached like :meth:`params_for`).
         """
-        params = self.params_for(command)
         _, cache = self._current_caches()
         key = (float(command), self.observation_normalizer.version)
         layers = cache.get(key)
         if layers is None:
             layers = [
                 (weight.float().numpy().copy(), bias.float().numpy().copy())
-                for weight, bias in self.flat_policy.acting_copies(params)
+                for weight, bias in self.flat_policy.acting_copies(self.params_for(command))
             ]
             if len(cache) >= 64:
                 cache.clear()
