@@ -65,6 +65,8 @@ DIAGNOSTICS = {
     "hopper_command_scale.md": "GoGePo on Hopper: symlog commands against the authors' command scale",
     "hopper_seen_range.md": "GoGePo on Hopper: the final generators inside the returns their runs saw",
     "hopper_extended_training_returns.md": "GoGePo on Hopper: the stuck 300k seeds continued towards 3M",
+    "faithfulness.md": "Faithfulness: one update block, generated weights and actions against the authors' code",
+    "command_input.md": "Command input: symlog, the authors' constant and a running scale over the same seeds",
 }
 
 
@@ -634,10 +636,18 @@ def write_report(
             "is the file its script wrote into `benchmarks/results/` (see `benchmarks/results/README.md`).\n"
         )
         for title, path in diagnostics:
-            parts += [f"### {title}\n", path.read_text()]
+            parts += [f"### {title}\n", nested_markdown(path.read_text())]
     page = "\n".join(parts)
     (docs_dir / "index.md").write_text(page)
     return page
+
+
+def nested_markdown(text: str) -> str:
+    """:return: A script's markdown under a level-3 section: its title line dropped, its headings two levels down."""
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join("##" + line if line.startswith("#") else line for line in lines).strip("\n") + "\n"
 
 
 def _machines(runs: Sequence[Run]) -> str:

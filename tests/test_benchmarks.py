@@ -449,6 +449,13 @@ def test_report_from_synthetic_csvs(tmp_path: Path) -> None:
     assert "## Diagnostics" in page and f"### {report.DIAGNOSTICS['hopper_seen_range.md']}\n\nthe sweep's table" in page
 
 
+def test_a_diagnostic_with_its_own_title_is_nested_under_the_report_section() -> None:
+    from benchmarks import report
+
+    text = "# Command input\n\nWritten by a script.\n\n## Swimmer-v3, 300k steps\n\n| a |\n"
+    assert report.nested_markdown(text) == "Written by a script.\n\n#### Swimmer-v3, 300k steps\n\n| a |\n"
+
+
 def test_bootstrap_interval_contains_the_mean() -> None:
     from benchmarks import report
 
