@@ -643,11 +643,14 @@ def write_report(
 
 
 def nested_markdown(text: str) -> str:
-    """:return: A script's markdown under a level-3 section: its title line dropped, its headings two levels down."""
+    """
+    :return: A script's markdown under a level-3 section: a file that starts with a title loses it and has its
+        headings moved two levels down; any other file is kept as it is.
+    """
     lines = text.splitlines()
     if lines and lines[0].startswith("# "):
-        lines = lines[1:]
-    return "\n".join("##" + line if line.startswith("#") else line for line in lines).strip("\n") + "\n"
+        lines = ["##" + line if line.startswith("#") else line for line in lines[1:]]
+    return "\n".join(lines).strip("\n") + "\n"
 
 
 def _machines(runs: Sequence[Run]) -> str:

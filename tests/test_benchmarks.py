@@ -454,6 +454,8 @@ def test_a_diagnostic_with_its_own_title_is_nested_under_the_report_section() ->
 
     text = "# Command input\n\nWritten by a script.\n\n## Swimmer-v3, 300k steps\n\n| a |\n"
     assert report.nested_markdown(text) == "Written by a script.\n\n#### Swimmer-v3, 300k steps\n\n| a |\n"
+    untitled = "A table's caption.\n\n#### run 0\n"
+    assert report.nested_markdown(untitled) == untitled
 
 
 def test_bootstrap_interval_contains_the_mean() -> None:
