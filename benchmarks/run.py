@@ -774,8 +774,10 @@ def spec_arguments(spec: RunSpec, args: argparse.Namespace) -> list[str]:
 def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int]:
     """Run specs in ``args.jobs`` child processes (one torch thread each); logs go to ``<run>/log.txt``."""
     children: set[subprocess.Popen] = set()
+    stopping: list[int] = []
 
     def forward(signum: int, frame: Any) -> None:
+        stopping.append(signum)  # runs not yet launched are not started
         for child in list(children):
             child.send_signal(signum)
 
@@ -785,6 +787,9 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
     root = Path(__file__).resolve().parent.parent
 
     def launch(spec: RunSpec) -> int:
+        if stopping:
+            print(f"[not started] {spec.run_dir}: the grid was asked to stop", flush=True)
+            return 0
         try:
             check_same_overrides(spec)
         except ValueError as error:

@@ -721,3 +721,36 @@ def test_command_input_report_counts_takeoffs_per_variant_from_synthetic_runs(tm
     assert "| 0 of 4 | - | 0, 1, 2, 3 |" in rows["command_scale=465 (authors' constant)"]
     assert rows["command_scale=465 (authors' constant)"].endswith(f"| {1 / 70:.3g} |")  # C(4,4) C(4,0) / C(8,4)
     assert (tmp_path / "command_input.md").read_text() == text
+
+
+def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import subprocess
+
+    launched: list[list[str]] = []
+
+    class StoppedChild:
+        """A child run that the grid's SIGTERM reaches while it runs (as the first run of a real grid)."""
+
+        def __init__(self, arguments: list[str], **kwargs: Any) -> None:
+            launched.append(arguments)
+            self.pid = 0
+            handler = signal.getsignal(signal.SIGTERM)  # the grid's own, as the main thread runs it on a SIGTERM
+            assert callable(handler)
+            handler(signal.SIGTERM, None)
+
+        def send_signal(self, signum: int) -> None:
+            pass
+
+        def wait(self) -> int:
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", StoppedChild)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        args = bench.parse_args(["--algos", "gogepo", "--envs", MOUNTAIN_CAR, "--seeds", "0-2", "--jobs", "1"])
+        args.results_dir = str(tmp_path)
+        bench.run_parallel(bench.build_specs(args), args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert len(launched) == 1  # seeds 1 and 2 were not started after the stop
