@@ -46,6 +46,19 @@ def tiny_spec(tmp_path: Path, algo: str, budget: int = 3000, **overrides: Any) -
     return bench.RunSpec(**fields)
 
 
+def stop_after_evaluations(monkeypatch: pytest.MonkeyPatch, n_rows: int) -> Any:
+    """Make runs ask to stop (as SIGTERM would) once they have ``n_rows`` evaluations; :return: the real evaluate."""
+    evaluate = bench._Runner.evaluate
+
+    def evaluate_then_interrupt(runner: bench._Runner) -> None:
+        evaluate(runner)
+        if len(runner.rows) == n_rows:
+            bench._StopFlag.requested = True
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    return evaluate
+
+
 @pytest.fixture(autouse=True)
 def _no_stop_request() -> Any:
     bench._StopFlag.requested = False
@@ -103,14 +116,7 @@ def test_finished_run_is_skipped(tmp_path: Path) -> None:
 @pytest.mark.parametrize("algo", bench.ALGOS)
 def test_interrupted_run_resumes_from_checkpoint(tmp_path: Path, algo: str, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tiny_spec(tmp_path, algo, budget=4000)
-    evaluate = bench._Runner.evaluate
-
-    def evaluate_then_interrupt(runner: bench._Runner) -> None:
-        evaluate(runner)
-        if len(runner.rows) == 2:
-            bench._StopFlag.requested = True  # as SIGTERM would
-
-    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    evaluate = stop_after_evaluations(monkeypatch, 2)
     assert bench.run_one(spec) == "stopped"
     state = json.loads((spec.run_dir / "checkpoint" / "state.json").read_text())
     assert 2000 <= state["timesteps"] < 3000 and state["n_rows"] == 2
@@ -129,14 +135,7 @@ def test_interrupted_run_resumes_from_checkpoint(tmp_path: Path, algo: str, monk
 
 def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=3000)
-    evaluate = bench._Runner.evaluate
-
-    def evaluate_then_interrupt(runner: bench._Runner) -> None:
-        evaluate(runner)
-        if len(runner.rows) == 2:
-            bench._StopFlag.requested = True
-
-    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    evaluate = stop_after_evaluations(monkeypatch, 2)
     assert bench.run_one(spec) == "stopped"
     stopped_at = json.loads((spec.run_dir / bench.META_FILE).read_text())["timesteps"]
     shutil.rmtree(spec.run_dir / "checkpoint")  # only the committed files came to the new machine
@@ -153,14 +152,7 @@ def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path,
 
 def test_a_resumed_ars_run_steps_from_its_trained_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tiny_spec(tmp_path, "ars", budget=4000)
-    evaluate = bench._Runner.evaluate
-
-    def evaluate_then_interrupt(runner: bench._Runner) -> None:
-        evaluate(runner)
-        if len(runner.rows) == 3:
-            bench._StopFlag.requested = True
-
-    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_then_interrupt)
+    stop_after_evaluations(monkeypatch, 3)
     assert bench.run_one(spec) == "stopped"
     manager = bench.make_manager(spec, spec.seed, str(spec.run_dir / "checkpoint" / "model.zip"))
     model, _ = manager.setup_experiment()
