@@ -643,7 +643,9 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
     }
     if checkpoint is not None:  # until this attempt stops, the run stands where its checkpoint does
         meta.update(timesteps=int(state["timesteps"]), wall_clock_s=round(float(state["wall_clock_s"]), 1))
-    if "extended_from" in previous:
+    if checkpoint is None:
+        previous.pop("extended_from", None)  # a run that starts again owns all its steps
+    elif "extended_from" in previous:
         meta["extended_from"] = previous["extended_from"]
     write_json(folder / META_FILE, {**previous, **meta})
     runner = _Runner(spec, model, manager, eval_env, state, rows, report)

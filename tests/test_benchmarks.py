@@ -353,6 +353,23 @@ def test_a_finished_run_grows_into_a_larger_budget_from_its_last_checkpoint(tmp_
     assert json.loads((small.run_dir / bench.META_FILE).read_text())["budget"] == 2000  # the small run is untouched
 
 
+def test_an_extended_run_started_again_no_longer_claims_its_first_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert bench.run_one(tiny_spec(tmp_path, "gogepo", budget=2000)) == "finished"
+    large = tiny_spec(tmp_path, "gogepo", budget=4000, extend_from=2000)
+    evaluate = stop_after_evaluations(monkeypatch, 3)  # the first two rows are the small run's
+    assert bench.run_one(large) == "stopped"
+    shutil.rmtree(large.run_dir / "checkpoint")  # a new machine: only the committed files came
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+    bench._StopFlag.requested = False
+    assert bench.run_one(dataclasses.replace(large, extend_from=0)) == "finished"
+    meta = json.loads((large.run_dir / bench.META_FILE).read_text())
+    assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [3000]
+    assert "extended_from" not in meta  # all 4000 steps are this attempt's own
+    _, rows = read_csv(large.run_dir / bench.CSV_FILE)
+    assert [int(row["timesteps"]) for row in rows] == [1000, 2000, 3000, 4000]
+
+
 def test_extending_refuses_runs_that_would_not_continue_the_same_experiment(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a finished run"):
         bench.run_one(tiny_spec(tmp_path, "gogepo", budget=2000, extend_from=1000))
