@@ -353,7 +353,7 @@ def test_a_finished_run_grows_into_a_larger_budget_from_its_last_checkpoint(tmp_
     assert json.loads((small.run_dir / bench.META_FILE).read_text())["budget"] == 2000  # the small run is untouched
 
 
-def test_an_extended_run_started_again_no_longer_claims_its_first_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_extended_run_started_again_no_longer_claims_its_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert bench.run_one(tiny_spec(tmp_path, "gogepo", budget=2000)) == "finished"
     large = tiny_spec(tmp_path, "gogepo", budget=4000, extend_from=2000)
     evaluate = stop_after_evaluations(monkeypatch, 3)  # the first two rows are the small run's
