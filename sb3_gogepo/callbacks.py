@@ -1,9 +1,7 @@
 """Callbacks for GoGePo: how well the generator produces policies for the returns it is asked for."""
 
-import csv
 import dataclasses
 import importlib.util
-import io
 import math
 import os
 import pickle
@@ -16,7 +14,7 @@ import numpy as np
 from gymnasium.envs.registration import EnvSpec
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback, EventCallback
 from stable_baselines3.common.env_util import is_wrapped
-from stable_baselines3.common.logger import Figure, HumanOutputFormat
+from stable_baselines3.common.logger import HumanOutputFormat
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
@@ -24,12 +22,16 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, training_return_offset
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
+from sb3_gogepo.sweep_records import (
+    SWEEP_CSV,
+    SWEEP_FIGURE,
+    record_sweep,
+    sweep_columns,
+    sweep_figure,
+    sweep_rows,
+    write_sweep_csv,
+)
 from sb3_gogepo.validation import is_integer
-
-#: Name of the CSV file a :class:`CommandSweepCallback` writes into its ``log_path``.
-SWEEP_CSV = "command_sweep.csv"
-#: Name of the figure of the latest sweep, written next to the CSV.
-SWEEP_FIGURE = "command_sweep.png"
 
 
 class CommandSweepCallback(EventCallback):
@@ -133,17 +135,7 @@ class CommandSweepCallback(EventCallback):
         ``std_training_return`` (true return plus ``alive_bonus_offset`` per step: the units of the command),
         ``mean_length``, then ``return_0`` ... ``return_<n_eval_episodes - 1>`` (true return of every episode).
         """
-        return [
-            "timesteps",
-            "episodes",
-            "command",
-            "mean_return",
-            "std_return",
-            "mean_training_return",
-            "std_training_return",
-            "mean_length",
-            *[f"return_{index}" for index in range(self.n_eval_episodes)],
-        ]
+        return sweep_columns(self.n_eval_episodes)
 
     def _init_callback(self) -> None:
         if not hasattr(self.model, "generate_policy") or not hasattr(self.model, "policy_buffer"):
@@ -167,7 +159,7 @@ class CommandSweepCallback(EventCallback):
             os.makedirs(self.log_path, exist_ok=True)
             self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
             if self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
-                self._write_csv()
+                write_sweep_csv(self.csv_path, self.csv_columns, self.rows)
         # SB3 updates a callback's step count only at its first step: take the model's (a continued or a new run).
         self.num_timesteps = self.model.num_timesteps
         self._next_sweep = self.num_timesteps + self.eval_freq
@@ -288,72 +280,20 @@ class CommandSweepCallback(EventCallback):
         # Resolved for the swept env: a model loaded without an env has not resolved an automatic setting.
         offset = training_return_offset(getattr(self.model, "alive_bonus_offset", 0.0), self._vec_env)
         training_returns = returns + offset * lengths
-        achieved = training_returns.mean(axis=1)
-        rows = []
         timesteps, episodes = self._training_state()
-        for index, command in enumerate(commands):
-            row = {
-                "timesteps": timesteps,
-                "episodes": episodes,
-                "command": float(command),
-                "mean_return": float(returns[index].mean()),
-                "std_return": float(returns[index].std()),
-                "mean_training_return": float(achieved[index]),
-                "std_training_return": float(training_returns[index].std()),
-                "mean_length": float(lengths[index].mean()),
-                **{f"return_{episode}": float(value) for episode, value in enumerate(returns[index])},
-            }
-            rows.append(row)
-        self.rows.extend(rows)
+        self.rows.extend(sweep_rows(timesteps, episodes, commands, returns, lengths, training_returns))
         if self.csv_path is not None:
-            self._write_csv()
-
-        error = float(np.mean(np.abs(achieved - commands)))
-        self.logger.record("command_sweep/mean_abs_error", error)
-        if len(commands) > 1 and np.std(achieved) > 0 and np.std(commands) > 0:
-            self.logger.record("command_sweep/correlation", float(np.corrcoef(commands, achieved)[0, 1]))
-        self.logger.record("command_sweep/lowest_command", float(commands.min()))
-        self.logger.record("command_sweep/highest_command", float(commands.max()))
-        self.logger.record("command_sweep/return_at_highest_command", float(returns[int(np.argmax(commands))].mean()))
-        self.logger.record("command_sweep/best_mean_return", float(returns.mean(axis=1).max()))
-        if self._draw:
-            figure = self._figure(commands, training_returns, offset)
-            if self.log_path is not None:
-                with atomic_write(os.path.join(self.log_path, SWEEP_FIGURE)) as file:
-                    figure.savefig(file, format="png", dpi=80)
-            self.logger.record("command_sweep/figure", Figure(figure, close=True), exclude=("stdout", "log", "json", "csv"))
+            write_sweep_csv(self.csv_path, self.csv_columns, self.rows)
+        figure = sweep_figure(commands, training_returns, offset, self.num_timesteps) if self._draw else None
+        figure_path = None if self.log_path is None else os.path.join(self.log_path, SWEEP_FIGURE)
+        error = record_sweep(self.logger, commands, returns, training_returns, figure, figure_path)
         if self.verbose >= 1:
+            achieved = training_returns.mean(axis=1)
             print(
                 f"Command sweep at {self.num_timesteps} steps: commands {commands.min():.1f} .. {commands.max():.1f}, "
                 f"achieved {achieved.min():.1f} .. {achieved.max():.1f}, mean |achieved - command| {error:.1f}"
             )
         self.logger.dump(self.num_timesteps)
-
-    def _write_csv(self) -> None:
-        """Write the CSV whole, atomically: a sweep killed while writing it leaves the previous sweeps' file."""
-        assert self.csv_path is not None
-        text = io.StringIO(newline="")
-        writer = csv.DictWriter(text, fieldnames=self.csv_columns)
-        writer.writeheader()
-        writer.writerows(self.rows)
-        with atomic_write(self.csv_path) as file:
-            file.write(text.getvalue().encode())
-
-    def _figure(self, commands: np.ndarray, training_returns: np.ndarray, offset: float) -> Any:
-        from matplotlib.figure import Figure as MatplotlibFigure
-
-        figure = MatplotlibFigure(figsize=(5, 4))
-        axes = figure.add_subplot()
-        means, stds = training_returns.mean(axis=1), training_returns.std(axis=1)
-        axes.errorbar(commands, means, yerr=stds, fmt="o-", capsize=3, label="achieved")
-        low, high = min(commands.min(), means.min()), max(commands.max(), means.max())
-        axes.plot([low, high], [low, high], "k--", linewidth=1, label="achieved = command")
-        axes.set_xlabel("commanded return")
-        axes.set_ylabel("achieved return" + (f" (reward {offset:+g} per step)" if offset else ""))
-        axes.set_title(f"{self.num_timesteps} steps")
-        axes.legend(loc="best")
-        figure.tight_layout()
-        return figure
 
 
 class GoGePoCheckpointCallback(CheckpointCallback):
