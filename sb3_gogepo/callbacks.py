@@ -1,6 +1,5 @@
 """Callbacks for GoGePo: how well the generator produces policies for the returns it is asked for."""
 
-import dataclasses
 import importlib.util
 import math
 import os
@@ -9,17 +8,15 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium.envs.registration import EnvSpec
 from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback, EventCallback
-from stable_baselines3.common.env_util import is_wrapped
 from stable_baselines3.common.logger import HumanOutputFormat
-from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.type_aliases import GymEnv
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
+from stable_baselines3.common.vec_env import VecEnv
 
-from sb3_gogepo.envs import find_vec_normalize, normalized_like_training, training_return_offset
+from sb3_gogepo.envs import find_vec_normalize, training_return_offset
+from sb3_gogepo.eval_env import make_eval_env, recreatable_spec
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.sweep_records import (
@@ -150,7 +147,8 @@ class CommandSweepCallback(EventCallback):
                 stacklevel=2,
             )
         # Called at every learn(): a continued run (reset_num_timesteps=False) keeps the sweeps so far and appends.
-        self._vec_env = self._make_vec_env(self.eval_env)
+        source = self._training_spec() if self.eval_env is None else self.eval_env
+        self._vec_env = make_eval_env(source, self.model.get_vec_normalize_env())
         self.eval_env = self._vec_env
         if self.log_path is None:
             self.log_path = self._logger_folder()
@@ -173,34 +171,13 @@ class CommandSweepCallback(EventCallback):
             return self.logger.get_dir()
         return None
 
-    def _make_vec_env(self, env: GymEnv | str | None) -> VecEnv:
-        source: GymEnv | str | EnvSpec = self._training_spec() if env is None else env
-        if isinstance(source, (str, EnvSpec)):
-            spec = source
-
-            def make_env() -> gym.Env:
-                return Monitor(gym.make(spec))
-
-            vec_env: VecEnv = DummyVecEnv([make_env])
-        elif isinstance(source, VecEnv):
-            vec_env = source
-        else:
-            gym_env: gym.Env = source if is_wrapped(source, Monitor) else Monitor(source)
-            vec_env = DummyVecEnv([lambda: gym_env])
-        return normalized_like_training(vec_env, self.model.get_vec_normalize_env())
-
     def _training_spec(self) -> EnvSpec:
-        try:
-            spec = self.training_env.get_attr("spec", indices=[0])[0]
-        except (AttributeError, TypeError):
-            spec = None
+        spec = recreatable_spec(self.training_env)
         if spec is None:
             raise ValueError(
                 "CommandSweepCallback could not find the id of the training environment; pass an eval_env explicitly"
             )
-        # Wrappers that cannot be re-created from the spec (Monitor, ...) are dropped; Monitor is added back.
-        recreatable = tuple(wrapper for wrapper in spec.additional_wrappers if wrapper.kwargs is not None)
-        return dataclasses.replace(spec, additional_wrappers=recreatable)
+        return spec
 
     # ------------------------------------------------------------------ events
 
