@@ -1,5 +1,6 @@
 """CommandSweepCallback: the grid of commands, the CSV, TensorBoard, VecNormalize, and SB3's EvalCallback."""
 
+import copy
 import csv
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.running_mean_std import RunningMeanStd
-from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
+from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor, VecNormalize
 
 from sb3_gogepo import GoGePo
 from sb3_gogepo.callbacks import SWEEP_CSV, SWEEP_FIGURE, CommandSweepCallback
@@ -232,6 +233,41 @@ def test_vec_normalize_statistics_are_synced(tmp_path: Path) -> None:
     _, rows = read_csv(tmp_path / "auto" / SWEEP_CSV)
     # true returns (Monitor), not normalised ones: Pendulum's are at most 0 and about -1000 at worst
     assert all(-2000 < float(row["mean_return"]) <= 0 for row in rows)
+
+
+class _CompareStatistics(BaseCallback):
+    """After every sweep: the statistics its evaluation env normalised with, next to the training env's of that moment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[RunningMeanStd, RunningMeanStd]] = []
+
+    def _on_step(self) -> bool:
+        assert isinstance(self.parent, CommandSweepCallback) and isinstance(self.parent.eval_env, VecNormalize)
+        training = self.model.get_vec_normalize_env()
+        assert training is not None
+        evaluation, current = self.parent.eval_env.obs_rms, training.obs_rms
+        assert isinstance(evaluation, RunningMeanStd) and isinstance(current, RunningMeanStd)
+        self.seen.append((copy.deepcopy(evaluation), copy.deepcopy(current)))
+        return True
+
+
+@pytest.mark.parametrize("vec_monitor", [False, True], ids=["VecNormalize", "VecNormalize over VecMonitor"])
+def test_every_sweep_evaluates_with_the_training_statistics_of_its_moment(vec_monitor: bool) -> None:
+    """Also when the evaluation env made from the spec is not wrapped as the training env (SB3's
+    ``sync_envs_normalization`` asserts that both envs are wrapped alike)."""
+    venv = DummyVecEnv([lambda: gym.make("Pendulum-v1")])
+    env = VecNormalize(VecMonitor(venv) if vec_monitor else venv, norm_reward=False)
+    model = GoGePo("MlpPolicy", env, **FAST)
+    after = _CompareStatistics()
+    callback = CommandSweepCallback(eval_freq=400, n_commands=2, n_eval_episodes=1, verbose=0, callback_after_sweep=after)
+    model.learn(1200, callback=callback)
+    assert len(after.seen) == 3
+    for evaluation, training in after.seen:
+        np.testing.assert_array_equal(evaluation.mean, training.mean)
+        np.testing.assert_array_equal(evaluation.var, training.var)
+        assert evaluation.count == training.count
+    assert after.seen[0][1].count < after.seen[-1][1].count
 
 
 def test_zoo_style_eval_callback_works_for_gogepo(tmp_path: Path) -> None:
