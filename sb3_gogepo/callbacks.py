@@ -15,8 +15,8 @@ from stable_baselines3.common.logger import HumanOutputFormat
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import VecEnv
 
-from sb3_gogepo.envs import find_vec_normalize, training_return_offset
-from sb3_gogepo.eval_env import make_eval_env, recreatable_spec
+from sb3_gogepo.envs import training_return_offset
+from sb3_gogepo.eval_env import make_eval_env, recreatable_spec, sync_normalization
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.sweep_records import (
@@ -238,20 +238,12 @@ class CommandSweepCallback(EventCallback):
                 print(f"Command sweep at {self.num_timesteps} steps skipped: no episode has finished yet")
             return None
         assert self._vec_env is not None
-        self._sync_normalization()
+        sync_normalization(self.model.get_vec_normalize_env(), self._vec_env)
         returns, lengths = evaluate_commands(self.model.policy, self._vec_env, commands, self.n_eval_episodes)  # type: ignore[arg-type]
         self.last_commands, self.last_returns, self.last_lengths = commands, returns, lengths
         self._last_sweep = self._training_state()
         self._record(commands, returns, lengths)
         return commands, returns
-
-    def _sync_normalization(self) -> None:
-        training = self.model.get_vec_normalize_env()
-        evaluation = find_vec_normalize(self._vec_env) if self._vec_env is not None else None
-        if training is None or evaluation is None:
-            return
-        evaluation.obs_rms = training.obs_rms.copy()
-        evaluation.ret_rms = training.ret_rms.copy()
 
     def _record(self, commands: np.ndarray, returns: np.ndarray, lengths: np.ndarray) -> None:
         # Resolved for the swept env: a model loaded without an env has not resolved an automatic setting.
