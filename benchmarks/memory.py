@@ -53,7 +53,7 @@ def peak_memory_child(dtype: str, entries: int, steps: int) -> None:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     assert model.policy_buffer is not None
     stored_mib = model.policy_buffer.params.element_size() * model.policy_buffer.params.numel() / 2**20
-    print(json.dumps(dict(dtype=dtype, peak_mib=peak_mib, buffer_mib=stored_mib, episodes=model._episode_num)))
+    print(json.dumps(dict(dtype=dtype, peak_mib=peak_mib, buffer_mib=stored_mib)))
 
 
 def evaluator_data(entries: int) -> tuple[th.Tensor, th.Tensor]:

@@ -27,6 +27,7 @@ from benchmarks.common import RESULTS, commit, table
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import PolicyBuffer
+from sb3_gogepo.rollout import SlotRollout
 
 EXACT: dict[str, Any] = dict(update_precision="float32", policy_kwargs={})
 FAST: dict[str, Any] = dict(
@@ -179,13 +180,20 @@ def action_rows(device: str, repeats: int) -> list[list[str]]:
     return rows
 
 
-def _end_episodes(model: GoGePo, observations: np.ndarray, n_episodes: int) -> None:
-    """End ``n_episodes`` episodes of slot 0 as training does, without the update block."""
+def _end_episodes(model: GoGePo, rollout: SlotRollout, observations: np.ndarray, n_episodes: int) -> None:
+    """End ``n_episodes`` episodes of slot 0 with the steps training takes there, without the update block."""
+    assert model.policy_buffer is not None
     slot = np.zeros(1, dtype=np.int64)
+    normalizer = model.policy.observation_normalizer
     for _ in range(n_episodes):
-        model.policy.observation_normalizer.accumulate(observations)  # the statistics change, as after any episode
-        model._store_episode(0, 1.0)
-        model._assign_new_policies(slot)
+        normalizer.accumulate(observations)  # the statistics change, as after any episode
+        episode = rollout.finish(0, return_offset=0.0)
+        normalizer.commit()
+        model.policy_buffer.add(episode.params, 1.0)
+        with th.no_grad():
+            params = model.policy.generate(th.zeros(1, device=model.device))
+            params = params + model.noise_std * th.randn_like(params)
+        rollout.start(slot, params)
 
 
 def episode_end_rows(device: str, repeats: int) -> list[list[str]]:
@@ -199,9 +207,11 @@ def episode_end_rows(device: str, repeats: int) -> list[list[str]]:
     rows = []
     for n_envs in (1, 8):
         model = GoGePo(make_vec_env("Hopper-v4", n_envs=n_envs), seed=0, device=device)
-        model._start_all_slots()
+        rollout = SlotRollout(model.policy, n_envs)
+        with th.no_grad():
+            rollout.start(np.arange(n_envs), model.policy.generate(th.zeros(n_envs, device=model.device)))
         observations = np.random.default_rng(0).normal(size=(n_envs, 11))
-        end_episodes = functools.partial(_end_episodes, model, observations, 100)
+        end_episodes = functools.partial(_end_episodes, model, rollout, observations, 100)
         best, median = timed(end_episodes, repeats, model.device)
         rows.append([str(n_envs), f"{best / 100 * 1e6:.0f}", f"{median / 100 * 1e6:.0f}"])
     return rows

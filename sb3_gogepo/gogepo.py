@@ -20,7 +20,6 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import FloatSchedule, safe_mean, update_learning_rate
 
-from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import PolicyBuffer
 from sb3_gogepo.checks import (
     check_compile_updates,
@@ -35,6 +34,7 @@ from sb3_gogepo.envs import normalized_like_training, training_return_offset
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
+from sb3_gogepo.rollout import FinishedEpisode, SlotRollout
 from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_real
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
@@ -159,12 +159,7 @@ class GoGePo(BaseAlgorithm):
         self.n_dropped_episodes = 0
         self.last_training_return = math.nan
         self.policy_buffer: PolicyBuffer | None = None
-        self._actor: SlotActor | None = None
-        self._slot_returns = np.zeros(0)
-        self._slot_lengths = np.zeros(0, dtype=np.int64)
-        #: Slots whose episode the env has ended but that is not stored yet, and slots waiting for a new policy.
-        self._unstored_episodes = np.zeros(0, dtype=bool)
-        self._awaiting_policy = np.zeros(0, dtype=bool)
+        self._rollout: SlotRollout | None = None
         if _init_setup_model:
             self._setup_model(loaded=False)
 
@@ -213,7 +208,7 @@ class GoGePo(BaseAlgorithm):
         )
         if saved_buffer is not None:
             self.policy_buffer.set_entries(*saved_buffer.ordered())
-        self._actor = None
+        self._rollout = None
         self._update_steps: tuple[Callable[[th.Tensor], th.Tensor], Callable[[th.Tensor], th.Tensor]] | None = None
         if not hasattr(self, "_logger"):
             # A silent logger until learn() configures the real one, so that callbacks can be used on a model that
@@ -245,11 +240,7 @@ class GoGePo(BaseAlgorithm):
         return [
             *super()._excluded_save_params(),
             "policy_buffer",
-            "_actor",
-            "_slot_returns",
-            "_slot_lengths",
-            "_unstored_episodes",
-            "_awaiting_policy",
+            "_rollout",
             "_update_steps",
         ]
 
@@ -312,15 +303,24 @@ class GoGePo(BaseAlgorithm):
         )
         assert self.env is not None
         self._resolve_alive_bonus_offset()
-        if self._actor is None or self._actor.n_slots != self.env.num_envs or self._last_obs is not last_obs:
-            self._start_all_slots()
-        elif self._awaiting_policy.any():  # an exception left the last learn() before these slots had a new policy
-            self._renew_policies(np.flatnonzero(self._awaiting_policy))
+        if self._rollout is None or self._rollout.n_slots != self.env.num_envs or self._last_obs is not last_obs:
+            self._rollout = SlotRollout(self.policy, self.env.num_envs)
+            self._start_episodes(np.arange(self.env.num_envs))
+        elif self._rollout.awaiting_policy.any():  # an exception left the last learn() before these slots had a policy
+            self._renew_policies(np.flatnonzero(self._rollout.awaiting_policy))
         callback.on_training_start(locals(), globals())
-        while self.num_timesteps < total_timesteps:
+        continue_training = True
+        while continue_training and self.num_timesteps < total_timesteps:
             self._update_current_progress_remaining(self.num_timesteps, total_timesteps)
-            if not self._collect_and_train(callback, total_timesteps, log_interval):
-                break
+            try:
+                finished, continue_training = self._collect_episodes(callback, total_timesteps)
+                # No update block after a stop (as in SB3): the model learn returns is the one the callback saw.
+                self._end_episodes(finished, log_interval, train=continue_training)
+            except BaseException:
+                # Ctrl-C in an update block, a callback that raises: the episodes the env has ended are stored
+                # untrained, as after a stop, so that a continued run does not add their returns to the next ones'.
+                self._store_ended_episodes()
+                raise
         callback.on_training_end()
         if self._episode_num == episodes_before and self.num_timesteps > steps_before:
             warnings.warn(
@@ -332,77 +332,47 @@ class GoGePo(BaseAlgorithm):
             )
         return self
 
-    def _start_all_slots(self) -> None:
-        assert self.env is not None
-        n_envs = self.env.num_envs
-        self._actor = SlotActor(self.policy, n_envs)
-        self._slot_returns = np.zeros(n_envs)
-        self._slot_lengths = np.zeros(n_envs, dtype=np.int64)
-        self._unstored_episodes = np.zeros(n_envs, dtype=bool)
-        self._awaiting_policy = np.zeros(n_envs, dtype=bool)
-        self._assign_new_policies(np.arange(n_envs))
-
-    def _assign_new_policies(self, slots: np.ndarray) -> None:
-        """Give each slot ``G(command) + noise`` for its next episode."""
-        assert self._actor is not None
+    def _start_episodes(self, slots: np.ndarray) -> None:
+        """Give each of the ``slots`` ``G(command) + noise`` for its next episode."""
+        assert self._rollout is not None
         with th.no_grad():
             commands = th.full((len(slots),), self.command, device=self.device)
             params = self.policy.generate(commands)
             params = params + self.noise_std * th.randn_like(params)
-        self._actor.set_params(slots, params)
-        self._slot_returns[slots] = 0.0
-        self._slot_lengths[slots] = 0
-        self._awaiting_policy[slots] = False
+        self._rollout.start(slots, params)
 
     def _renew_policies(self, slots: np.ndarray) -> None:
         """The next command, from the best return so far, and new policies for it in the ``slots``."""
         self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
-        self._assign_new_policies(slots)
+        self._start_episodes(slots)
 
-    def _collect_and_train(self, callback: BaseCallback, total_timesteps: int, log_interval: int | None) -> bool:
+    def _collect_episodes(self, callback: BaseCallback, total_timesteps: int) -> tuple[np.ndarray, bool]:
         """
-        Step all slots until at least one episode ends, then train once per finished episode.
+        Step all slots until at least one episode ends.
 
-        If an exception leaves (Ctrl-C in an update block, a callback that raises), the episodes that the env has ended
-        are stored untrained first, as after a stop: a continued run (``learn(..., reset_num_timesteps=False)``) must not
-        add their returns to the next episodes' in the same slots.
-
-        :return: False if a callback stopped training.
+        :return: The slots whose episodes ended, and False if a callback stopped training.
         """
-        assert self.env is not None and self._actor is not None and self._last_obs is not None
+        assert self.env is not None and self._rollout is not None and self._last_obs is not None
         dones = np.zeros(self.env.num_envs, dtype=bool)
         continue_training = True
-        try:
-            callback.on_rollout_start()
-            while continue_training and not dones.any() and self.num_timesteps < total_timesteps:
-                observations = np.asarray(self._last_obs)
-                actions = self._actor.act(observations)
-                self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
-                new_obs, rewards, dones, infos = self.env.step(actions)
-                if self._vec_normalize_env is not None:
-                    rewards = self._vec_normalize_env.get_original_reward()
-                self._slot_returns += rewards
-                self._slot_lengths += 1
-                self._unstored_episodes |= dones
-                self.num_timesteps += self.env.num_envs
-                self._last_obs = new_obs  # type: ignore[assignment]
-                self._last_episode_starts = dones
-                callback.update_locals(locals())
-                continue_training = callback.on_step()
-                self._update_info_buffer(infos, dones)
-            if continue_training:
-                callback.on_rollout_end()
-            # No update block after a stop (as in SB3): the model learn returns is the one the callback saw.
-            self._end_episodes(np.flatnonzero(dones), log_interval, train=continue_training)
-        except BaseException:
-            for slot in np.flatnonzero(self._unstored_episodes):
-                self._store_episode(int(slot), self._training_return(int(slot)))
-            raise
-        return continue_training
-
-    def _training_return(self, slot: int) -> float:
-        """:return: The training return of the episode in progress (or just ended) in ``slot``."""
-        return float(self._slot_returns[slot] + self.training_return_offset * self._slot_lengths[slot])
+        callback.on_rollout_start()
+        while continue_training and not dones.any() and self.num_timesteps < total_timesteps:
+            observations = np.asarray(self._last_obs)
+            actions = self._rollout.act(observations)
+            self.policy.observation_normalizer.accumulate(observations.reshape(self.env.num_envs, -1))
+            new_obs, rewards, dones, infos = self.env.step(actions)
+            if self._vec_normalize_env is not None:
+                rewards = self._vec_normalize_env.get_original_reward()
+            self._rollout.record(rewards, dones)
+            self.num_timesteps += self.env.num_envs
+            self._last_obs = new_obs  # type: ignore[assignment]
+            self._last_episode_starts = dones
+            callback.update_locals(locals())
+            continue_training = callback.on_step()
+            self._update_info_buffer(infos, dones)
+        if continue_training:
+            callback.on_rollout_end()
+        return np.flatnonzero(dones), continue_training
 
     def _end_episodes(self, finished: np.ndarray, log_interval: int | None, train: bool = True) -> None:
         """
@@ -410,47 +380,50 @@ class GoGePo(BaseAlgorithm):
 
         :param train: Run the update blocks (not when a callback has stopped training).
         """
+        assert self._rollout is not None
         for slot in finished:
-            if self._store_episode(int(slot), self._training_return(int(slot))) and train:
+            if self._store_episode(self._rollout.finish(int(slot), self.training_return_offset)) and train:
                 self.train()
             if log_interval is not None and self._episode_num % log_interval == 0:
                 self.dump_logs()
         if len(finished):
             self._renew_policies(finished)
 
-    def _store_episode(self, slot: int, training_return: float) -> bool:
+    def _store_ended_episodes(self) -> None:
+        """Store, untrained, the episodes that the env has ended and that are not stored yet."""
+        assert self._rollout is not None
+        for slot in np.flatnonzero(self._rollout.ended):
+            self._store_episode(self._rollout.finish(int(slot), self.training_return_offset))
+
+    def _store_episode(self, episode: FinishedEpisode) -> bool:
         """
         Everything an episode end does before the update block, together: the observation statistics committed, the
         policy and its return stored (unless the return cannot be trained on: NaN, infinite or beyond
-        :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE`), the best return updated, the slot's return and length
-        set back to zero (its next episode starts from them), the slot marked for a new policy. Warnings come last, so
-        that one turned into an exception leaves all of this done.
+        :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE`), the best return updated. Warnings come last, so that one
+        turned into an exception leaves all of this done.
 
         :return: Whether the episode was stored.
         """
-        assert self._actor is not None and self.policy_buffer is not None
+        assert self.policy_buffer is not None
+        training_return = episode.training_return
         self._episode_num += 1
         normalizer = self.policy.observation_normalizer
         n_left_out = normalizer.commit()
         stored = abs(training_return) <= MAX_TRAINING_MAGNITUDE  # False for NaN
         if stored:
-            self.policy_buffer.add(self._actor.params[slot], training_return)
+            self.policy_buffer.add(episode.params, training_return)
             self.last_training_return = training_return
             if training_return > float(self.policy.best_return):
                 self.policy.best_return.fill_(training_return)
             self.policy.observe_return(training_return)
         else:
             self.n_dropped_episodes += 1
-        self._slot_returns[slot] = 0.0
-        self._slot_lengths[slot] = 0
-        self._unstored_episodes[slot] = False
-        self._awaiting_policy[slot] = True
-        episode = f"Episode {self._episode_num} (step {self.num_timesteps})"
+        name = f"Episode {self._episode_num} (step {self.num_timesteps})"
         if n_left_out:
             largest = normalizer.largest_left_out
             values = "all NaN" if math.isnan(largest) else f"largest magnitude {largest:g}"
             warnings.warn(
-                f"{episode}: {n_left_out} training observation(s) with NaN, infinite or too large values ({values}; "
+                f"{name}: {n_left_out} training observation(s) with NaN, infinite or too large values ({values}; "
                 f"GoGePo trains on magnitudes up to {MAX_TRAINING_MAGNITUDE:g}) were left out of the observation "
                 "statistics (the policies acting on them produced unusable actions)",
                 RuntimeWarning,
@@ -458,7 +431,7 @@ class GoGePo(BaseAlgorithm):
             )
         if not stored:
             warnings.warn(
-                f"{episode} has a training return of {training_return:g}, which cannot be trained on (NaN, infinite or of "
+                f"{name} has a training return of {training_return:g}, which cannot be trained on (NaN, infinite or of "
                 f"magnitude above {MAX_TRAINING_MAGNITUDE:g}, see MAX_TRAINING_MAGNITUDE): it is neither stored nor trained "
                 f"on ({self.n_dropped_episodes} dropped so far)",
                 RuntimeWarning,

@@ -7,6 +7,7 @@ import torch as th
 
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
+from sb3_gogepo.rollout import SlotRollout
 from tests.conftest import small_kwargs
 
 
@@ -24,8 +25,9 @@ def test_generator_evaluator_and_buffer_live_on_the_models_device() -> None:
     actor = SlotActor(model.policy, 3)
     assert not actor.uses_numpy and actor.params.device == th.device("meta")
     # Generation and exploration noise for new episodes happen on the device.
-    model._start_all_slots()
-    assert model._actor is not None and model._actor.params.device == th.device("meta")
+    model._rollout = SlotRollout(model.policy, 2)
+    model._start_episodes(np.arange(2))
+    assert model._rollout.actor.params.device == th.device("meta")
     params = model.policy.generate(th.zeros(4))
     assert params.device == th.device("meta") and params.shape == (4, model.policy.layout.n_params)
     assert model.policy.evaluator(params).device == th.device("meta")

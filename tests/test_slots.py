@@ -20,7 +20,8 @@ def test_each_env_slot_runs_its_own_policy_from_one_batched_forward() -> None:
     model = GoGePo(make_vec_env("Pendulum-v1", n_envs=3), **small_kwargs(), seed=0)
     calls = []
     model.learn(30)
-    actor = model._actor
+    assert model._rollout is not None
+    actor = model._rollout.actor
     assert actor is not None and actor.n_slots == 3
     assert not th.allclose(actor.params[0], actor.params[1])
     original_act = actor.act
