@@ -1,9 +1,14 @@
 """How the raw output of a generated MLP becomes an action, and what the evaluator's probes see of it."""
 
+from typing import Any
+
 import numpy as np
 import torch as th
 from gymnasium import spaces
 from torch import nn
+
+#: Buffers that models saved by version 0.1.0 hold for every action head: the bounds, which it derives from the space.
+_NO_LONGER_SAVED = ("low", "half_range")
 
 
 class ActionHead(nn.Module):
@@ -20,8 +25,6 @@ class ActionHead(nn.Module):
     :param action_space: The environment's action space (``Box`` or ``Discrete``).
     """
 
-    low: th.Tensor
-    half_range: th.Tensor
     center: th.Tensor
     safe_half_range: th.Tensor
 
@@ -39,8 +42,6 @@ class ActionHead(nn.Module):
             high = action_space.high.astype(np.float64).reshape(-1)
         else:
             raise TypeError(f"ActionHead supports Box and Discrete action spaces, not {type(action_space).__name__}")
-        self.register_buffer("low", th.as_tensor(low, dtype=th.float32))
-        self.register_buffer("half_range", th.as_tensor((high - low) / 2.0, dtype=th.float32))
         # act = center + tanh * half_range, with the half range shrunk by 4 float32 steps of the bounds' magnitude:
         # center and half range are rounded once each, the product cannot exceed the half range, the sum is rounded
         # once, so the action stays within [low, high] without a clip per step (at most 4 steps from the exact map).
@@ -48,9 +49,14 @@ class ActionHead(nn.Module):
         safe_half_range = np.maximum((high - low) / 2.0 - 4.0 * np.spacing(magnitude).astype(np.float64), 0.0)
         self._center_numpy = ((low + high) / 2.0).astype(np.float32)
         self._half_range_numpy = safe_half_range.astype(np.float32)
-        # Derived from the space, not saved: models saved before they existed still load.
+        # Derived from the space, so not saved.
         self.register_buffer("center", th.as_tensor(self._center_numpy), persistent=False)
         self.register_buffer("safe_half_range", th.as_tensor(self._half_range_numpy), persistent=False)
+
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+        for name in _NO_LONGER_SAVED:  # in models and exported policies saved by 0.1.0
+            state_dict.pop(prefix + name, None)
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def probe(self, raw: th.Tensor) -> th.Tensor:
         """
