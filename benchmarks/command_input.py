@@ -11,7 +11,8 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
   over the paper's return range (training-return units, 10 episodes each; cached as ``command_sweep.csv``);
 - frontier fidelity: the training return of ``G(best)`` (10 episodes) divided by the best training return seen
   (cached as ``frontier.csv``);
-- takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test.
+- takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test;
+- final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test.
 
 The fidelities need the final model (``snapshots/model_100.zip``, not committed); once cached, the report is written
 again from the committed files alone. Variants without models (the authors' script) report no fidelities.
@@ -77,6 +78,35 @@ def fisher_one_sided(successes_a: int, n_a: int, successes_b: int, n_b: int) -> 
     return sum(math.comb(n_a, k) * math.comb(n_b, total - k) for k in range(successes_a, min(n_a, total) + 1)) / denominator
 
 
+def rank_sum_one_sided(higher: Sequence[float], lower: Sequence[float]) -> float:
+    """
+    One-sided exact rank-sum (Wilcoxon-Mann-Whitney) test that the values of ``higher`` tend to exceed those of
+    ``lower``; tied values share their mean rank.
+
+    :return: The fraction of all ways to pick ``len(higher)`` of the pooled values whose rank sum is at least that of
+        ``higher``.
+    """
+    values = np.concatenate([np.asarray(higher, dtype=np.float64), np.asarray(lower, dtype=np.float64)])
+    order = np.argsort(values, kind="stable")
+    doubled_ranks = np.empty(len(values), dtype=np.int64)  # twice the mean rank: whole numbers even with ties
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        doubled_ranks[order[start : end + 1]] = start + end + 2
+        start = end + 1
+    n_higher = len(higher)
+    observed = int(doubled_ranks[:n_higher].sum())
+    ways: list[dict[int, int]] = [{0: 1}] + [{} for _ in range(n_higher)]  # ways[k][s]: k values, doubled rank sum s
+    for rank in doubled_ranks.tolist():
+        for k in range(n_higher - 1, -1, -1):
+            for total, count in ways[k].items():
+                ways[k + 1][total + rank] = ways[k + 1].get(total + rank, 0) + count
+    at_least = sum(count for total, count in ways[n_higher].items() if total >= observed)
+    return at_least / math.comb(len(values), n_higher)
+
+
 def takeoff_step(run: Run, threshold: float) -> float:
     """:return: The step of the first evaluation above ``threshold`` (``inf`` if none)."""
     return next((row["timesteps"] for row in run.rows if row["mean_return"] > threshold), math.inf)
@@ -98,13 +128,18 @@ def _figure(values: Sequence[float], digits: int = 1) -> str:
 
 
 def variant_table(summaries: Sequence[VariantSummary]) -> str:
-    """:return: One markdown row per variant, and the Fisher test against the variant with the most takeoffs."""
+    """
+    :return: One markdown row per variant, with the Fisher test of its takeoffs against the variant with the most
+        takeoffs and the rank-sum test of its final returns against the variant with the highest median.
+    """
     leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
+    best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
     header = (
         "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
-        f"| command fidelity | frontier fidelity | takeoffs vs {leader.name}: one-sided Fisher p |"
+        f"| command fidelity | frontier fidelity | takeoffs vs {leader.name}: one-sided Fisher p "
+        f"| final returns vs {best.name}: one-sided rank-sum p |"
     )
-    lines = [header, "|" + " --- |" * 10]
+    lines = [header, "|" + " --- |" * 11]
     for summary in summaries:
         steps = [step for step in summary.takeoff_steps if math.isfinite(step)]
         stuck = [str(run.seed) for run, step in zip(summary.runs, summary.takeoff_steps) if not math.isfinite(step)]
@@ -113,12 +148,13 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
             if summary is leader
             else f"{fisher_one_sided(leader.n_takeoffs, len(leader.runs), summary.n_takeoffs, len(summary.runs)):.3g}"
         )
+        rank_p = "-" if summary is best else f"{rank_sum_one_sided(best.finals, summary.finals):.3g}"
         lines.append(
             f"| {VARIANTS.get(summary.name, summary.name)} | {len(summary.runs)} | {_figure(summary.finals)} "
             f"| {np.median(summary.finals):.1f} | {summary.n_takeoffs} of {len(summary.runs)} "
             f"| {f'{np.median(steps):.0f}' if steps else '-'} | {', '.join(stuck) or 'none'} "
             f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
-            f"| {_figure(summary.frontier_fidelity, 2)} (n={len(summary.frontier_fidelity)}) | {p_value} |"
+            f"| {_figure(summary.frontier_fidelity, 2)} (n={len(summary.frontier_fidelity)}) | {p_value} | {rank_p} |"
         )
     return "\n".join(lines) + "\n"
 

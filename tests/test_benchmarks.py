@@ -706,6 +706,16 @@ def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Pa
             del sys.modules[name]
 
 
+def test_rank_sum_test_of_final_returns_counts_the_splits_with_at_least_the_observed_rank_sum() -> None:
+    from benchmarks.command_input import rank_sum_one_sided
+
+    assert rank_sum_one_sided([3.0, 4.0, 5.0], [0.0, 1.0, 2.0]) == pytest.approx(1 / 20)  # the one split of 20
+    assert rank_sum_one_sided([0.0, 1.0, 2.0], [3.0, 4.0, 5.0]) == 1.0
+    assert rank_sum_one_sided([2.0, 5.0], [1.0, 3.0, 4.0]) == pytest.approx(4 / 10)  # rank sum 7: {2,5}, {3,4}, {3,5}, {4,5}
+    # Ties share their mean rank: {1, 1} against {1, 1} ties everywhere, so every split reaches the observed sum.
+    assert rank_sum_one_sided([1.0, 1.0], [1.0, 1.0]) == 1.0
+
+
 def test_fisher_test_of_the_command_input_ablation_matches_the_hypergeometric_tail() -> None:
     from benchmarks.command_input import fisher_one_sided
 
