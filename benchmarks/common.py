@@ -1,7 +1,13 @@
-"""What the benchmark scripts share: where results go, the commit they were measured at, and Markdown tables."""
+"""
+What the benchmark scripts share: where results go, the commit they were measured at, Markdown tables, step counts
+as the tables write them, and the ``Monitor`` files of a run.
+"""
 
+import csv
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 #: The folder of the recorded results (``benchmarks/results``).
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -9,17 +15,25 @@ RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = RESULTS.parent.parent
 
 
+def head() -> str | None:
+    """:return: The short hash of the checked-out commit; None outside git, or without git."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return None
+    return result.stdout.strip() or None
+
+
 def commit() -> str:
     """
     :return: The short hash of the checked-out commit, with " (with uncommitted changes)" when code differs from it
         (results and documentation written since the commit do not change what is measured); "unknown" outside git.
     """
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     code_only = ["--", ".", ":!benchmarks/results", ":!docs", ":!*.md"]
     dirty = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=no", *code_only], cwd=ROOT, capture_output=True, text=True
     )
-    return (result.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+    return (head() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -33,4 +47,24 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["RESULTS", "ROOT", "commit", "table"]
+def steps_label(value: int) -> str:
+    """:return: A number of environment steps as the tables write it (``300k``, ``3M``)."""
+    return f"{value / 1e6:g}M" if value >= 1_000_000 else f"{value / 1e3:g}k"
+
+
+def monitor_files(run_dir: Path) -> list[Path]:
+    """:return: The SB3 ``Monitor`` files of a run folder (``work/**/*.monitor.csv``, one per attempt), by path."""
+    return sorted((Path(run_dir) / "work").rglob("*.monitor.csv"))
+
+
+def read_monitor(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """
+    :param path: An SB3 ``Monitor`` file.
+    :return: Its JSON header (``t_start``, ``env_id``) and its episode rows (``r``, ``l``, ``t``; as text), in order.
+    """
+    with open(path) as file:
+        header = json.loads(file.readline().lstrip("#"))
+        return header, list(csv.DictReader(file))
+
+
+__all__ = ["RESULTS", "ROOT", "commit", "head", "monitor_files", "read_monitor", "steps_label", "table"]

@@ -21,7 +21,6 @@ Writes ``benchmarks/results/ddpg_saturation.md``.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch as th
 
-from benchmarks.common import RESULTS
+from benchmarks.common import RESULTS, monitor_files, read_monitor
 from benchmarks.run import read_meta, read_rows
 
 #: Folders holding DDPG runs, with how they differ.
@@ -40,12 +39,11 @@ SATURATED = 0.99
 
 def monitor_lengths(run_dir: Path) -> np.ndarray:
     """:return: The lengths of the run's training episodes, in order (from its ``Monitor`` file)."""
-    files = sorted((run_dir / "work").rglob("*.monitor.csv"))
+    files = monitor_files(run_dir)
     if not files:
         return np.zeros(0, dtype=np.int64)
-    with open(files[0]) as file:
-        file.readline()  # the Monitor's JSON header
-        return np.array([int(row["l"]) for row in csv.DictReader(file)], dtype=np.int64)
+    _, rows = read_monitor(files[0])
+    return np.array([int(row["l"]) for row in rows], dtype=np.int64)
 
 
 def saturation(run_dir: Path) -> tuple[float, float]:

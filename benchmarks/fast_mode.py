@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import RESULTS
-from benchmarks.report import DOCS_DIR, N_LAST, Run, _steps, aligned_curves, bootstrap_ci, bootstrap_means, collect_runs
+from benchmarks.common import RESULTS, steps_label
+from benchmarks.report import DOCS_DIR, N_LAST, Run, aligned_curves, bootstrap_ci, bootstrap_means, collect_runs
 from benchmarks.run import final_return
 
 #: Budget at which the two modes are compared, per environment.
@@ -109,7 +109,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
         exact, fast = finals["exact"], finals["fast"]
         within = "yes" if exact and fast and min(exact) <= np.mean(fast) <= max(exact) else "no" if exact and fast else "-"
         lines.append(
-            f"| {env_id} ({_steps(budget)}) | {', '.join(f'{v:.1f}' for v in exact) or '-'} | {summary(exact)} "
+            f"| {env_id} ({steps_label(budget)}) | {', '.join(f'{v:.1f}' for v in exact) or '-'} | {summary(exact)} "
             f"| {', '.join(f'{v:.1f}' for v in fast) or '-'} | {summary(fast)} | {within} "
             f"| {curve_within_spread(curves['exact'], curves['fast'])} | {difference_ci(exact, fast)} |"
         )
@@ -121,7 +121,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
             if len(group) > 1:
                 low, high = bootstrap_ci(values)
                 axes.fill_between(steps, low, high, color=MODES[mode], alpha=0.2)
-        axes.set_title(f"GoGePo on {env_id} ({_steps(budget)} steps)")
+        axes.set_title(f"GoGePo on {env_id} ({steps_label(budget)} steps)")
         axes.set_xlabel("environment steps")
         axes.set_ylabel("evaluation return")
         axes.legend(loc="best", fontsize=8)

@@ -25,7 +25,7 @@ import numpy as np
 import torch as th
 import torch.nn.functional as F
 
-from benchmarks.common import RESULTS, commit
+from benchmarks.common import RESULTS, ROOT, commit
 
 DTYPES = ["float32", "float16", "bfloat16"]
 CHILD = [sys.executable, "-m", "benchmarks.memory", "--child"]
@@ -140,7 +140,7 @@ def main() -> None:
         out = (
             subprocess.run(
                 [*CHILD, dtype, "--entries", str(args.entries), "--steps", str(args.steps)],
-                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                cwd=ROOT,
                 check=True,
                 capture_output=True,
                 text=True,

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import RESULTS
+from benchmarks.common import RESULTS, ROOT, steps_label
 from benchmarks.run import CSV_FILE, ENVS, final_return, read_meta, read_rows
 
 #: The paper's Table 1 (final return, mean +- std over 20 seeds).
@@ -47,7 +47,7 @@ PAPER_TABLE: dict[str, dict[str, tuple[float, float]]] = {
 ALGO_NAMES = {"gogepo": "GoGePo", "ars": "ARS", "ddpg": "DDPG", "authors": "GoGePo, authors' script"}
 ALGO_COLORS = {"gogepo": "tab:blue", "ars": "tab:orange", "ddpg": "tab:green", "authors": "tab:purple"}
 ENV_ORDER = list(PAPER_TABLE)
-DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "results"
+DOCS_DIR = ROOT / "docs" / "results"
 SWEEP_FILE = "command_sweep.csv"
 FRONTIER_FILE = "frontier.csv"
 MAP_FILE = "policy_map.npz"
@@ -134,10 +134,6 @@ def _groups(runs: Sequence[Run]) -> dict[tuple[str, int], dict[str, list[Run]]]:
     return groups
 
 
-def _steps(value: int) -> str:
-    return f"{value / 1e6:g}M" if value >= 1_000_000 else f"{value / 1e3:g}k"
-
-
 def _duration(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "-"
@@ -171,7 +167,7 @@ def table1(runs: Sequence[Run], fidelities: dict[tuple[str, int], Fidelity] | No
     header += [f"{ALGO_NAMES[algo]} (paper, 3M/100k)" for algo in paper_algos]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for (env_id, budget), by_algo in _groups(runs).items():
-        cells = [f"{env_id} ({_steps(budget)})"]
+        cells = [f"{env_id} ({steps_label(budget)})"]
         for algo in algos:
             group = by_algo.get(algo, [])
             finished = [run for run in group if run.finished]
@@ -212,7 +208,7 @@ def runs_table(runs: Sequence[Run]) -> str:
         eval_s = float(run.meta.get("eval_wall_clock_s", run.rows[-1]["eval_wall_clock_s"]))
         load = run.meta.get("load_average_at_finish", ["-"])[0]
         lines.append(
-            f"| {run.env_id} | {_steps(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
+            f"| {run.env_id} | {steps_label(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
             f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} "
             f"| {run.meta.get('threads', 1)} | {load} |"
         )
@@ -277,7 +273,7 @@ def learning_curves(runs: Sequence[Run], path: Path) -> None:
             paper = PAPER_TABLE.get(env_id, {}).get(algo)
             if paper and budget == ENVS.get(env_id, ENVS["Swimmer-v3"]).paper_budget:
                 axes.axhline(paper[0], color=ALGO_COLORS.get(algo), linestyle=":", linewidth=1)
-        axes.set_title(f"{env_id} ({_steps(budget)} steps)")
+        axes.set_title(f"{env_id} ({steps_label(budget)} steps)")
         axes.set_xlabel("environment steps")
         axes.set_ylabel("evaluation return")
         axes.legend(loc="best", fontsize=8)
@@ -599,7 +595,7 @@ def write_report(
     maps: dict[str, dict[str, np.ndarray]] = {}
     for (env_id, budget), by_algo in _groups(runs).items():
         finished = [run for run in by_algo.get("gogepo", []) if run.finished]
-        label = f"{env_id} ({_steps(budget)})"
+        label = f"{env_id} ({steps_label(budget)})"
         for run in finished[:sweep_seeds]:
             rows = command_sweep(run, n_episodes=n_episodes, compute=compute)
             if rows:

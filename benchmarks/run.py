@@ -62,9 +62,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from benchmarks.common import RESULTS
+from benchmarks.common import RESULTS, ROOT, head
 
-#: Default folder of the results (committed: CSVs, run.json, cached report data).
 #: Algorithms of the benchmark.
 ALGOS = ("gogepo", "ars", "ddpg")
 #: Columns of ``evaluations.csv``.
@@ -189,13 +188,12 @@ def versions() -> dict[str, str]:
     found["cpu"] = _cpu_model()
     if "BENCHMARK_GIT_COMMIT" in os.environ:  # a copy of the work tree without its git folder (another machine)
         found["git_commit"] = os.environ["BENCHMARK_GIT_COMMIT"]
-    with contextlib.suppress(Exception):
-        found["git_commit"] = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
-        ).stdout.strip()
+    git_commit = head()
+    if git_commit:
+        found["git_commit"] = git_commit
     with contextlib.suppress(Exception):
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "sb3_gogepo"], cwd=Path(__file__).parent.parent, capture_output=True, text=True
+            ["git", "status", "--porcelain", "sb3_gogepo"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         found["sb3_gogepo_uncommitted_changes"] = str(bool(dirty))
     return found
@@ -786,7 +784,6 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     environment = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    root = Path(__file__).resolve().parent.parent
 
     def launch(spec: RunSpec) -> int:
         if stopping:
@@ -804,7 +801,7 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
         with open(spec.run_dir / "log.txt", "a") as log:
             child = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.run", *spec_arguments(spec, args)],
-                cwd=root,
+                cwd=ROOT,
                 env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,

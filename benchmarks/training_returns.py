@@ -16,13 +16,12 @@ generated for). Runs are compared at equal numbers of episodes, i.e. of update b
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import monitor_files, read_monitor
 from benchmarks.run import read_meta
 from sb3_gogepo.envs import SURVIVAL_BONUSES
 
@@ -34,14 +33,12 @@ def training_returns(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
         an attempt's episodes end where the next one resumes; after a hard kill the episodes since the last
         checkpoint appear twice).
     """
-    files = list((run_dir / "work").rglob("*.monitor.csv"))
+    files = monitor_files(run_dir)
     if not files:
         raise FileNotFoundError(f"no Monitor file under {run_dir / 'work'}")
     attempts = []
     for path in files:
-        with open(path) as file:
-            header = json.loads(file.readline().lstrip("#"))
-            rows = list(csv.DictReader(file))
+        header, rows = read_monitor(path)
         attempts.append((float(header["t_start"]), rows))
     rows = [row for _, attempt in sorted(attempts, key=lambda item: item[0]) for row in attempt]
     lengths = np.array([int(row["l"]) for row in rows])
