@@ -21,10 +21,10 @@ class LeanDummyVecEnv(DummyVecEnv):
 
     ``DummyVecEnv.step_wait`` returns ``deepcopy`` of its info list and of its observation buffer. The observation
     buffer is overwritten at the next step, so it must be copied, but ``ndarray.copy`` does that at a fraction of the
-    cost of ``deepcopy``'s generic machinery. The info dicts are new objects at every step (gymnasium environments
-    and wrappers return a fresh dict from ``step``), so a new list holding them is enough. ``python -m
-    benchmarks.rollout`` times GoGePo's rollout with both classes on MuJoCo tasks. Steps, resets, rewards and
-    observations are exactly ``DummyVecEnv``'s.
+    cost of ``deepcopy``'s generic machinery. The info dicts are new objects at every step (gymnasium environments and
+    wrappers return a fresh dict from ``step``), so a new list holding them is enough.
+    ``python -m benchmarks.performance.rollout`` times GoGePo's rollout with both classes on MuJoCo tasks. Steps,
+    resets, rewards and observations are exactly ``DummyVecEnv``'s.
 
     Use it where an environment does not keep and later mutate the info dict it returned, for example
     ``make_vec_env(env_id, n_envs, vec_env_cls=LeanDummyVecEnv)``. The benchmark runner builds every algorithm's

@@ -515,7 +515,7 @@ def test_table1_shows_the_authors_script_beside_ours_when_it_has_runs(tmp_path: 
 
 
 def test_the_difference_interval_contains_zero_only_when_the_seeds_cannot_tell_the_modes_apart() -> None:
-    from benchmarks.fast_mode import difference_ci
+    from benchmarks.performance.fast_mode import difference_ci
 
     assert difference_ci([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]).startswith("+0.0 [-")
     low, high = (float(bound) for bound in difference_ci([1.0, 2.0, 3.0], [11.0, 12.0, 13.0])[7:-1].split(", "))
@@ -524,7 +524,7 @@ def test_the_difference_interval_contains_zero_only_when_the_seeds_cannot_tell_t
 
 
 def test_the_curve_column_counts_the_evaluations_where_the_fast_mean_lies_within_the_exact_seeds() -> None:
-    from benchmarks.fast_mode import curve_within_spread
+    from benchmarks.performance.fast_mode import curve_within_spread
 
     def curve(*values: float) -> list[dict[str, float]]:
         return [{"timesteps": 1000 * (index + 1), "mean_return": value} for index, value in enumerate(values)]
@@ -537,7 +537,7 @@ def test_the_curve_column_counts_the_evaluations_where_the_fast_mean_lies_within
 
 
 def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp_path: Path) -> None:
-    from benchmarks import fast_mode
+    from benchmarks.performance import fast_mode
 
     results, docs = tmp_path / "results", tmp_path / "docs"
     for seed in range(3):
@@ -694,7 +694,7 @@ def test_block_ab_imports_another_commit_beside_the_current_package(tmp_path: Pa
     import sys
 
     import sb3_gogepo
-    from benchmarks import block_ab
+    from benchmarks.performance import block_ab
 
     try:
         baseline = block_ab.import_baseline("HEAD", tmp_path)

@@ -1,9 +1,9 @@
 """
 Pages that show files written by scripts (benchmark tables and figures), when those files exist.
 
-Benchmark reports are written by scripts after long runs (``benchmarks/report.py``, ``benchmarks/speed.py``,
-``benchmarks/memory.py``), so a page cannot assume that they are there. Two directives make the choice when the
-page is read::
+Benchmark reports are written by scripts after long runs (``benchmarks/report.py``,
+``benchmarks/performance/speed.py``, ``benchmarks/performance/memory.py``), so a page cannot assume that they are
+there. Two directives make the choice when the page is read::
 
     .. if-exists:: ../../benchmarks/results/speed.md
 
@@ -12,7 +12,7 @@ page is read::
 
     .. if-missing:: ../../benchmarks/results/speed.md
 
-       The table appears here once ``python benchmarks/speed.py`` has written it.
+       The table appears here once ``python -m benchmarks.performance.speed`` has written it.
 
 Paths are relative to the page, or to ``docs/`` when they start with ``/`` (as for Sphinx's ``include``). The
 content is parsed only when the condition holds, so a missing file is never included and a generated page is

@@ -1,7 +1,7 @@
 """Where one update block spends its time: torch profiler table of the paper-sized block (Hopper, full buffer).
 
-    python -m benchmarks.profile_block              # exact mode; writes benchmarks/results/profile_block.md
-    python -m benchmarks.profile_block --mode 2     # fast mode (index into benchmarks.speed.MODES)
+    python -m benchmarks.performance.profile_block           # exact mode; writes benchmarks/results/profile_block.md
+    python -m benchmarks.performance.profile_block --mode 2  # fast mode (index into benchmarks.performance.speed.MODES)
 
 Run it on an idle machine: the shares are of the profiled time, and a loaded machine stretches some operations more
 than others. The profiler adds overhead of its own, so the times are not the speed benchmark's.
@@ -14,7 +14,7 @@ import torch as th
 from torch.profiler import ProfilerActivity, profile
 
 from benchmarks.common import RESULTS, commit
-from benchmarks.speed import MODES, filled_model, matmul_ceiling
+from benchmarks.performance.speed import MODES, filled_model, matmul_ceiling
 
 #: Operations that are matrix products (forward and backward passes of linear layers and batched products).
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm", "mkldnn::_linear_pointwise")
@@ -35,7 +35,8 @@ def profile_table(mode: int, threads: int, blocks: int) -> str:
     ceiling = matmul_ceiling(th.float32, th.device("cpu"))
     lines = [
         f"Mode: {name}; {blocks} profiled blocks, {threads} torch threads, torch {th.__version__}. Written by "
-        f"`python -m benchmarks.profile_block --mode {mode} --threads {threads} --blocks {blocks}` at commit {commit()}.",
+        f"`python -m benchmarks.performance.profile_block --mode {mode} --threads {threads} --blocks {blocks}` at commit "
+        f"{commit()}.",
         "",
         f"Profiled time per block: {total / blocks / 1e6:.3f} s (with the profiler's overhead); matrix products "
         f"({', '.join(MATMUL_OPS)}): **{100 * matmul / total:.0f} %** of it; the fp32 matrix-product ceiling of this "

@@ -1,7 +1,7 @@
 """Speed of GoGePo's update block and action computation at the paper's Hopper sizes.
 
-    python benchmarks/speed.py                 # CPU, 2 threads; writes benchmarks/results/speed.md
-    python benchmarks/speed.py --device cuda   # on a GPU machine; writes benchmarks/results/speed_cuda.md
+    python -m benchmarks.performance.speed                # CPU, 2 threads; writes benchmarks/results/speed.md
+    python -m benchmarks.performance.speed --device cuda  # on a GPU machine; writes benchmarks/results/speed_cuda.md
 
 Every figure is the best (minimum) of several repetitions, with the median beside it; targets are judged on the
 median. The update blocks of a round all draw the same batches (the round's seed), so modes and rounds differ in
@@ -238,7 +238,7 @@ def main() -> None:
     text = "\n\n".join(
         [
             f"Machine: {machine}, {args.threads} torch threads, torch {th.__version__}. "
-            f"Written by `python benchmarks/speed.py --device {args.device} --threads {args.threads}` at commit "
+            f"Written by `python -m benchmarks.performance.speed --device {args.device} --threads {args.threads}` at commit "
             f"{commit()}.",
             f"Matrix-product ceiling (4608x256 @ 256x256): **{fp32:.0f} GFLOP/s fp32**, **{bf16:.0f} GFLOP/s bf16**.",
             "**Update block** after each episode: 5 evaluator + 20 generator steps, batch 16, 200 probing states, "

@@ -1,6 +1,6 @@
 """Peak memory of a Hopper run with a full policy buffer, and what half-precision storage does to the evaluator.
 
-    python -m benchmarks.memory        # writes benchmarks/results/memory.md
+    python -m benchmarks.performance.memory  # writes benchmarks/results/memory.md
 
 Part 1 runs, for each buffer storage dtype, a fresh process that fills a Hopper-sized GoGePo's buffer with 10 000
 policies (generated + noise, as in training), then trains on Hopper-v4 for 2 000 steps (episodes, update blocks),
@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from benchmarks.common import RESULTS, ROOT, commit
 
 DTYPES = ["float32", "float16", "bfloat16"]
-CHILD = [sys.executable, "-m", "benchmarks.memory", "--child"]
+CHILD = [sys.executable, "-m", "benchmarks.performance.memory", "--child"]
 
 
 def fill(model, entries: int) -> None:  # type: ignore[no-untyped-def]
@@ -167,7 +167,7 @@ def main() -> None:
         differences = np.array(mse[variant]) - reference
         return f"{differences.mean():+.2f} ± {differences.std(ddof=1):.2f}"
 
-    command = " ".join(["python -m benchmarks.memory", *sys.argv[1:]])
+    command = " ".join(["python -m benchmarks.performance.memory", *sys.argv[1:]])
     lines = [
         f"Written by `{command}` at commit {commit()} (buffer of {args.entries} Hopper policies, 69 635 parameters "
         f"each, then {args.steps} Hopper-v4 training steps; peak resident memory of the whole process). Target: at "

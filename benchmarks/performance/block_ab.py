@@ -1,8 +1,8 @@
 """
 Paired A/B timing of the update block: the working tree's code against another commit's, in one process.
 
-    python -m benchmarks.block_ab 2bcd8c2              # exact mode; writes benchmarks/results/speed_ab/block_ab_2bcd8c2.md
-    python -m benchmarks.block_ab 2bcd8c2 --mode 2     # fast mode (index into benchmarks.speed.MODES)
+    python -m benchmarks.performance.block_ab 2bcd8c2           # exact mode; writes results/speed_ab/block_ab_2bcd8c2.md
+    python -m benchmarks.performance.block_ab 2bcd8c2 --mode 2  # fast mode (index into benchmarks.performance.speed.MODES)
 
 The speed of these shared machines drifts by more than a small change of the code within minutes (``speed_ab/README.md``),
 so two runs of ``speed.py`` cannot tell such a change from the drift. Here the other commit's ``sb3_gogepo`` (from
@@ -33,7 +33,7 @@ from stable_baselines3.common.logger import configure
 
 from benchmarks import common
 from benchmarks.common import RESULTS, ROOT
-from benchmarks.speed import MODES, filled_model
+from benchmarks.performance.speed import MODES, filled_model
 
 BASELINE_PACKAGE = "sb3_gogepo_baseline"
 
@@ -97,7 +97,7 @@ def largest_weight_difference(models: dict[str, Any]) -> float:
 def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, list[float]], difference: float) -> str:
     current, baseline = np.array(times["current"]), np.array(times["baseline"])
     ratio, low, high = ratio_interval(current, baseline)
-    command = f"python -m benchmarks.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
+    command = f"python -m benchmarks.performance.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
     current_commit = common.commit()
     lines = [
         f"Mode: {list(MODES)[mode]}; {pairs} pairs of blocks, {threads} torch threads, torch {th.__version__}. Written by "

@@ -1,7 +1,7 @@
 """End-to-end training throughput: GoGePo (exact and fast mode) beside ARS and DDPG, same machine, same script.
 
-    python -m benchmarks.end_to_end                                    # Swimmer-v3, the paper's 3M steps for GoGePo
-    python -m benchmarks.end_to_end --timesteps 300000 --baseline-timesteps 20000
+    python -m benchmarks.performance.end_to_end                        # Swimmer-v3, the paper's 3M steps for GoGePo
+    python -m benchmarks.performance.end_to_end --timesteps 300000 --baseline-timesteps 20000
 
 Every model is built from this project's YAML files (``hyperparams/<algo>.yml``, the paper's settings) by the same
 rl-zoo3 experiment manager as ``benchmarks/run.py``, with ``--threads`` torch threads.
@@ -114,7 +114,7 @@ def main() -> None:
             rows.append(timed_learn(variant, env_id, args.baseline_timesteps, args.seed))
         print(rows[-1], flush=True)
     header = (
-        f"\n`python -m benchmarks.end_to_end --env {args.env} --timesteps {args.timesteps} --baseline-timesteps "
+        f"\n`python -m benchmarks.performance.end_to_end --env {args.env} --timesteps {args.timesteps} --baseline-timesteps "
         f"{args.baseline_timesteps} --threads {args.threads} --seed {args.seed} --variants {' '.join(args.variants)}` on "
         f"{platform.machine()}, torch {th.__version__}, {time.strftime('%Y-%m-%d')}:\n\n{HEADER}\n"
     )

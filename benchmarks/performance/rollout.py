@@ -1,7 +1,7 @@
 """
 Cost of GoGePo's rollout per environment step, with SB3's ``DummyVecEnv`` and with ``LeanDummyVecEnv``.
 
-    python -m benchmarks.rollout                  # Swimmer-v3 and Hopper-v3, 1 torch thread; writes rollout.md
+    python -m benchmarks.performance.rollout  # Swimmer-v3 and Hopper-v3, 1 torch thread; writes rollout.md
 
 ``learn`` runs with the update block switched off, so what is timed is everything else GoGePo does per step: acting
 with the generated policy, the observation statistics, the env step through its ``Monitor`` and VecEnv, callbacks,
@@ -79,7 +79,7 @@ def measure(env_ids: Sequence[str], n_steps: int, repeats: int) -> list[list[str
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.rollout", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.performance.rollout", description=__doc__.split("\n\n")[0])
     parser.add_argument("--envs", nargs="+", default=["Swimmer-v3", "Hopper-v3"])
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     text = "\n\n".join(
         [
             f"Machine: {platform.processor() or platform.machine()}, {args.threads} torch thread(s), torch {th.__version__}. "
-            f"Written by `python -m benchmarks.rollout --steps {args.steps} --repeats {args.repeats}` at commit "
+            f"Written by `python -m benchmarks.performance.rollout --steps {args.steps} --repeats {args.repeats}` at commit "
             f"{commit()}.",
             "GoGePo's rollout (everything but the update block) per environment step, microseconds; best and median of "
             f"{args.repeats} runs of {args.steps} steps:",

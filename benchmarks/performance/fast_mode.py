@@ -1,7 +1,7 @@
 """
 Fast mode against exact mode: GoGePo's learning curves and final returns with both, per environment.
 
-    python -m benchmarks.fast_mode
+    python -m benchmarks.performance.fast_mode
 
 Exact-mode runs are the benchmark's GoGePo runs (``benchmarks/results/<env>/gogepo/``); fast-mode runs
 (``update_precision="bfloat16"``, ``separate_bias_networks=False``) live under ``benchmarks/results/fast_mode/`` and
@@ -96,7 +96,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
         "The curve column counts the evaluations at which the fast seeds' mean return lies between the lowest and "
         "the highest exact seed. The last column is the difference of the means with a 95 % bootstrap interval "
         "(seeds resampled within each mode): an interval that contains 0 means the seeds cannot tell the modes apart. "
-        "Written by `python -m benchmarks.fast_mode`.\n",
+        "Written by `python -m benchmarks.performance.fast_mode`.\n",
         "| env (budget) | exact: seeds | exact: mean ± sample std | fast: seeds | fast: mean ± sample std "
         "| fast mean within the exact seeds' range | fast mean curve within the exact seeds' range (evaluations) "
         "| fast - exact [95 % bootstrap CI] |",
@@ -136,7 +136,7 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.fast_mode", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.performance.fast_mode", description=__doc__.split("\n\n")[0])
     parser.add_argument("--results-dir", default=os.fspath(RESULTS))
     parser.add_argument("--docs-dir", default=os.fspath(DOCS_DIR))
     args = parser.parse_args(argv)
