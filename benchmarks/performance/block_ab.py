@@ -65,10 +65,11 @@ def baseline_model(package: ModuleType, current: Any, mode: dict[str, Any]) -> A
 def alternate(arms: dict[str, Callable[[], Any]], pairs: int) -> dict[str, list[float]]:
     """
     :param arms: Each side's unit of work (an update block, say), by name.
-    :return: Seconds of each side's unit per pair; after a warm-up call of each, pair ``i`` seeds torch with ``i``
-        before each side's call and runs the sides in alternating order (A B, then B A).
+    :return: Seconds of each side's unit per pair; after a warm-up call of each (torch seeded with 0), pair ``i`` seeds
+        torch with ``i`` before each side's call and runs the sides in alternating order (A B, then B A).
     """
     for run in arms.values():
+        th.manual_seed(0)  # the same draws on each side from the start
         run()  # warm-up
     times: dict[str, list[float]] = {name: [] for name in arms}
     for pair in range(pairs):
