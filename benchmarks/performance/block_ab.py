@@ -95,11 +95,12 @@ def largest_weight_difference(models: dict[str, Any]) -> float:
     return max((current[name] - baseline[name]).abs().max().item() for name in current)
 
 
-def report(commit: str, mode: int, pairs: int, threads: int, times: dict[str, list[float]], difference: float) -> str:
+def report(
+    commit: str, current_commit: str, mode: int, pairs: int, threads: int, times: dict[str, list[float]], difference: float
+) -> str:
     current, baseline = np.array(times["current"]), np.array(times["baseline"])
     ratio, low, high = ratio_interval(current, baseline)
     command = f"python -m benchmarks.performance.block_ab {commit} --mode {mode} --pairs {pairs} --threads {threads}"
-    current_commit = common.commit()
     lines = [
         f"Mode: {list(MODES)[mode]}; {pairs} pairs of blocks, {threads} torch threads, torch {th.__version__}. Written by "
         f"`{command}` at commit {current_commit}.",
@@ -128,13 +129,15 @@ def main() -> None:
     parser.add_argument("--output", default=None, help="markdown file (default: speed_ab/block_ab_<commit>[_<mode>].md)")
     args = parser.parse_args()
     th.set_num_threads(args.threads)
+    current_commit = common.commit()  # the code imported now, whatever is committed while it runs
     mode = MODES[list(MODES)[args.mode]]
     with tempfile.TemporaryDirectory() as folder:
         package = import_baseline(args.commit, Path(folder))
         current = filled_model(mode, "cpu", 10_000)
         models = {"current": current, "baseline": baseline_model(package, current, mode)}
         times = alternate({name: model.train for name, model in models.items()}, args.pairs)
-        text = report(args.commit, args.mode, args.pairs, args.threads, times, largest_weight_difference(models))
+        difference = largest_weight_difference(models)
+        text = report(args.commit, current_commit, args.mode, args.pairs, args.threads, times, difference)
     suffix = "" if args.mode == 0 else f"_{args.mode}"
     output = args.output or os.path.join(RESULTS, "speed_ab", f"block_ab_{args.commit}{suffix}.md")
     os.makedirs(os.path.dirname(output), exist_ok=True)

@@ -52,6 +52,7 @@ def frozen_model(package: Any, seed: int, updates: bool) -> Any:
 
 def report(
     commit: str,
+    current_commit: str,
     args: argparse.Namespace,
     times: dict[str, list[float]],
     episodes: dict[str, list[int]],
@@ -64,7 +65,6 @@ def report(
     updates = "" if args.updates else " --no-updates"
     options = f"{updates} --chunk {chunk} --pairs {pairs} --threads {threads}"
     command = f"python -m benchmarks.performance.learn_ab {commit}{options}"
-    current_commit = common.commit()
     lines = [
         f"{ENV_ID}, learning rates 0{'' if args.updates else ', no update blocks'},"
         f" {pairs} pairs of `learn({chunk})` chunks, {threads} torch threads, torch "
@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--output", default=None, help="markdown file (default: speed_ab/learn_ab_<commit>.md)")
     args = parser.parse_args()
     th.set_num_threads(args.threads)
+    current_commit = common.commit()  # the code imported now, whatever is committed while it runs
     import sb3_gogepo
 
     with tempfile.TemporaryDirectory() as folder:
@@ -112,7 +113,7 @@ def main() -> None:
 
         times = alternate({name: functools.partial(learn_chunk, name) for name in models}, args.pairs)
         episodes = {name: counts[1:] for name, counts in episodes.items()}  # the warm-up's first
-        text = report(args.commit, args, times, episodes)
+        text = report(args.commit, current_commit, args, times, episodes)
     suffix = "" if args.updates else "_rollout"
     output = args.output or os.path.join(RESULTS, "speed_ab", f"learn_ab_{args.commit}{suffix}.md")
     os.makedirs(os.path.dirname(output), exist_ok=True)
