@@ -18,7 +18,12 @@ Output, in the layout of ``benchmarks.run``: ``<results-dir>/<env>/authors/budge
 ``evaluations.csv`` (``timesteps, mean_return, std_return, wall_clock_s, eval_wall_clock_s``; a row is written at each
 of their evaluations, from the returns of the test environment's episodes), ``run.json`` (``"finished": true`` when
 done), ``training_episodes.csv`` (every training episode's true return and length) and ``log.txt`` (what their script
-prints). A run cannot be resumed: a call on an unfinished run starts it again and counts it in ``restarts``.
+prints).
+
+Runs are resumable (:mod:`benchmarks.authors_checkpoint`): between two of their episodes, every
+``--checkpoint-interval`` seconds and on SIGINT/SIGTERM, the script's state goes to ``checkpoint/``, and a later call
+on the unfinished run continues from there (``resumes`` in ``run.json``) and repeats what an uninterrupted run does.
+An unfinished run without a checkpoint starts again and is counted in ``restarts``.
 """
 
 from __future__ import annotations
@@ -28,15 +33,19 @@ import csv
 import io
 import os
 import random
+import signal
+import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch as th
 
+from benchmarks.authors_checkpoint import CHECKPOINT_FILE, load_state, save_state
 from benchmarks.authors_code import ENV_SEED_STRIDE, AuthorsScript, authors_commit, check_authors_code, install_gym_shim
 from benchmarks.common import RESULTS
 from benchmarks.run import (
@@ -101,8 +110,22 @@ class _Recorder:
         )
 
     def wall_clock(self) -> float:
-        """:return: Seconds since the training loop started."""
+        """:return: Seconds since the training loop started (in all processes of the run)."""
         return time.perf_counter() - self.start
+
+    def state(self) -> dict[str, Any]:
+        """:return: What a resumed run needs to go on recording."""
+        return {"rows": self.rows, "wall_clock_s": self.wall_clock(), "eval_s": self.eval_s, "sweep_s": self.sweep_s}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go on from :meth:`state`, and rewrite the files without what was written after it."""
+        self.rows = list(state["rows"])
+        self.start = time.perf_counter() - state["wall_clock_s"]
+        self.eval_s, self.sweep_s = state["eval_s"], state["sweep_s"]
+        write_rows(self.folder / CSV_FILE, self.rows)
+        (self.folder / EPISODES_FILE).unlink(missing_ok=True)
+        self.episodes_written = 0
+        self.write_episodes()
 
     def record(self, returns: Sequence[float]) -> None:
         """Write one evaluation row (and the training episodes finished since the last one)."""
@@ -135,6 +158,63 @@ class _Recorder:
         self.episodes_written = len(episodes)
 
 
+class _Stop(Exception):
+    """Raised out of their training loop after the checkpoint a stop request asked for."""
+
+
+class _Checkpointer:
+    """
+    Wraps the script's ``train`` (one episode and the updates after it) to checkpoint after it: every ``interval``
+    seconds, and when a stop is requested (SIGINT/SIGTERM under :meth:`on_signals`), then raising :class:`_Stop`.
+    """
+
+    def __init__(
+        self, namespace: dict[str, Any], shim_envs: list[Any], recorder: _Recorder, meta: dict[str, Any], interval: float
+    ) -> None:
+        if not callable(namespace.get("train")):
+            raise ValueError("their script has no train() function (one episode): its training cannot be checkpointed")
+        self.namespace, self.envs, self.recorder, self.meta, self.interval = namespace, shim_envs, recorder, meta, interval
+        self.stop_requested = False
+        self.last = time.perf_counter()
+        train = namespace["train"]
+
+        def checkpointed_train(*args: Any, **kwargs: Any) -> Any:
+            result = train(*args, **kwargs)
+            if self.stop_requested or time.perf_counter() - self.last >= self.interval:
+                self.save()
+                if self.stop_requested:
+                    raise _Stop
+            return result
+
+        namespace["train"] = checkpointed_train
+
+    def save(self) -> None:
+        """Checkpoint the script and the recorder, and write the progress to ``run.json``."""
+        save_state(self.recorder.folder / CHECKPOINT_FILE, self.namespace, self.envs, {"recorder": self.recorder.state()})
+        self.last = time.perf_counter()
+        self.meta.update(
+            timesteps=int(self.namespace["statistics"].total_ts), wall_clock_s=round(self.recorder.wall_clock(), 1)
+        )
+        write_json(self.recorder.folder / META_FILE, self.meta)
+
+    @contextmanager
+    def on_signals(self) -> Iterator[None]:
+        """Within this block, SIGINT and SIGTERM request a stop (main thread only; the old handlers come back after)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum: int, frame: Any) -> None:
+            self.stop_requested = True
+
+        previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+
 def _json_config(config: dict[str, Any]) -> dict[str, Any]:
     return {
         key: value if isinstance(value, (int, float, str, bool, list, tuple, type(None))) else str(value)
@@ -151,9 +231,10 @@ def run(
     eval_freq: int | None = None,
     threads: int = 1,
     use_gpu: bool = False,
+    checkpoint_interval: float = 600.0,
 ) -> str:
     """
-    Run their training script once (or skip a finished run).
+    Run their training script once, continue an unfinished run from its checkpoint, or skip a finished run.
 
     :param authors_code: Folder of a checkout of IDSIA/GoGePo.
     :param env_id: One of :data:`ENV_IDS` (or a short name of ``benchmarks.run``).
@@ -163,12 +244,15 @@ def run(
     :param eval_freq: Their ``config["ts_evaluation"]`` (None: theirs, 10k or 1k steps).
     :param threads: torch threads.
     :param use_gpu: Their ``--use_gpu 1`` (the setting their README gives): CUDA when available.
-    :return: ``"finished"`` or ``"skipped"``.
+    :param checkpoint_interval: Seconds between checkpoints (taken between two episodes).
+    :return: ``"finished"``, ``"stopped"`` (by SIGINT/SIGTERM, after a checkpoint) or ``"skipped"``.
     """
     authors = check_authors_code(authors_code)
     env_id = canonical_env(env_id)
     if env_id not in ENV_IDS:
         raise ValueError(f"their script runs {', '.join(ENV_IDS)}, not {env_id}")
+    if not checkpoint_interval >= 0:
+        raise ValueError(f"checkpoint_interval must be a number of seconds >= 0, not {checkpoint_interval}")
     th.set_num_threads(threads)
     shim = install_gym_shim(seed)
     set_up_output = io.StringIO()
@@ -186,48 +270,64 @@ def run(
     if previous.get("finished"):
         print(f"[skip] {folder}: finished")
         return "skipped"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in (CSV_FILE, EPISODES_FILE):
-        (folder / stale).unlink(missing_ok=True)
     config["max_timesteps"] = budget
     if eval_freq:
         config["ts_evaluation"] = int(eval_freq)
+    resume = bool(previous) and (folder / CHECKPOINT_FILE).is_file()
+    if resume and int(previous.get("eval_freq", config["ts_evaluation"])) != int(config["ts_evaluation"]):
+        raise ValueError(
+            f"{folder} evaluates every {previous['eval_freq']} steps, not {config['ts_evaluation']}: resume it with"
+            f" --eval-freq {previous['eval_freq']} or remove it"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
     recorder = _Recorder(namespace, shim.envs, folder)
-    write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
-    meta: dict[str, Any] = {
-        "algo": ALGO,
-        "env_id": env_id,
-        "seed": seed,
-        "budget": budget,
-        "eval_freq": int(config["ts_evaluation"]),
-        "n_eval_episodes": 10,
-        "authors_commit": authors_commit(authors),
-        "authors_script": f"{authors / 'gogepo.py'} (unchanged; config overrides: max_timesteps"
-        + (", ts_evaluation" if eval_freq else "")
-        + ")",
-        "seeding": {
-            "python_random": seed,
-            "numpy": seed,
-            "torch": seed,
-            "train_env_first_reset": seed,
-            "test_env_first_reset": seed + ENV_SEED_STRIDE,
-        },
-        "config": _json_config(config),
-        "versions": versions(),
-        "threads": threads,
-        "device": th.cuda.get_device_name() if use_gpu and th.cuda.is_available() else "cpu",
-        "finished": False,
-        "resumes": 0,
-        "restarts": int(previous.get("restarts", -1)) + 1 if previous else 0,
-    }
+    if resume:
+        recorder.restore(load_state(folder / CHECKPOINT_FILE, namespace, shim.envs)["recorder"])
+        meta = {**previous, "resumes": int(previous.get("resumes", 0)) + 1}
+        print(f"[resume] {folder} from {namespace['statistics'].total_ts} steps")
+    else:
+        for stale in (CSV_FILE, EPISODES_FILE):
+            (folder / stale).unlink(missing_ok=True)
+        write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
+        meta = {
+            "algo": ALGO,
+            "env_id": env_id,
+            "seed": seed,
+            "budget": budget,
+            "eval_freq": int(config["ts_evaluation"]),
+            "n_eval_episodes": 10,
+            "authors_commit": authors_commit(authors),
+            "authors_script": f"{authors / 'gogepo.py'} (unchanged; config overrides: max_timesteps"
+            + (", ts_evaluation" if eval_freq else "")
+            + ")",
+            "seeding": {
+                "python_random": seed,
+                "numpy": seed,
+                "torch": seed,
+                "train_env_first_reset": seed,
+                "test_env_first_reset": seed + ENV_SEED_STRIDE,
+            },
+            "config": _json_config(config),
+            "versions": versions(),
+            "threads": threads,
+            "device": th.cuda.get_device_name() if use_gpu and th.cuda.is_available() else "cpu",
+            "finished": False,
+            "resumes": 0,
+            "restarts": int(previous.get("restarts", -1)) + 1 if previous else 0,
+        }
+        print(f"[start] {folder}")
     write_json(folder / META_FILE, meta)
-    print(f"[start] {folder}")
-    with open(folder / "log.txt", "w") as log:
+    checkpointer = _Checkpointer(namespace, shim.envs, recorder, meta, checkpoint_interval)
+    with open(folder / "log.txt", "a" if resume else "w") as log:
         log.write(set_up_output.getvalue())
         script.stdout = log
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            script.train()
+        try:
+            with warnings.catch_warnings(), checkpointer.on_signals():
+                warnings.simplefilter("ignore")
+                script.train()
+        except _Stop:
+            print(f"[stop] {folder}: checkpointed at {meta['timesteps']} steps")
+            return "stopped"
     statistics = namespace["statistics"]
     recorder.write_episodes()
     meta.update(
@@ -258,8 +358,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--eval-freq", type=int, default=None, help="override their evaluation interval (tests)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--use-gpu", action="store_true", help="their --use_gpu 1: CUDA when available")
+    parser.add_argument("--checkpoint-interval", type=float, default=600.0, help="seconds between checkpoints")
     args = parser.parse_args(argv)
-    run(args.authors_code, args.env, args.seed, args.timesteps, args.results_dir, args.eval_freq, args.threads, args.use_gpu)
+    run(
+        args.authors_code,
+        args.env,
+        args.seed,
+        args.timesteps,
+        args.results_dir,
+        args.eval_freq,
+        args.threads,
+        args.use_gpu,
+        args.checkpoint_interval,
+    )
 
 
 if __name__ == "__main__":

@@ -88,31 +88,44 @@ def test_recency_weights_are_theirs() -> None:
 
 
 #: A training script with the globals ``benchmarks.authors_script`` uses: ``config``, ``statistics``, ``evaluate`` (and
-#: the command sweeps it times), a training and a test environment, evaluations every ``ts_evaluation`` steps.
+#: the command sweeps it times), a training and a test environment, evaluations every ``ts_evaluation`` steps, and a
+#: ``train()`` of one episode. With ``NOISE`` above 0 its actions depend on every random stream, on the observations
+#: (the environments' random starts) and on a network that Adam trains after each episode. It sends itself SIGTERM
+#: after the episode ``$FAKE_SCRIPT_STOP_AT``.
 FAKE_TRAINING_SCRIPT = (
     ARGUMENTS
     + """
+import os
+import random
+import signal
+
+import core_gogepo as core
+import numpy as np
+import torch
+
+NOISE = 0.0
 config = dict(max_timesteps=10**9, ts_evaluation=10**9)
 env = gym.make(args.env_name)
 env_test = gym.make(args.env_name)
 
-
-class Statistics:
-    total_ts = 0
-    episode = 0
-    max_rew = -float("inf")
+statistics = core.Statistics()
+generator = torch.nn.Linear(1, 1)
+optimize_generator = torch.optim.Adam(generator.parameters(), lr=0.1)
 
 
-statistics = Statistics()
+def act(scale, observation):
+    with torch.no_grad():
+        mean = float(torch.tanh(generator(torch.ones(1))))
+    return env.action_space.high * scale * (1 + NOISE * (mean + np.random.randn() + random.random() + observation[0]))
 
 
 def evaluate(policy_params, log=True, n_eval=10):
     returns = []
     for _ in range(n_eval):
-        env_test.reset()
+        observation = env_test.reset()
         done, total = False, 0.0
         while not done:
-            _, reward, done, _ = env_test.step(env_test.action_space.high * policy_params)
+            observation, reward, done, _ = env_test.step(act(policy_params, observation))
             total += reward
         returns.append(total)
     return sum(returns) / n_eval
@@ -126,11 +139,11 @@ def evaluate_behavior_offline(rew_min, rew_max, n_steps):
     return []
 
 
-while statistics.total_ts < config["max_timesteps"]:
-    env.reset()
+def train():
+    observation = env.reset()
     done, total = False, 0.0
     while not done:
-        _, reward, done, _ = env.step(env.action_space.high * 0.5)
+        observation, reward, done, _ = env.step(act(0.5, observation))
         total += reward
         statistics.total_ts += 1
         if statistics.total_ts % config["ts_evaluation"] == 0:
@@ -138,18 +151,42 @@ while statistics.total_ts < config["max_timesteps"]:
             evaluate_behavior(0, 1, 1)
     statistics.episode += 1
     statistics.max_rew = max(statistics.max_rew, total)
+    loss = (generator(torch.randn(1)) - total).pow(2).sum()
+    optimize_generator.zero_grad()
+    loss.backward()
+    optimize_generator.step()
+    if statistics.episode == int(os.environ.get("FAKE_SCRIPT_STOP_AT", 0)):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+while statistics.total_ts < config["max_timesteps"]:
+    train()
 """
 )
+
+
+#: Their module of networks, buffers and statistics (a checkpoint pickles objects of its classes).
+FAKE_CORE_MODULE = """
+class Statistics:
+    def __init__(self):
+        self.total_ts = 0
+        self.episode = 0
+        self.max_rew = -float("inf")
+"""
+
+
+def _fake_checkout(folder: Path, noise: float = 0.0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "gogepo.py").write_text(FAKE_TRAINING_SCRIPT.replace("NOISE = 0.0", f"NOISE = {noise}"))
+    (folder / "core_gogepo.py").write_text(FAKE_CORE_MODULE)
+    return folder
 
 
 def test_authors_script_writes_a_benchmark_run(tmp_path: Path) -> None:
     from benchmarks import authors_script
     from benchmarks.run import CSV_COLUMNS, final_return, read_meta, read_rows
 
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    (checkout / "gogepo.py").write_text(FAKE_TRAINING_SCRIPT)
-    (checkout / "core_gogepo.py").write_text("")
+    checkout = _fake_checkout(tmp_path / "checkout")
     results = tmp_path / "results"
     status = authors_script.run(checkout, "MountainCarContinuous-v0", 3, 1998, results, eval_freq=999)
     folder = results / "MountainCarContinuous-v0" / "authors" / "budget_1998" / "seed_3"
@@ -182,9 +219,73 @@ def test_authors_script_below_one_evaluation(tmp_path: Path) -> None:
     from benchmarks import authors_script
     from benchmarks.run import CSV_COLUMNS, read_meta
 
-    (tmp_path / "gogepo.py").write_text(FAKE_TRAINING_SCRIPT)
-    (tmp_path / "core_gogepo.py").write_text("")
+    _fake_checkout(tmp_path)
     assert authors_script.run(tmp_path, "MountainCarContinuous-v0", 0, 999, tmp_path / "results") == "finished"
     folder = tmp_path / "results" / "MountainCarContinuous-v0" / "authors" / "budget_999" / "seed_0"
     assert (folder / "evaluations.csv").read_text().splitlines() == [",".join(CSV_COLUMNS)]
     assert read_meta(folder)["final_return"] is None and read_meta(folder)["n_evaluations"] == 0
+
+
+def test_a_stopped_authors_run_resumes_from_its_checkpoint_as_if_never_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import authors_script
+    from benchmarks.run import read_meta
+
+    checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
+
+    def run(results: Path) -> str:
+        return authors_script.run(checkout, "MountainCarContinuous-v0", 4, 4 * 999, results, eval_freq=999)
+
+    def folder(results: Path) -> Path:
+        return results / "MountainCarContinuous-v0" / "authors" / "budget_3996" / "seed_4"
+
+    assert run(tmp_path / "whole") == "finished"
+    monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")  # SIGTERM during the run: checkpoint after episode 2 and stop
+    assert run(tmp_path / "parts") == "stopped"
+    stopped = read_meta(folder(tmp_path / "parts"))
+    assert not stopped["finished"] and stopped["timesteps"] == 2 * 999 and stopped["resumes"] == 0
+    assert (folder(tmp_path / "parts") / "checkpoint" / "authors_state.pt").is_file()
+    monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
+    assert run(tmp_path / "parts") == "finished"
+    resumed = read_meta(folder(tmp_path / "parts"))
+    assert resumed["finished"] and resumed["resumes"] == 1 and resumed["restarts"] == 0
+    whole = read_meta(folder(tmp_path / "whole"))
+    assert (resumed["timesteps"], resumed["episodes"], resumed["final_return"]) == (
+        whole["timesteps"],
+        whole["episodes"],
+        whole["final_return"],
+    )
+    for name in ("training_episodes.csv",):
+        assert (folder(tmp_path / "parts") / name).read_text() == (folder(tmp_path / "whole") / name).read_text()
+
+    def evaluations(results: Path) -> list[list[str]]:
+        lines = (folder(results) / "evaluations.csv").read_text().splitlines()
+        return [line.split(",")[:3] for line in lines]  # timesteps, mean and std of the returns; not the wall-clock
+
+    assert evaluations(tmp_path / "parts") == evaluations(tmp_path / "whole") and len(evaluations(tmp_path / "whole")) == 5
+    # The noise reaches the returns: a run of another seed differs.
+    assert authors_script.run(checkout, "MountainCarContinuous-v0", 5, 4 * 999, tmp_path / "other", eval_freq=999)
+    other = read_meta(tmp_path / "other" / "MountainCarContinuous-v0" / "authors" / "budget_3996" / "seed_5")
+    assert other["final_return"] != whole["final_return"]
+
+
+def test_an_authors_run_resumes_only_with_its_evaluation_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import authors_script
+
+    checkout = _fake_checkout(tmp_path / "checkout")
+    monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "1")
+    assert authors_script.run(checkout, "MountainCarContinuous-v0", 0, 3 * 999, tmp_path, eval_freq=999) == "stopped"
+    monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
+    with pytest.raises(ValueError, match="evaluates every 999 steps, not 500"):
+        authors_script.run(checkout, "MountainCarContinuous-v0", 0, 3 * 999, tmp_path, eval_freq=500)
+
+
+def test_a_script_without_train_cannot_be_checkpointed(tmp_path: Path) -> None:
+    from benchmarks import authors_script
+
+    checkout = _fake_checkout(tmp_path)
+    script = (checkout / "gogepo.py").read_text().replace("def train():", "def train_episode():")
+    (checkout / "gogepo.py").write_text(script.replace("    train()", "    train_episode()"))
+    with pytest.raises(ValueError, match="no train\\(\\) function"):
+        authors_script.run(checkout, "MountainCarContinuous-v0", 0, 999, tmp_path / "results")
