@@ -456,6 +456,14 @@ def test_report_from_synthetic_csvs(tmp_path: Path) -> None:
     (results / "hopper_seen_range.md").write_text("the sweep's table\n")
     page = report.write_report(results, docs, compute=False)
     assert "## Diagnostics" in page and f"### {report.DIAGNOSTICS['hopper_seen_range.md']}\n\nthe sweep's table" in page
+    assert "Where it falls short" not in page
+    # Findings written by hand go under the table, in table1.md and on the page.
+    note = "- Swimmer: the generator's best policy is below the paper's.\n"
+    (results / report.NOTES_FILE).write_text(note)
+    page = report.write_report(results, docs, compute=False)
+    assert (results / "table1.md").read_text().endswith(f"## Where it falls short (`table1_notes.md`)\n\n{note}")
+    notes_at = page.index("### Where it falls short\n\n- Swimmer")
+    assert page.index("| MountainCarContinuous-v0 (100k) |") < notes_at < page.index("## Every run")
 
 
 def test_a_diagnostic_with_its_own_title_is_nested_under_the_report_section() -> None:
