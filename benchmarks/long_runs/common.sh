@@ -1,0 +1,41 @@
+# Shared by the long-run scripts: where runs live, which Python, which commit's code each kind of run uses.
+RUNS=${RUNS:-$HOME/runs}
+REPO=${REPO:-$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)}
+PY=${PY:-$REPO/.venv/bin/python}
+# GoGePo, ARS and DDPG Table 1 runs; the command-input ablation (symlog 4+19); the authors' script at 300k; at 3M/100k.
+CODE_TABLE1=fe992c2
+CODE_ABLATION=154eee5
+CODE_AUTHORS_300K=dd6bf18
+CODE_AUTHORS=71264fd
+# The configuration of the command-input variants (the YAML's policy_kwargs, with command_scale added).
+POLICY_KWARGS="net_arch=[256, 256], activation_fn=nn.Tanh, slice_size=16, embedding_dim=8, hypernetwork_net_arch=[256, 256], output_scaling=True, evaluator_net_arch=[256, 256], n_probing_states=200, normalize_observations=True"
+
+# code COMMIT: the folder of a clone of this repository at COMMIT (made on first use).
+code() {
+  local folder=$RUNS/code/$1
+  if [ ! -d "$folder" ]; then
+    git clone -q "$REPO" "$folder" && git -C "$folder" checkout -q "$1" || { echo "cannot check out $1" >&2; return 1; }
+  fi
+  echo "$folder"
+}
+
+# authors_code: the checkout of IDSIA/GoGePo the authors' runs use.
+authors_code() {
+  [ -f "$RUNS/authors_code/gogepo.py" ] || { echo "no IDSIA/GoGePo checkout in $RUNS/authors_code" >&2; return 1; }
+  echo "$RUNS/authors_code"
+}
+
+# use_code COMMIT: from here on, run in the clone at COMMIT, with its modules first on the path, one thread.
+use_code() {
+  local folder
+  folder=$(code "$1") || exit 1
+  cd "$folder" && export PYTHONPATH=$folder OMP_NUM_THREADS=1
+}
+
+# finished FOLDER: whether the run in FOLDER has finished.
+finished() { grep -q '"finished": true' "$1/run.json" 2>/dev/null; }
+
+# step CMD...: run CMD (a program, not a function: the signal must reach it) in the background and wait, so that a
+# SIGTERM to this script reaches it (see the trap).
+step() { "$@" & child=$!; wait $child; }
+trap 'kill -TERM $child 2>/dev/null; wait $child; exit 143' TERM INT

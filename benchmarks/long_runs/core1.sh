@@ -1,0 +1,6 @@
+#!/bin/bash
+# First core: GoGePo Hopper-v3 at the paper's 3M, seeds 0-2, one after another.
+source "$(dirname "$0")/common.sh"
+use_code $CODE_TABLE1
+step "$PY" -m benchmarks.run --algos gogepo --envs Hopper-v3 --seeds 0-2 --budget paper --jobs 1 \
+  --results-dir "$RUNS/table1" >> "$RUNS/table1_hopper.log" 2>&1

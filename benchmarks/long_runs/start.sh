@@ -1,0 +1,10 @@
+#!/bin/bash
+# Start (or continue) both cores' runs in the background, detached from this shell. Logs: $RUNS/core1.out, core2.out.
+source "$(dirname "$0")/common.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$RUNS"
+for core in core1 core2; do
+  if pgrep -f "$here/$core.sh" > /dev/null; then echo "$core.sh is running already"; continue; fi
+  setsid nohup bash "$here/$core.sh" > "$RUNS/$core.out" 2>&1 < /dev/null &
+  echo "started $core.sh (log $RUNS/$core.out)"
+done
