@@ -33,6 +33,7 @@ import csv
 import io
 import os
 import random
+import shutil
 import signal
 import threading
 import time
@@ -55,6 +56,7 @@ from benchmarks.run import (
     final_return,
     read_meta,
     run_dir,
+    run_lock,
     versions,
     write_json,
     write_rows,
@@ -80,6 +82,7 @@ class _Recorder:
         self.start = time.perf_counter()
         self.eval_s = 0.0
         self.sweep_s = 0.0
+        self.checkpoint_s = 0.0
         self.episodes_written = 0
         evaluate, sweep, sweep_offline = (
             namespace[name] for name in ("evaluate", "evaluate_behavior", "evaluate_behavior_offline")
@@ -115,13 +118,19 @@ class _Recorder:
 
     def state(self) -> dict[str, Any]:
         """:return: What a resumed run needs to go on recording."""
-        return {"rows": self.rows, "wall_clock_s": self.wall_clock(), "eval_s": self.eval_s, "sweep_s": self.sweep_s}
+        return {
+            "rows": self.rows,
+            "wall_clock_s": self.wall_clock(),
+            "eval_s": self.eval_s,
+            "sweep_s": self.sweep_s,
+            "checkpoint_s": self.checkpoint_s,
+        }
 
     def restore(self, state: dict[str, Any]) -> None:
         """Go on from :meth:`state`, and rewrite the files without what was written after it."""
         self.rows = list(state["rows"])
         self.start = time.perf_counter() - state["wall_clock_s"]
-        self.eval_s, self.sweep_s = state["eval_s"], state["sweep_s"]
+        self.eval_s, self.sweep_s, self.checkpoint_s = state["eval_s"], state["sweep_s"], state["checkpoint_s"]
         write_rows(self.folder / CSV_FILE, self.rows)
         (self.folder / EPISODES_FILE).unlink(missing_ok=True)
         self.episodes_written = 0
@@ -190,10 +199,14 @@ class _Checkpointer:
 
     def save(self) -> None:
         """Checkpoint the script and the recorder, and write the progress to ``run.json``."""
+        begin = time.perf_counter()
         save_state(self.recorder.folder / CHECKPOINT_FILE, self.namespace, self.envs, {"recorder": self.recorder.state()})
         self.last = time.perf_counter()
+        self.recorder.checkpoint_s += self.last - begin
         self.meta.update(
-            timesteps=int(self.namespace["statistics"].total_ts), wall_clock_s=round(self.recorder.wall_clock(), 1)
+            timesteps=int(self.namespace["statistics"].total_ts),
+            wall_clock_s=round(self.recorder.wall_clock(), 1),
+            checkpoint_wall_clock_s=round(self.recorder.checkpoint_s, 1),
         )
         write_json(self.recorder.folder / META_FILE, self.meta)
 
@@ -245,7 +258,8 @@ def run(
     :param threads: torch threads.
     :param use_gpu: Their ``--use_gpu 1`` (the setting their README gives): CUDA when available.
     :param checkpoint_interval: Seconds between checkpoints (taken between two episodes).
-    :return: ``"finished"``, ``"stopped"`` (by SIGINT/SIGTERM, after a checkpoint) or ``"skipped"``.
+    :return: ``"finished"``, ``"stopped"`` (by SIGINT/SIGTERM, after a checkpoint), ``"skipped"`` (finished before) or
+        ``"busy"`` (another live process holds the run folder's lock).
     """
     authors = check_authors_code(authors_code)
     env_id = canonical_env(env_id)
@@ -266,23 +280,66 @@ def run(
     config = namespace["config"]
     budget = int(timesteps) if timesteps else int(config["max_timesteps"])
     folder = run_dir(Path(results_dir), env_id, ALGO, budget, seed)
+    config["max_timesteps"] = budget
+    if eval_freq:
+        config["ts_evaluation"] = int(eval_freq)
+    new_meta = {
+        "algo": ALGO,
+        "env_id": env_id,
+        "seed": seed,
+        "budget": budget,
+        "eval_freq": int(config["ts_evaluation"]),
+        "n_eval_episodes": 10,
+        "authors_commit": authors_commit(authors),
+        "authors_script": f"{authors / 'gogepo.py'} (unchanged; config overrides: max_timesteps"
+        + (", ts_evaluation" if eval_freq else "")
+        + ")",
+        "seeding": {
+            "python_random": seed,
+            "numpy": seed,
+            "torch": seed,
+            "train_env_first_reset": seed,
+            "test_env_first_reset": seed + ENV_SEED_STRIDE,
+        },
+        "config": _json_config(config),
+        "versions": versions(),
+        "threads": threads,
+        "device": th.cuda.get_device_name() if use_gpu and th.cuda.is_available() else "cpu",
+    }
+    if read_meta(folder).get("finished"):
+        print(f"[skip] {folder}: finished")
+        return "skipped"
+    with run_lock(folder) as acquired:
+        if not acquired:
+            print(f"[busy] {folder}: another process runs it")
+            return "busy"
+        return _run_locked(script, shim.envs, folder, new_meta, set_up_output.getvalue(), checkpoint_interval)
+
+
+def _run_locked(
+    script: AuthorsScript,
+    shim_envs: list[Any],
+    folder: Path,
+    new_meta: dict[str, Any],
+    set_up_output: str,
+    checkpoint_interval: float,
+) -> str:
+    """Start, resume or skip the run in ``folder``, whose lock this process holds (:func:`run`)."""
+    namespace = script.namespace
     previous = read_meta(folder)
     if previous.get("finished"):
         print(f"[skip] {folder}: finished")
         return "skipped"
-    config["max_timesteps"] = budget
-    if eval_freq:
-        config["ts_evaluation"] = int(eval_freq)
     resume = bool(previous) and (folder / CHECKPOINT_FILE).is_file()
-    if resume and int(previous.get("eval_freq", config["ts_evaluation"])) != int(config["ts_evaluation"]):
+    if resume and int(previous.get("eval_freq", new_meta["eval_freq"])) != new_meta["eval_freq"]:
         raise ValueError(
-            f"{folder} evaluates every {previous['eval_freq']} steps, not {config['ts_evaluation']}: resume it with"
+            f"{folder} evaluates every {previous['eval_freq']} steps, not {new_meta['eval_freq']}: resume it with"
             f" --eval-freq {previous['eval_freq']} or remove it"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    recorder = _Recorder(namespace, shim.envs, folder)
+    recorder = _Recorder(namespace, shim_envs, folder)
     if resume:
-        recorder.restore(load_state(folder / CHECKPOINT_FILE, namespace, shim.envs)["recorder"])
+        recorder.restore(load_state(folder / CHECKPOINT_FILE, namespace, shim_envs)["recorder"])
         meta = {**previous, "resumes": int(previous.get("resumes", 0)) + 1}
         print(f"[resume] {folder} from {namespace['statistics'].total_ts} steps")
     else:
@@ -290,36 +347,16 @@ def run(
             (folder / stale).unlink(missing_ok=True)
         write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
         meta = {
-            "algo": ALGO,
-            "env_id": env_id,
-            "seed": seed,
-            "budget": budget,
-            "eval_freq": int(config["ts_evaluation"]),
-            "n_eval_episodes": 10,
-            "authors_commit": authors_commit(authors),
-            "authors_script": f"{authors / 'gogepo.py'} (unchanged; config overrides: max_timesteps"
-            + (", ts_evaluation" if eval_freq else "")
-            + ")",
-            "seeding": {
-                "python_random": seed,
-                "numpy": seed,
-                "torch": seed,
-                "train_env_first_reset": seed,
-                "test_env_first_reset": seed + ENV_SEED_STRIDE,
-            },
-            "config": _json_config(config),
-            "versions": versions(),
-            "threads": threads,
-            "device": th.cuda.get_device_name() if use_gpu and th.cuda.is_available() else "cpu",
+            **new_meta,
             "finished": False,
             "resumes": 0,
             "restarts": int(previous.get("restarts", -1)) + 1 if previous else 0,
         }
         print(f"[start] {folder}")
     write_json(folder / META_FILE, meta)
-    checkpointer = _Checkpointer(namespace, shim.envs, recorder, meta, checkpoint_interval)
+    checkpointer = _Checkpointer(namespace, shim_envs, recorder, meta, checkpoint_interval)
     with open(folder / "log.txt", "a" if resume else "w") as log:
-        log.write(set_up_output.getvalue())
+        log.write(set_up_output)
         script.stdout = log
         try:
             with warnings.catch_warnings(), checkpointer.on_signals():
@@ -338,12 +375,14 @@ def run(
         wall_clock_s=round(recorder.wall_clock(), 1),
         eval_wall_clock_s=round(recorder.eval_s, 1),
         command_sweep_wall_clock_s=round(recorder.sweep_s, 1),
+        checkpoint_wall_clock_s=round(recorder.checkpoint_s, 1),
         final_return=final_return(recorder.rows) if recorder.rows else None,
         best_training_return=float(statistics.max_rew),
         finished_at=time.strftime("%Y-%m-%d %H:%M:%S"),
         load_average_at_finish=[round(value, 2) for value in os.getloadavg()],
     )
     write_json(folder / META_FILE, meta)
+    shutil.rmtree(folder / CHECKPOINT_FILE.parent, ignore_errors=True)  # a replay buffer of policies: up to GBs
     print(f"[done] {folder}: final return {meta['final_return']} (mean of last 20 evaluations), {meta['wall_clock_s']:.0f} s")
     return "finished"
 

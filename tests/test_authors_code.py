@@ -1,6 +1,8 @@
 """The gym shim and the two-part script runner used to run the authors' code (tested without their code)."""
 
 import io
+import os
+import socket
 import sys
 import types
 from pathlib import Path
@@ -91,7 +93,7 @@ def test_recency_weights_are_theirs() -> None:
 #: the command sweeps it times), a training and a test environment, evaluations every ``ts_evaluation`` steps, and a
 #: ``train()`` of one episode. With ``NOISE`` above 0 its actions depend on every random stream, on the observations
 #: (the environments' random starts) and on a network that Adam trains after each episode. It sends itself SIGTERM
-#: after the episode ``$FAKE_SCRIPT_STOP_AT``.
+#: after the episode ``$FAKE_SCRIPT_STOP_AT`` and raises after the episode ``$FAKE_SCRIPT_FAIL_AT``.
 FAKE_TRAINING_SCRIPT = (
     ARGUMENTS
     + """
@@ -157,6 +159,8 @@ def train():
     optimize_generator.step()
     if statistics.episode == int(os.environ.get("FAKE_SCRIPT_STOP_AT", 0)):
         os.kill(os.getpid(), signal.SIGTERM)
+    if statistics.episode == int(os.environ.get("FAKE_SCRIPT_FAIL_AT", 0)):
+        raise RuntimeError("killed")
 
 
 while statistics.total_ts < config["max_timesteps"]:
@@ -226,48 +230,85 @@ def test_authors_script_below_one_evaluation(tmp_path: Path) -> None:
     assert read_meta(folder)["final_return"] is None and read_meta(folder)["n_evaluations"] == 0
 
 
-def test_a_stopped_authors_run_resumes_from_its_checkpoint_as_if_never_stopped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _run_four_episodes(checkout: Path, results: Path, seed: int = 4, checkpoint_interval: float = 600.0) -> str:
     from benchmarks import authors_script
+
+    return authors_script.run(
+        checkout, "MountainCarContinuous-v0", seed, 4 * 999, results, eval_freq=999, checkpoint_interval=checkpoint_interval
+    )
+
+
+def _run_folder(results: Path, seed: int = 4) -> Path:
+    return results / "MountainCarContinuous-v0" / "authors" / "budget_3996" / f"seed_{seed}"
+
+
+def _evaluations(results: Path) -> list[list[str]]:
+    """:return: Timesteps, mean and std of the returns of each evaluation (not the wall-clock)."""
+    return [line.split(",")[:3] for line in (_run_folder(results) / "evaluations.csv").read_text().splitlines()]
+
+
+def _assert_same_run(results: Path, reference: Path) -> None:
     from benchmarks.run import read_meta
 
-    checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
-
-    def run(results: Path) -> str:
-        return authors_script.run(checkout, "MountainCarContinuous-v0", 4, 4 * 999, results, eval_freq=999)
-
-    def folder(results: Path) -> Path:
-        return results / "MountainCarContinuous-v0" / "authors" / "budget_3996" / "seed_4"
-
-    assert run(tmp_path / "whole") == "finished"
-    monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")  # SIGTERM during the run: checkpoint after episode 2 and stop
-    assert run(tmp_path / "parts") == "stopped"
-    stopped = read_meta(folder(tmp_path / "parts"))
-    assert not stopped["finished"] and stopped["timesteps"] == 2 * 999 and stopped["resumes"] == 0
-    assert (folder(tmp_path / "parts") / "checkpoint" / "authors_state.pt").is_file()
-    monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
-    assert run(tmp_path / "parts") == "finished"
-    resumed = read_meta(folder(tmp_path / "parts"))
-    assert resumed["finished"] and resumed["resumes"] == 1 and resumed["restarts"] == 0
-    whole = read_meta(folder(tmp_path / "whole"))
-    assert (resumed["timesteps"], resumed["episodes"], resumed["final_return"]) == (
+    resumed, whole = read_meta(_run_folder(results)), read_meta(_run_folder(reference))
+    assert resumed["finished"] and (resumed["timesteps"], resumed["episodes"], resumed["final_return"]) == (
         whole["timesteps"],
         whole["episodes"],
         whole["final_return"],
     )
-    for name in ("training_episodes.csv",):
-        assert (folder(tmp_path / "parts") / name).read_text() == (folder(tmp_path / "whole") / name).read_text()
+    assert _evaluations(results) == _evaluations(reference) and len(_evaluations(reference)) == 5
+    episodes = "training_episodes.csv"
+    assert (_run_folder(results) / episodes).read_text() == (_run_folder(reference) / episodes).read_text()
+    assert not (_run_folder(results) / "checkpoint").exists()  # a finished run's checkpoint is removed
 
-    def evaluations(results: Path) -> list[list[str]]:
-        lines = (folder(results) / "evaluations.csv").read_text().splitlines()
-        return [line.split(",")[:3] for line in lines]  # timesteps, mean and std of the returns; not the wall-clock
 
-    assert evaluations(tmp_path / "parts") == evaluations(tmp_path / "whole") and len(evaluations(tmp_path / "whole")) == 5
+def test_a_stopped_authors_run_resumes_from_its_checkpoint_as_if_never_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.run import read_meta
+
+    checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
+    assert _run_four_episodes(checkout, tmp_path / "whole") == "finished"
+    monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")  # SIGTERM during the run: checkpoint after episode 2 and stop
+    assert _run_four_episodes(checkout, tmp_path / "parts") == "stopped"
+    stopped = read_meta(_run_folder(tmp_path / "parts"))
+    assert not stopped["finished"] and stopped["timesteps"] == 2 * 999 and stopped["resumes"] == 0
+    assert (_run_folder(tmp_path / "parts") / "checkpoint" / "authors_state.pt").is_file()
+    monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
+    assert _run_four_episodes(checkout, tmp_path / "parts") == "finished"
+    _assert_same_run(tmp_path / "parts", tmp_path / "whole")
+    resumed = read_meta(_run_folder(tmp_path / "parts"))
+    assert resumed["resumes"] == 1 and resumed["restarts"] == 0 and resumed["checkpoint_wall_clock_s"] >= 0
     # The noise reaches the returns: a run of another seed differs.
-    assert authors_script.run(checkout, "MountainCarContinuous-v0", 5, 4 * 999, tmp_path / "other", eval_freq=999)
-    other = read_meta(tmp_path / "other" / "MountainCarContinuous-v0" / "authors" / "budget_3996" / "seed_5")
-    assert other["final_return"] != whole["final_return"]
+    assert _run_four_episodes(checkout, tmp_path / "other", seed=5) == "finished"
+    assert read_meta(_run_folder(tmp_path / "other", seed=5))["final_return"] != resumed["final_return"]
+
+
+def test_a_killed_authors_run_resumes_from_its_last_checkpoint_and_drops_what_came_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
+    assert _run_four_episodes(checkout, tmp_path / "whole") == "finished"
+    # Checkpoints after every episode; the process dies at the end of episode 3, after its evaluation was written.
+    monkeypatch.setenv("FAKE_SCRIPT_FAIL_AT", "3")
+    with pytest.raises(RuntimeError, match="killed"):
+        _run_four_episodes(checkout, tmp_path / "parts", checkpoint_interval=0)
+    assert len(_evaluations(tmp_path / "parts")) == 1 + 3
+    monkeypatch.delenv("FAKE_SCRIPT_FAIL_AT")
+    assert _run_four_episodes(checkout, tmp_path / "parts", checkpoint_interval=0) == "finished"
+    _assert_same_run(tmp_path / "parts", tmp_path / "whole")
+    lines = (_run_folder(tmp_path / "parts") / "evaluations.csv").read_text().splitlines()[1:]
+    wall_clock = [float(line.split(",")[3]) for line in lines]
+    assert wall_clock == sorted(wall_clock)  # the resumed part continues the clock of the first
+
+
+def test_an_authors_run_that_another_live_process_holds_is_left_alone(tmp_path: Path) -> None:
+    checkout = _fake_checkout(tmp_path / "checkout")
+    folder = _run_folder(tmp_path / "results", seed=0)
+    folder.mkdir(parents=True)
+    (folder / "lock").write_text(f"{socket.gethostname()} {os.getpid()}")  # this live process holds it
+    assert _run_four_episodes(checkout, tmp_path / "results", seed=0) == "busy"
+    assert not (folder / "run.json").exists()
 
 
 def test_an_authors_run_resumes_only_with_its_evaluation_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
