@@ -2,11 +2,10 @@
 RUNS=${RUNS:-$HOME/runs}
 REPO=${REPO:-$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel)}
 PY=${PY:-$REPO/.venv/bin/python}
-# GoGePo, ARS and DDPG Table 1 runs; the command-input ablation (symlog 4+19); the authors' script at 300k; at 3M/100k.
+# GoGePo, ARS and DDPG Table 1 runs; the command-input ablation (symlog 4+19); the authors' script (resumable runs).
 CODE_TABLE1=fe992c2
 CODE_ABLATION=154eee5
-CODE_AUTHORS_300K=dd6bf18
-CODE_AUTHORS=71264fd
+CODE_AUTHORS=8c16471
 # The configuration of the command-input variants (the YAML's policy_kwargs, with command_scale added).
 POLICY_KWARGS="net_arch=[256, 256], activation_fn=nn.Tanh, slice_size=16, embedding_dim=8, hypernetwork_net_arch=[256, 256], output_scaling=True, evaluator_net_arch=[256, 256], n_probing_states=200, normalize_observations=True"
 
@@ -14,7 +13,9 @@ POLICY_KWARGS="net_arch=[256, 256], activation_fn=nn.Tanh, slice_size=16, embedd
 code() {
   local folder=$RUNS/code/$1
   if [ ! -d "$folder" ]; then
-    git clone -q "$REPO" "$folder" && git -C "$folder" checkout -q "$1" || { echo "cannot check out $1" >&2; return 1; }
+    rm -rf "$folder.tmp"
+    git clone -q "$REPO" "$folder.tmp" && git -C "$folder.tmp" checkout -q "$1" && mv "$folder.tmp" "$folder" \
+      || { echo "cannot check out $1" >&2; return 1; }
   fi
   echo "$folder"
 }
