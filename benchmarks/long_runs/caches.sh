@@ -1,0 +1,9 @@
+#!/bin/bash
+# Compute the caches of finished GoGePo runs where their models are (command sweeps, frontier, policy maps: one CPU
+# core, minutes per run), so that sync.sh copies them and the committed reports render without the models.
+source "$(dirname "$0")/common.sh"
+cd "$REPO" && export PYTHONPATH=$REPO OMP_NUM_THREADS=1
+scratch=$(mktemp -d)
+[ -d "$RUNS/table1" ] && step "$PY" -m benchmarks.report --results-dir "$RUNS/table1" --docs-dir "$scratch/docs" --sweep-seeds 10 > /dev/null
+[ -d "$RUNS/command_input" ] && step "$PY" -m benchmarks.command_input --results-dir "$RUNS/command_input" --output "$scratch/command_input.md" > /dev/null
+rm -rf "$scratch"
