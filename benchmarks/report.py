@@ -69,6 +69,7 @@ DIAGNOSTICS = {
     "hopper_seen_range.md": "GoGePo on Hopper: the final generators inside the returns their runs saw",
     "hopper_extended_training_returns.md": "GoGePo on Hopper: the stuck 300k seeds continued towards 3M",
     "swimmer_training_returns.md": "GoGePo on Swimmer: training returns of a 3M seed",
+    "hopper_3m_training_returns.md": "GoGePo on Hopper: training returns of a 3M seed",
     "faithfulness.md": "Faithfulness: one update block, generated weights and actions against the authors' code",
     "command_input.md": "Command input: symlog, the authors' constant and a running scale over the same seeds",
 }
