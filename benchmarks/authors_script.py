@@ -56,7 +56,7 @@ from benchmarks.run import (
     final_return,
     read_meta,
     run_dir,
-    run_lock,
+    run_once,
     versions,
     write_json,
     write_rows,
@@ -306,14 +306,9 @@ def run(
         "threads": threads,
         "device": th.cuda.get_device_name() if use_gpu and th.cuda.is_available() else "cpu",
     }
-    if read_meta(folder).get("finished"):
-        print(f"[skip] {folder}: finished")
-        return "skipped"
-    with run_lock(folder) as acquired:
-        if not acquired:
-            print(f"[busy] {folder}: another process runs it")
-            return "busy"
-        return _run_locked(script, shim.envs, folder, new_meta, set_up_output.getvalue(), checkpoint_interval)
+    return run_once(
+        folder, lambda: _run_locked(script, shim.envs, folder, new_meta, set_up_output.getvalue(), checkpoint_interval)
+    )
 
 
 def _run_locked(

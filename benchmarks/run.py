@@ -545,6 +545,16 @@ def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = N
     torch.set_num_threads(spec.threads)
     folder = spec.run_dir
     check_same_overrides(spec)
+    return run_once(folder, lambda: _run_locked(spec, report))
+
+
+def run_once(folder: Path, run: Callable[[], str]) -> str:
+    """
+    Skip the run in ``folder`` if it finished, leave it if another live process holds its lock, else call ``run``
+    holding the lock.
+
+    :return: ``"skipped"``, ``"busy"`` or what ``run`` returns.
+    """
     if read_meta(folder).get("finished"):
         print(f"[skip] {folder}: finished")
         return "skipped"
@@ -552,7 +562,7 @@ def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = N
         if not acquired:
             print(f"[busy] {folder}: another process runs it")
             return "busy"
-        return _run_locked(spec, report)
+        return run()
 
 
 def extend_finished_run(spec: RunSpec) -> None:
