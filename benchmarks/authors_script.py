@@ -319,12 +319,9 @@ def _run_locked(
     set_up_output: str,
     checkpoint_interval: float,
 ) -> str:
-    """Start, resume or skip the run in ``folder``, whose lock this process holds (:func:`run`)."""
+    """Start or resume the unfinished run in ``folder``, whose lock this process holds (:func:`run`)."""
     namespace = script.namespace
     previous = read_meta(folder)
-    if previous.get("finished"):
-        print(f"[skip] {folder}: finished")
-        return "skipped"
     resume = bool(previous) and (folder / CHECKPOINT_FILE).is_file()
     if resume and int(previous.get("eval_freq", new_meta["eval_freq"])) != new_meta["eval_freq"]:
         raise ValueError(

@@ -550,18 +550,19 @@ def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = N
 
 def run_once(folder: Path, run: Callable[[], str]) -> str:
     """
-    Skip the run in ``folder`` if it finished, leave it if another live process holds its lock, else call ``run``
-    holding the lock.
+    Leave the run in ``folder`` if another live process holds its lock, skip it if it finished, else call ``run``
+    holding the lock. Whether it finished is read under the lock, so a process that waited for another one to finish
+    the run does not start it again.
 
-    :return: ``"skipped"``, ``"busy"`` or what ``run`` returns.
+    :return: ``"busy"``, ``"skipped"`` or what ``run`` returns.
     """
-    if read_meta(folder).get("finished"):
-        print(f"[skip] {folder}: finished")
-        return "skipped"
     with run_lock(folder) as acquired:
         if not acquired:
             print(f"[busy] {folder}: another process runs it")
             return "busy"
+        if read_meta(folder).get("finished"):
+            print(f"[skip] {folder}: finished")
+            return "skipped"
         return run()
 
 
