@@ -48,6 +48,11 @@ VARIANTS = {
 }
 
 
+def label(name: str) -> str:
+    """:return: The display name of the variant in folder ``name``."""
+    return VARIANTS.get(name, name)
+
+
 @dataclass
 class VariantSummary:
     """The measured figures of one variant on one environment and budget."""
@@ -136,8 +141,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
     header = (
         "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
-        f"| command fidelity | frontier fidelity | takeoffs vs {leader.name}: one-sided Fisher p "
-        f"| final returns vs {best.name}: one-sided rank-sum p |"
+        f"| command fidelity | frontier fidelity | takeoffs vs {label(leader.name)}: one-sided Fisher p "
+        f"| final returns vs {label(best.name)}: one-sided rank-sum p |"
     )
     lines = [header, "|" + " --- |" * 11]
     for summary in summaries:
@@ -150,7 +155,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         )
         rank_p = "-" if summary is best else f"{rank_sum_one_sided(best.finals, summary.finals):.3g}"
         lines.append(
-            f"| {VARIANTS.get(summary.name, summary.name)} | {len(summary.runs)} | {_figure(summary.finals)} "
+            f"| {label(summary.name)} | {len(summary.runs)} | {_figure(summary.finals)} "
             f"| {np.median(summary.finals):.1f} | {summary.n_takeoffs} of {len(summary.runs)} "
             f"| {f'{np.median(steps):.0f}' if steps else '-'} | {', '.join(stuck) or 'none'} "
             f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
@@ -162,7 +167,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
 def seeds_table(summaries: Sequence[VariantSummary]) -> str:
     """:return: Every seed's final return and takeoff step, one column per variant."""
     seeds = sorted({run.seed for summary in summaries for run in summary.runs})
-    names = [VARIANTS.get(summary.name, summary.name) for summary in summaries]
+    names = [label(summary.name) for summary in summaries]
     lines = ["| seed | " + " | ".join(names) + " |", "|" + " --- |" * (len(summaries) + 1)]
     for seed in seeds:
         cells = []

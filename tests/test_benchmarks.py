@@ -744,6 +744,9 @@ def test_command_input_report_counts_takeoffs_per_variant_from_synthetic_runs(tm
         write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=30.0 + seed)
     text = command_input.write_report(results, tmp_path / "command_input.md", n_episodes=1, compute=False)
     rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert rows["variant"].endswith(
+        "| takeoffs vs symlog (default): one-sided Fisher p | final returns vs symlog (default): one-sided rank-sum p |"
+    )
     assert "| 4 of 4 | 100000 | none |" in rows["symlog (default)"]
     assert "| 0 of 4 | - | 0, 1, 2, 3 |" in rows["command_scale=465 (authors' constant)"]
     assert rows["command_scale=465 (authors' constant)"].endswith(f"| {1 / 70:.3g} |")  # C(4,4) C(4,0) / C(8,4)
