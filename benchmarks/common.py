@@ -1,10 +1,11 @@
 """
 What the benchmark scripts share: where results go, the commit they were measured at, Markdown tables, step counts
-as the tables write them, and the ``Monitor`` files of a run.
+as the tables write them, writing a result file, and the ``Monitor`` files of a run.
 """
 
 import csv
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,20 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def write_result(path: str | os.PathLike, text: str) -> None:
+    """
+    Write a result file atomically (its folder is created if needed), then print its text.
+
+    :param path: The file.
+    :param text: Its content.
+    """
+    from sb3_gogepo.files import atomic_write
+
+    with atomic_write(path) as file:
+        file.write(text.encode())
+    print(text)
 
 
 def steps_label(value: int) -> str:

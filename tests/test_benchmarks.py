@@ -784,3 +784,12 @@ def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert len(launched) == 1  # seeds 1 and 2 were not started after the stop
+
+
+def test_a_result_file_is_written_whole_into_a_new_folder_and_printed(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from benchmarks.common import write_result
+
+    write_result(tmp_path / "speed_ab" / "block_ab_abc.md", "| a |\n")
+    assert (tmp_path / "speed_ab" / "block_ab_abc.md").read_text() == "| a |\n"
+    assert capsys.readouterr().out == "| a |\n\n"
+    assert [path.name for path in (tmp_path / "speed_ab").iterdir()] == ["block_ab_abc.md"]  # no temporary file left

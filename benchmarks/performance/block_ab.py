@@ -143,10 +143,7 @@ def main() -> None:
         text = report(args.commit, current_commit, args.mode, args.pairs, args.threads, times, difference)
     suffix = "" if args.mode == 0 else f"_{args.mode}"
     output = args.output or os.path.join(RESULTS, "speed_ab", f"block_ab_{args.commit}{suffix}.md")
-    os.makedirs(os.path.dirname(output), exist_ok=True)
-    with open(output, "w") as file:
-        file.write(text)
-    print(text)
+    common.write_result(output, text)
 
 
 if __name__ == "__main__":

@@ -116,10 +116,7 @@ def main() -> None:
         text = report(args.commit, current_commit, args, times, episodes)
     suffix = "" if args.updates else "_rollout"
     output = args.output or os.path.join(RESULTS, "speed_ab", f"learn_ab_{args.commit}{suffix}.md")
-    os.makedirs(os.path.dirname(output), exist_ok=True)
-    with open(output, "w") as file:
-        file.write(text)
-    print(text)
+    common.write_result(output, text)
 
 
 if __name__ == "__main__":

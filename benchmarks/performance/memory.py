@@ -16,7 +16,6 @@ direction (the noise level). Each is scored by its MSE over all policies, paired
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import numpy as np
 import torch as th
 import torch.nn.functional as F
 
-from benchmarks.common import RESULTS, ROOT, commit
+from benchmarks.common import RESULTS, ROOT, commit, write_result
 
 DTYPES = ["float32", "float16", "bfloat16"]
 CHILD = [sys.executable, "-m", "benchmarks.performance.memory", "--child"]
@@ -193,10 +192,7 @@ def main() -> None:
     ]
     lines += [f"| float32 | {reference.mean():.1f} | - |"]
     lines += [f"| {variant} | {np.mean(mse[variant]):.1f} | {paired(variant)} |" for variant in variants[1:]]
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "memory.md"), "w") as file:
-        file.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_result(RESULTS / "memory.md", "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

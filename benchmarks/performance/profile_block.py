@@ -13,7 +13,7 @@ import os
 import torch as th
 from torch.profiler import ProfilerActivity, profile
 
-from benchmarks.common import RESULTS, commit
+from benchmarks.common import RESULTS, commit, write_result
 from benchmarks.performance.speed import MODES, filled_model, matmul_ceiling
 
 #: Operations that are matrix products (forward and backward passes of linear layers and batched products).
@@ -62,9 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     text = profile_table(args.mode, args.threads, args.blocks)
     output = args.output or os.path.join(RESULTS, "profile_block.md" if args.mode == 0 else f"profile_block_{args.mode}.md")
-    with open(output, "w") as file:
-        file.write(text)
-    print(text)
+    write_result(output, text)
 
 
 if __name__ == "__main__":

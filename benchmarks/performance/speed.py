@@ -23,7 +23,7 @@ from stable_baselines3.common.logger import configure
 from stable_baselines3.common.policies import BasePolicy
 from torch.utils.flop_counter import FlopCounterMode
 
-from benchmarks.common import RESULTS, commit, table
+from benchmarks.common import RESULTS, commit, table, write_result
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
 from sb3_gogepo.buffers import PolicyBuffer
@@ -263,10 +263,7 @@ def main() -> None:
         ]
     )
     output = args.output or os.path.join(RESULTS, "speed.md" if device.type == "cpu" else f"speed_{device.type}.md")
-    os.makedirs(os.path.dirname(output), exist_ok=True)
-    with open(output, "w") as file:
-        file.write(text + "\n")
-    print(text)
+    write_result(output, text + "\n")
 
 
 if __name__ == "__main__":
