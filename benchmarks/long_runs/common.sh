@@ -40,3 +40,16 @@ finished() { grep -q '"finished": true' "$1/run.json" 2>/dev/null; }
 # SIGTERM to this script reaches it (see the trap).
 step() { "$@" & child=$!; wait $child; }
 trap 'kill -TERM $child 2>/dev/null; wait $child; exit 143' TERM INT
+
+# run_queue SCRIPT...: run each script in turn (each skips the runs it has finished, resumes its unfinished one and
+# leaves one that the other core holds); a script that fails is logged and the next one runs.
+run_queue() {
+  local script status
+  for script in "$@"; do
+    echo "[queue] $(date -u +%H:%M) $script"
+    step bash "$script"
+    status=$?
+    echo "[queue] $(date -u +%H:%M) $script exited with $status"
+  done
+  echo "[queue] $(date -u +%H:%M) done"
+}
