@@ -15,7 +15,7 @@ code() {
   if [ ! -d "$folder" ]; then
     rm -rf "$folder.tmp"
     git clone -q "$REPO" "$folder.tmp" && git -C "$folder.tmp" checkout -q "$1" && mv "$folder.tmp" "$folder" \
-      || { echo "cannot check out $1" >&2; return 1; }
+      || { rm -rf "$folder.tmp"; echo "cannot check out $1" >&2; return 1; }
   fi
   echo "$folder"
 }

@@ -1,0 +1,144 @@
+"""
+Tests of the background queue of ``benchmarks/long_runs/`` (bash): which runs each core starts, in which code, in what
+order, and that a SIGTERM stops the running Python (which checkpoints) and starts nothing after it.
+
+The scripts run as they are committed, with a fake Python that logs its calls, fake queue scripts and ``$RUNS`` in a
+temporary folder.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+LONG_RUNS = Path(__file__).resolve().parent.parent / "benchmarks" / "long_runs"
+#: The frozen commit of the Table 1 runs, as ``common.sh`` names it.
+CODE_TABLE1 = next(
+    line.split("=", 1)[1].strip()
+    for line in (LONG_RUNS / "common.sh").read_text().splitlines()
+    if line.startswith("CODE_TABLE1=")
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None or shutil.which("git") is None, reason="needs bash and git")
+
+FAKE_PYTHON = """#!/bin/bash
+trap 'echo "python $* stopped" >> "$EVENTS"; exit 143' TERM
+echo "python $* in $PWD with PYTHONPATH=$PYTHONPATH OMP_NUM_THREADS=$OMP_NUM_THREADS" >> "$EVENTS"
+sleep "${FAKE_SECONDS:-0}" & wait $!
+"""
+
+
+def queue_script(name: str, body: str = "") -> str:
+    return f'source "$(dirname "$0")/../common.sh"\necho "{name}" >> "$EVENTS"\n{body}\n'
+
+
+@pytest.fixture
+def scripts(tmp_path: Path) -> Path:
+    """A copy of the core scripts, with a fake ``part1.sh`` and queue: ``10_first`` fails, ``20_second`` runs Python."""
+    folder = tmp_path / "long_runs"
+    (folder / "queue").mkdir(parents=True)
+    for name in ("common.sh", "core1.sh", "core2.sh"):
+        shutil.copy(LONG_RUNS / name, folder / name)
+    (folder / "part1.sh").write_text(queue_script("part1").replace("/../common.sh", "/common.sh"))
+    (folder / "queue" / "10_first.sh").write_text(queue_script("first", "exit 3"))
+    (folder / "queue" / "20_second.sh").write_text(queue_script("second", 'step "$PY" second'))
+    (tmp_path / "python").write_text(FAKE_PYTHON)
+    (tmp_path / "python").chmod(0o755)
+    (tmp_path / "runs" / "code" / CODE_TABLE1).mkdir(parents=True)  # the frozen clone, already made
+    return folder
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "RUNS": str(tmp_path / "runs"),
+        "PY": str(tmp_path / "python"),
+        "REPO": str(tmp_path / "repo"),
+        "EVENTS": str(tmp_path / "events"),
+        "PYTHONPATH": "",
+        "OMP_NUM_THREADS": "",
+        **extra,
+    }
+
+
+def events(tmp_path: Path) -> list[str]:
+    path = tmp_path / "events"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def run_core(script: Path, tmp_path: Path) -> "subprocess.CompletedProcess[str]":
+    """:return: The finished run of a core script, which succeeded."""
+    result = subprocess.run(["bash", script], env=environment(tmp_path), capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_the_second_core_runs_part1_then_the_queue_in_name_order_and_goes_past_a_failing_script(
+    tmp_path: Path, scripts: Path
+) -> None:
+    result = run_core(scripts / "core2.sh", tmp_path)
+    assert events(tmp_path) == ["part1", "first", "second", f"python second in {tmp_path} with PYTHONPATH= OMP_NUM_THREADS="]
+    assert f"{scripts}/queue/10_first.sh exited with 3" in result.stdout
+    assert result.stdout.rstrip().endswith("done")
+
+
+def test_the_first_core_runs_the_hopper_seeds_in_the_frozen_code_with_one_thread_then_the_queue(
+    tmp_path: Path, scripts: Path
+) -> None:
+    run_core(scripts / "core1.sh", tmp_path)
+    frozen = tmp_path / "runs" / "code" / CODE_TABLE1
+    hopper = (
+        f"python -m benchmarks.run --algos gogepo --envs Hopper-v3 --seeds 0-2 --budget paper --jobs 1 "
+        f"--results-dir {tmp_path}/runs/table1 in {frozen} with PYTHONPATH={frozen} OMP_NUM_THREADS=1"
+    )
+    assert events(tmp_path)[:3] == [hopper, "first", "second"]
+
+
+@pytest.mark.parametrize("core, running", [("core1.sh", "Hopper-v3"), ("core2.sh", "second")])
+def test_a_sigterm_to_a_core_stops_the_running_python_and_starts_nothing_after_it(
+    tmp_path: Path, scripts: Path, core: str, running: str
+) -> None:
+    if core == "core2.sh":
+        (scripts / "queue" / "30_third.sh").write_text(queue_script("third"))
+    process = subprocess.Popen(["bash", scripts / core], env=environment(tmp_path, FAKE_SECONDS="60"), cwd=tmp_path)
+    deadline = time.monotonic() + 30
+    while not any(line.startswith("python") and running in line for line in events(tmp_path)):
+        assert time.monotonic() < deadline and process.poll() is None, events(tmp_path)
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 143
+    assert events(tmp_path)[-1].startswith("python") and events(tmp_path)[-1].endswith(" stopped")
+    assert "first" not in events(tmp_path) if core == "core1.sh" else "third" not in events(tmp_path)
+
+
+def test_the_code_of_a_commit_is_cloned_once_into_runs_code(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args: str) -> str:
+        identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
+        return subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    (repo / "version.txt").write_text("first\n")
+    git("add", "version.txt")
+    git("commit", "-qm", "first")
+    first = git("rev-parse", "--short", "HEAD")
+    (repo / "version.txt").write_text("second\n")
+    git("commit", "-qam", "second")
+
+    command = f'source "{LONG_RUNS}/common.sh" && code {first} && code {first}'
+    result = subprocess.run(["bash", "-c", command], env=environment(tmp_path), capture_output=True, text=True)
+    folder = tmp_path / "runs" / "code" / first
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [str(folder), str(folder)]
+    assert (folder / "version.txt").read_text() == "first\n"
+    assert sorted(path.name for path in (tmp_path / "runs" / "code").iterdir()) == [first]  # no temporary clone left
+
+    unknown = subprocess.run(["bash", "-c", f'source "{LONG_RUNS}/common.sh" && code 0000000'], env=environment(tmp_path))
+    assert unknown.returncode != 0
+    assert sorted(path.name for path in (tmp_path / "runs" / "code").iterdir()) == [first]
