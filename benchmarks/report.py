@@ -204,7 +204,7 @@ def runs_table(runs: Sequence[Run]) -> str:
     """:return: Every run with its final return and wall-clock (markdown)."""
     lines = [
         "| env | budget | algorithm | seed | status | steps | final return (last 20 evals) | best eval | wall-clock "
-        "| of which evaluation | torch threads | machine load at end |",
+        "| of which evaluation | device (torch threads) | machine load at end |",
         "|" + " --- |" * 12,
     ]
     for run in runs:
@@ -215,7 +215,7 @@ def runs_table(runs: Sequence[Run]) -> str:
         lines.append(
             f"| {run.env_id} | {steps_label(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
             f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} "
-            f"| {run.meta.get('threads', 1)} | {load} |"
+            f"| {', '.join(run.meta.get('devices', ['cpu']))} ({run.meta.get('threads', 1)}) | {load} |"
         )
     return "\n".join(lines) + "\n"
 

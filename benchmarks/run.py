@@ -160,6 +160,8 @@ class RunSpec:
     threads: int = 1
     #: Budget of a finished run (same algo, env, seed, overrides) to start from; 0: start from scratch.
     extend_from: int = 0
+    #: The torch device of the model ("cpu", "cuda", "cuda:1"); a run may resume on another device.
+    device: str = "cpu"
 
     @property
     def run_dir(self) -> Path:
@@ -197,6 +199,33 @@ def versions() -> dict[str, str]:
         ).stdout.strip()
         found["sb3_gogepo_uncommitted_changes"] = str(bool(dirty))
     return found
+
+
+def device_name(device: str) -> str:
+    """:return: ``device`` as ``run.json`` records it: "cpu", or the CUDA device with its model ("cuda:0 (NVIDIA H100)")."""
+    import torch
+
+    resolved = torch.device(device)
+    if resolved.type != "cuda":
+        return resolved.type
+    index = resolved.index if resolved.index is not None else torch.cuda.current_device()
+    return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+
+
+def check_device(device: str) -> None:
+    """:raises ValueError: naming the problem, when ``device`` is not a torch device this machine has."""
+    import torch
+
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"--device {device!r} is not a torch device ({error})") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: this machine has no CUDA device that torch {torch.__version__} can use")
+    if resolved.type == "cuda" and resolved.index is not None and resolved.index >= torch.cuda.device_count():
+        raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if resolved.type not in ("cpu", "cuda"):
+        raise ValueError(f"--device {device}: the benchmark runs use 'cpu' or 'cuda[:N]'")
 
 
 def _cpu_model() -> str:
@@ -350,7 +379,7 @@ def make_manager(spec: RunSpec, seed: int, trained_agent: str = "") -> Any:
         trained_agent=trained_agent,
         seed=seed,
         verbose=0,
-        device="cpu",
+        device=spec.device,
         config=default_config(spec.algo),
         log_interval=-2,
     )
@@ -656,6 +685,11 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
         previous.pop("extended_from", None)  # a run that starts again owns all its steps
     elif "extended_from" in previous:
         meta["extended_from"] = previous["extended_from"]
+    device = device_name(spec.device)
+    meta["device"] = device
+    # The devices of this attempt and of the earlier parts it continues (runs from before --device ran on the CPU).
+    earlier = previous.get("devices", ["cpu"]) if checkpoint is not None else []
+    meta["devices"] = list(dict.fromkeys([*earlier, device]))
     write_json(folder / META_FILE, {**previous, **meta})
     runner = _Runner(spec, model, manager, eval_env, state, rows, report)
     runner.resumes = resumes
@@ -746,6 +780,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
                         checkpoint_interval=args.checkpoint_interval,
                         threads=args.threads,
                         extend_from=resolve_budget(args.extend_from, algo, env_id) if args.extend_from else 0,
+                        device=args.device,
                     )
                 )
     return specs
@@ -772,6 +807,8 @@ def spec_arguments(spec: RunSpec, args: argparse.Namespace) -> list[str]:
         "1",
         "--threads",
         "1",
+        "--device",
+        spec.device,
     ]
     if args.eval_freq:
         arguments += ["--eval-freq", str(args.eval_freq)]
@@ -845,6 +882,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--checkpoint-interval", type=float, default=600.0, help="seconds between checkpoints")
     parser.add_argument("--hyperparams", nargs="*", default=[], help="overrides of the YAML entry, key:value")
     parser.add_argument(
+        "--device", default="cpu", help="torch device of the models: cpu, cuda or cuda:N (recorded in run.json)"
+    )
+    parser.add_argument(
         "--extend-from", default="", help="budget ('reduced' or steps) of finished runs to continue instead of starting anew"
     )
     ray = parser.add_argument_group("Ray executor (pip install -e '.[distributed]')")
@@ -854,7 +894,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ray.add_argument("--address", default=None, help="Ray cluster to join ('auto', HOST:PORT); default: start one here")
     ray.add_argument("--storage-path", default=None, help="Ray Tune's experiment folder (default: <results-dir>/ray_tune)")
     ray.add_argument("--cpus-per-run", type=int, default=1, help="CPUs (and torch threads) of each run")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        check_device(args.device)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.executor == "ray" and args.device != "cpu":
+        parser.error("--device: the Ray executor runs on CPUs only (its trials request no GPUs)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -90,6 +90,7 @@ def test_run_writes_csv_and_metadata(tmp_path: Path, algo: str) -> None:
     # Evaluations and checkpoints are timed apart, so the training wall-clock is their difference.
     assert 0 < meta["eval_wall_clock_s"] + meta["checkpoint_wall_clock_s"] < meta["wall_clock_s"]
     assert meta["checkpoint_wall_clock_s"] >= 0 and meta["threads"] == 1
+    assert meta["device"] == "cpu" and meta["devices"] == ["cpu"]
     assert (spec.run_dir / "checkpoint" / "model.zip").is_file()
     if algo == "gogepo":
         assert sorted(path.name for path in (spec.run_dir / "snapshots").iterdir()) == [
@@ -133,10 +134,29 @@ def test_interrupted_run_resumes_from_checkpoint(tmp_path: Path, algo: str, monk
     assert meta["finished"] and meta["resumes"] == 1 and meta["timesteps"] >= 4000
 
 
+def test_a_run_resumed_on_another_device_records_the_devices_of_both_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tiny_spec(tmp_path, "ars", budget=3000)
+    evaluate = stop_after_evaluations(monkeypatch, 2)
+    with monkeypatch.context() as patch:
+        patch.setattr(bench, "device_name", lambda device: "cuda:0 (a GPU)")  # the first part ran on another machine
+        assert bench.run_one(spec) == "stopped"
+    assert json.loads((spec.run_dir / bench.META_FILE).read_text())["devices"] == ["cuda:0 (a GPU)"]
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+    bench._StopFlag.requested = False
+    assert bench.run_one(spec) == "finished"
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    assert meta["device"] == "cpu" and meta["devices"] == ["cuda:0 (a GPU)", "cpu"]
+
+
 def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=3000)
     evaluate = stop_after_evaluations(monkeypatch, 2)
-    assert bench.run_one(spec) == "stopped"
+    with monkeypatch.context() as patch:
+        patch.setattr(bench, "device_name", lambda device: "cuda:0 (a GPU)")
+        assert bench.run_one(spec) == "stopped"
     stopped_at = json.loads((spec.run_dir / bench.META_FILE).read_text())["timesteps"]
     shutil.rmtree(spec.run_dir / "checkpoint")  # only the committed files came to the new machine
 
@@ -148,6 +168,7 @@ def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path,
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     assert meta["finished"] and meta["resumes"] == 0
     assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [stopped_at] and stopped_at >= 2000
+    assert meta["devices"] == ["cpu"]  # every step is the new attempt's
 
 
 def test_a_resumed_ars_run_steps_from_its_trained_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -401,6 +422,41 @@ def test_budgets_and_command_line() -> None:
     assert [(spec.algo, spec.seed) for spec in specs] == [("ars", 0), ("gogepo", 0), ("ars", 1), ("gogepo", 1)]
     assert all(spec.env_id == "Swimmer-v3" and spec.budget == 300_000 and spec.eval_freq == 10_000 for spec in specs)
     assert specs[0].run_dir.parts[-4:] == ("Swimmer-v3", "ars", "budget_300000", "seed_0")
+
+
+@pytest.mark.skipif(th.cuda.is_available(), reason="checks the error on a machine without CUDA")
+def test_a_device_this_machine_lacks_is_refused_before_any_run(capsys: pytest.CaptureFixture) -> None:
+    for device, message in (
+        ("cuda", "--device cuda: this machine has no CUDA device that torch"),
+        ("gpu", "--device 'gpu' is not a torch device"),
+        ("meta", "--device meta: the benchmark runs use 'cpu' or 'cuda[:N]'"),
+    ):
+        with pytest.raises(SystemExit):
+            bench.parse_args(["--device", device])
+        assert message in capsys.readouterr().err
+
+
+def test_the_device_goes_to_every_run_of_a_grid_and_its_child_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "check_device", lambda device: None)  # as on a machine with 4 GPUs
+    args = bench.parse_args(["--algos", "gogepo", "ars", "--seeds", "0-1", "--device", "cuda:3"])
+    specs = bench.build_specs(args)
+    assert [spec.device for spec in specs] == ["cuda:3"] * 4
+    arguments = bench.spec_arguments(specs[0], args)
+    assert bench.parse_args(arguments).device == "cuda:3"
+    assert bench.parse_args([]).device == "cpu"
+
+
+def test_the_runs_table_names_the_devices_of_each_run(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    write_synthetic_run(tmp_path, "Swimmer-v3", "gogepo", 0, 300_000, finished=True)
+    write_synthetic_run(tmp_path, "Swimmer-v3", "gogepo", 1, 300_000, finished=True)
+    meta_file = bench.run_dir(tmp_path, "Swimmer-v3", "gogepo", 300_000, 1) / bench.META_FILE
+    bench.write_json(meta_file, {**json.loads(meta_file.read_text()), "devices": ["cpu", "cuda:0 (a GPU)"], "threads": 1})
+    rows = report.runs_table(report.collect_runs(tmp_path)).splitlines()
+    assert "device (torch threads)" in rows[0]
+    assert "| cpu (1) |" in rows[2]  # recorded before runs named their device: they all ran on the CPU
+    assert "| cpu, cuda:0 (a GPU) (1) |" in rows[3]
 
 
 def write_synthetic_run(
