@@ -101,7 +101,19 @@ class Run:
 
     @property
     def wall_clock(self) -> float:
-        return float(self.meta.get("wall_clock_s", self.rows[-1]["wall_clock_s"] if self.rows else math.nan))
+        """Seconds: at the end of a finished run, else at the last evaluation (as :attr:`timesteps`)."""
+        return self._seconds("wall_clock_s")
+
+    @property
+    def eval_wall_clock(self) -> float:
+        """Seconds of evaluation in :attr:`wall_clock`."""
+        return self._seconds("eval_wall_clock_s")
+
+    def _seconds(self, key: str) -> float:
+        # The run.json of a run in progress is written when it starts or stops, so it can lag its evaluations.
+        if self.rows and not (self.finished and key in self.meta):
+            return float(self.rows[-1][key])
+        return float(self.meta.get(key, math.nan))
 
 
 def collect_runs(results_dir: Path) -> list[Run]:
@@ -210,12 +222,12 @@ def runs_table(runs: Sequence[Run]) -> str:
     for run in runs:
         status = "finished" if run.finished else "partial"
         best = max(row["mean_return"] for row in run.rows)
-        eval_s = float(run.meta.get("eval_wall_clock_s", run.rows[-1]["eval_wall_clock_s"]))
         load = run.meta.get("load_average_at_finish", ["-"])[0]
+        devices = ", ".join(run.meta.get("devices", ["cpu"]))  # runs from before devices were recorded ran on the CPU
         lines.append(
             f"| {run.env_id} | {steps_label(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
-            f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} | {_duration(eval_s)} "
-            f"| {', '.join(run.meta.get('devices', ['cpu']))} ({run.meta.get('threads', 1)}) | {load} |"
+            f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} "
+            f"| {_duration(run.eval_wall_clock)} | {devices} ({run.meta.get('threads', 1)}) | {load} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -682,7 +682,9 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
     if checkpoint is not None:  # until this attempt stops, the run stands where its checkpoint does
         meta.update(timesteps=int(state["timesteps"]), wall_clock_s=round(float(state["wall_clock_s"]), 1))
     if checkpoint is None:
-        previous.pop("extended_from", None)  # a run that starts again owns all its steps
+        # A run that starts again owns all its steps: the lost attempt's progress is only in restarted_at_timesteps.
+        for key in ("extended_from", "timesteps", "wall_clock_s"):
+            previous.pop(key, None)
     elif "extended_from" in previous:
         meta["extended_from"] = previous["extended_from"]
     device = device_name(spec.device)

@@ -160,11 +160,19 @@ def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path,
     stopped_at = json.loads((spec.run_dir / bench.META_FILE).read_text())["timesteps"]
     shutil.rmtree(spec.run_dir / "checkpoint")  # only the committed files came to the new machine
 
-    monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+    seen_while_running: list[dict[str, Any]] = []
+
+    def evaluate_and_read_meta(runner: bench._Runner) -> None:
+        seen_while_running.append(json.loads((spec.run_dir / bench.META_FILE).read_text()))
+        evaluate(runner)
+
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_and_read_meta)
     bench._StopFlag.requested = False
     assert bench.run_one(spec) == "finished"
     _, rows = read_csv(spec.run_dir / bench.CSV_FILE)
     assert [int(row["timesteps"]) for row in rows] == [1000, 2000, 3000]
+    # While the new attempt runs, run.json does not claim the lost attempt's steps.
+    assert "timesteps" not in seen_while_running[0] and "wall_clock_s" not in seen_while_running[0]
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     assert meta["finished"] and meta["resumes"] == 0
     assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [stopped_at] and stopped_at >= 2000
@@ -444,6 +452,23 @@ def test_the_device_goes_to_every_run_of_a_grid_and_its_child_processes(monkeypa
     arguments = bench.spec_arguments(specs[0], args)
     assert bench.parse_args(arguments).device == "cuda:3"
     assert bench.parse_args([]).device == "cpu"
+
+
+def test_a_run_in_progress_shows_the_wall_clock_of_its_last_evaluation_not_its_older_run_json(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    write_synthetic_run(tmp_path, "Swimmer-v3", "gogepo", 0, 300_000, finished=False)  # 12 evaluations, 24 s
+    meta_file = bench.run_dir(tmp_path, "Swimmer-v3", "gogepo", 300_000, 0) / bench.META_FILE
+    bench.write_json(
+        meta_file, {**json.loads(meta_file.read_text()), "timesteps": 50_000, "wall_clock_s": 3.0}
+    )  # at its resume
+    (run,) = report.collect_runs(tmp_path)
+    assert run.timesteps == 120_000 and run.wall_clock == 24.0 and run.eval_wall_clock == 6.0
+    write_synthetic_run(tmp_path / "finished", "Swimmer-v3", "gogepo", 0, 300_000, finished=True)
+    meta_file = bench.run_dir(tmp_path / "finished", "Swimmer-v3", "gogepo", 300_000, 0) / bench.META_FILE
+    bench.write_json(meta_file, {**json.loads(meta_file.read_text()), "wall_clock_s": 65.0, "eval_wall_clock_s": 16.0})
+    (run,) = report.collect_runs(tmp_path / "finished")
+    assert run.wall_clock == 65.0 and run.eval_wall_clock == 16.0  # a finished run: to its end, from run.json
 
 
 def test_the_runs_table_names_the_devices_of_each_run(tmp_path: Path) -> None:
