@@ -874,3 +874,25 @@ def test_a_result_file_is_written_whole_into_a_new_folder_and_printed(tmp_path: 
     assert (tmp_path / "speed_ab" / "block_ab_abc.md").read_text() == "| a |\n"
     assert capsys.readouterr().out == "| a |\n\n"
     assert [path.name for path in (tmp_path / "speed_ab").iterdir()] == ["block_ab_abc.md"]  # no temporary file left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+def test_the_memory_of_a_process_tree_counts_its_children() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from benchmarks.performance.ray_cost import tree_rss
+
+    alone = tree_rss(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "import time; data = bytearray(200 * 2**20); time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 30
+        while tree_rss(child.pid) < 200 * 2**20:  # until the child holds its 200 MiB
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert tree_rss(os.getpid()) >= alone + 200 * 2**20
+    finally:
+        child.kill()
+        child.wait()
+    assert tree_rss(child.pid) == 0  # a process that has ended holds nothing
