@@ -223,7 +223,8 @@ def runs_table(runs: Sequence[Run]) -> str:
         status = "finished" if run.finished else "partial"
         best = max(row["mean_return"] for row in run.rows)
         load = run.meta.get("load_average_at_finish", ["-"])[0]
-        devices = ", ".join(run.meta.get("devices", ["cpu"]))  # runs from before devices were recorded ran on the CPU
+        # The authors' script records one device; runs from before benchmarks.run recorded devices ran on the CPU.
+        devices = ", ".join(run.meta.get("devices") or [run.meta.get("device", "cpu")])
         lines.append(
             f"| {run.env_id} | {steps_label(run.budget)} | {ALGO_NAMES.get(run.algo, run.algo)} | {run.seed} | {status} "
             f"| {run.timesteps} | {run.final:.1f} | {best:.1f} | {_duration(run.wall_clock)} "

@@ -48,6 +48,7 @@ import io
 import json
 import os
 import platform
+import secrets
 import shutil
 import signal
 import socket
@@ -293,26 +294,76 @@ def run_lock(folder: Path) -> Iterator[bool]:
     Hold ``folder/lock`` (yields False if another live process on this host holds it). The lock names the host, the
     process and when it started, so that a lock left by a killed run is taken over even once its PID belongs to
     another process (where the start time cannot be read, a live PID counts as the owner).
+
+    The lock appears with its content (a hard link to a file written first), so it is never read half-written; a
+    process taking over a dead owner's lock moves it aside and puts it back if it turns out to be another one's
+    fresh lock, so two processes taking over the same stale lock do not both get it.
     """
     lock = folder / "lock"
     folder.mkdir(parents=True, exist_ok=True)
-    for _ in range(2):
+    mine = f"{socket.gethostname()} {os.getpid()} {_process_start(os.getpid()) or '-'}"
+    draft = folder / f".lock.{os.getpid()}.{secrets.token_hex(4)}"
+    draft.write_text(mine)
+    try:
+        for _ in range(3):
+            if not _create_lock(lock, draft, mine):
+                try:
+                    seen = lock.read_text()
+                except FileNotFoundError:
+                    continue  # released meanwhile
+                if _lock_owner_alive(seen.split()) or not _remove_stale_lock(lock, seen, draft):
+                    yield False
+                    return
+                continue
+            draft.unlink()
+            try:
+                yield True
+            finally:
+                lock.unlink(missing_ok=True)
+            return
+        yield False
+    finally:
+        draft.unlink(missing_ok=True)
+
+
+def _create_lock(lock: Path, draft: Path, content: str) -> bool:
+    """:return: Whether ``lock`` was created (as a hard link to ``draft``, or where links fail, exclusively)."""
+    try:
+        os.link(draft, lock)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
         try:
             descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
-            if _lock_owner_alive(lock.read_text().split()):
-                yield False
-                return
-            lock.unlink(missing_ok=True)
-            continue
+            return False
         with os.fdopen(descriptor, "w") as file:
-            file.write(f"{socket.gethostname()} {os.getpid()} {_process_start(os.getpid()) or '-'}")
-        try:
-            yield True
-        finally:
-            lock.unlink(missing_ok=True)
-        return
-    yield False
+            file.write(content)
+        return True
+
+
+def _remove_stale_lock(lock: Path, stale: str, aside: Path) -> bool:
+    """
+    Remove ``lock`` if it still holds ``stale``; :return: whether it did (False: another process's lock, put back).
+    """
+    aside = aside.with_name(aside.name + ".stale")
+    try:
+        os.rename(lock, aside)
+    except FileNotFoundError:
+        return True  # another process removed it
+    if aside.read_text() == stale:
+        aside.unlink()
+        return True
+    try:
+        os.link(aside, lock)  # another process's fresh lock: put it back
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not lock.exists():
+            os.rename(aside, lock)
+    aside.unlink(missing_ok=True)
+    return False
 
 
 def _lock_owner_alive(owner: Sequence[str]) -> bool:
@@ -624,7 +675,8 @@ def extend_finished_run(spec: RunSpec) -> None:
     if (source / "work").is_dir():
         shutil.copytree(source / "work", folder / "work")  # Monitor files: training returns of the first part
     shutil.copyfile(source / CSV_FILE, folder / CSV_FILE)
-    write_json(folder / META_FILE, {"extended_from": {"budget": spec.extend_from, "timesteps": state["timesteps"]}})
+    extended_from = {"budget": spec.extend_from, "timesteps": state["timesteps"]}
+    write_json(folder / META_FILE, {"extended_from": extended_from, "devices": meta.get("devices", ["cpu"])})
     os.replace(folder / "checkpoint.tmp", folder / "checkpoint")
 
 

@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import shutil
+import socket
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -332,6 +333,43 @@ def test_a_stale_lock_whose_pid_another_process_now_has_is_taken_over(tmp_path: 
         other.wait()
 
 
+def test_a_lock_appears_with_its_content_and_leaves_no_files_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "run"
+    seen_at_creation: list[str] = []
+    link = os.link
+
+    def link_and_read(source: Any, target: Any) -> None:
+        link(source, target)
+        seen_at_creation.append(Path(target).read_text())
+
+    monkeypatch.setattr(os, "link", link_and_read)
+    with bench.run_lock(folder) as acquired:
+        assert acquired and (folder / "lock").read_text().split()[1] == str(os.getpid())
+    assert seen_at_creation[0].split()[:2] == [socket.gethostname(), str(os.getpid())]
+    assert list(folder.iterdir()) == []
+
+
+def test_of_two_processes_taking_over_one_stale_lock_the_later_leaves_the_first_ones_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "lock").write_text(f"{socket.gethostname()} 999999999 -")  # left by a killed run
+    live = f"{socket.gethostname()} {os.getpid()} -"
+    remove_stale_lock = bench._remove_stale_lock
+
+    def first_process_takes_it_over_meanwhile(lock: Path, stale: str, aside: Path) -> bool:
+        lock.unlink()
+        lock.write_text(live)  # the other process removed the stale lock and made its own
+        return remove_stale_lock(lock, stale, aside)
+
+    monkeypatch.setattr(bench, "_remove_stale_lock", first_process_takes_it_over_meanwhile)
+    with bench.run_lock(folder) as acquired:
+        assert not acquired
+    assert (folder / "lock").read_text() == live
+    assert [path.name for path in folder.iterdir()] == ["lock"]
+
+
 def test_an_evaluation_row_that_fails_to_write_halfway_leaves_the_csv_whole(tmp_path: Path) -> None:
     from stable_baselines3.common.env_util import make_vec_env
 
@@ -365,9 +403,13 @@ def test_resume_drops_rows_after_the_checkpoint(tmp_path: Path) -> None:
     assert [int(row["timesteps"]) for row in rows] == [1000]  # the checkpoint was taken at 2000 steps
 
 
-def test_a_finished_run_grows_into_a_larger_budget_from_its_last_checkpoint(tmp_path: Path) -> None:
+def test_a_finished_run_grows_into_a_larger_budget_from_its_last_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     small = tiny_spec(tmp_path, "gogepo", budget=2000)
-    assert bench.run_one(small) == "finished"
+    with monkeypatch.context() as patch:
+        patch.setattr(bench, "device_name", lambda device: "cuda:0 (a GPU)")  # the small run ran on another machine
+        assert bench.run_one(small) == "finished"
     large = tiny_spec(tmp_path, "gogepo", budget=4000, extend_from=2000)
     assert bench.run_one(large) == "finished"
     _, rows = read_csv(large.run_dir / bench.CSV_FILE)
@@ -376,6 +418,7 @@ def test_a_finished_run_grows_into_a_larger_budget_from_its_last_checkpoint(tmp_
     assert rows[:2] == small_rows  # the first part is the small run's, not a new one
     meta = json.loads((large.run_dir / bench.META_FILE).read_text())
     assert meta["finished"] and meta["resumes"] == 1 and meta["extended_from"] == {"budget": 2000, "timesteps": 2000}
+    assert meta["devices"] == ["cuda:0 (a GPU)", "cpu"]  # the first part's device, then this one's
     assert {path.name for path in (large.run_dir / "snapshots").iterdir()} == {f"model_{p}.zip" for p in (25, 50, 75, 100)}
     monitors = sorted((large.run_dir / "work").rglob("*.monitor.csv"))
     assert len(monitors) == 2  # the small run's episodes, then the new ones
@@ -482,6 +525,9 @@ def test_the_runs_table_names_the_devices_of_each_run(tmp_path: Path) -> None:
     assert "device (torch threads)" in rows[0]
     assert "| cpu (1) |" in rows[2]  # recorded before runs named their device: they all ran on the CPU
     assert "| cpu, cuda:0 (a GPU) (1) |" in rows[3]
+    authors_meta = {key: value for key, value in json.loads(meta_file.read_text()).items() if key != "devices"}
+    bench.write_json(meta_file, {**authors_meta, "device": "NVIDIA H100"})
+    assert "| NVIDIA H100 (1) |" in report.runs_table(report.collect_runs(tmp_path)).splitlines()[3]  # the authors' script
 
 
 def write_synthetic_run(
@@ -878,21 +924,22 @@ def test_a_result_file_is_written_whole_into_a_new_folder_and_printed(tmp_path: 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
 def test_the_memory_of_a_process_tree_counts_its_children() -> None:
+    import signal
     import subprocess
     import sys
     import time
 
     from benchmarks.performance.ray_cost import tree_rss
 
-    alone = tree_rss(os.getpid())
-    child = subprocess.Popen([sys.executable, "-c", "import time; data = bytearray(200 * 2**20); time.sleep(60)"])
+    # A shell (a few MiB) whose child holds 200 MiB: only the tree's sum reaches 200 MiB.
+    holder = f"{sys.executable} -c 'import time; data = bytearray(200 * 2**20); time.sleep(60)'"
+    shell = subprocess.Popen(["bash", "-c", f"{holder} & wait"], start_new_session=True)
     try:
         deadline = time.monotonic() + 30
-        while tree_rss(child.pid) < 200 * 2**20:  # until the child holds its 200 MiB
-            assert time.monotonic() < deadline
+        while tree_rss(shell.pid) < 200 * 2**20:
+            assert time.monotonic() < deadline, "the child's memory was not counted"
             time.sleep(0.05)
-        assert tree_rss(os.getpid()) >= alone + 200 * 2**20
     finally:
-        child.kill()
-        child.wait()
-    assert tree_rss(child.pid) == 0  # a process that has ended holds nothing
+        os.killpg(shell.pid, signal.SIGKILL)
+        shell.wait()
+    assert tree_rss(shell.pid) == 0  # a process that has ended holds nothing

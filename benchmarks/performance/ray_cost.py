@@ -5,7 +5,7 @@ ARS, seeds 0 and 1, MountainCarContinuous-v0, 10000 steps, an evaluation of 1 ep
     python -m benchmarks.performance.ray_cost  # needs the distributed extra; writes ray_cost.md
 
 Three commands, one after another: the grid with ``--jobs 2`` (child processes), the grid with ``--executor ray``
-(Ray started by the command, 2 CPUs), and that Ray command again, which restores the finished grid and skips its
+(Ray started by the command, on all CPUs), and that Ray command again, which restores the finished grid and skips its
 runs. For each: the elapsed time, the runs' own wall-clocks summed (``run.json`` of the runs it ran), and the peak
 of the summed resident memory of the command's process tree (sampled every 0.1 s from Linux's ``/proc``).
 """
@@ -86,7 +86,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         commands = [
             ("`--jobs 2` (local executor)", Path(folder) / "local", ["--jobs", "2"]),
-            ("`--executor ray` (Ray started by the command, 2 CPUs)", Path(folder) / "ray", ["--executor", "ray"]),
+            (
+                f"`--executor ray` (Ray started by the command, {os.cpu_count()} CPUs)",
+                Path(folder) / "ray",
+                ["--executor", "ray"],
+            ),
             (
                 "`--executor ray` again: the grid restored, its 4 runs finished, so skipped",
                 Path(folder) / "ray",
