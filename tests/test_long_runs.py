@@ -115,8 +115,8 @@ def test_a_sigterm_to_a_core_stops_the_running_python_and_starts_nothing_after_i
     assert "first" not in events(tmp_path) if core == "core1.sh" else "third" not in events(tmp_path)
 
 
-def test_the_code_of_a_commit_is_cloned_once_into_runs_code(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
+def two_commits(repo: Path) -> str:
+    """Make a repository with two commits of ``version.txt``; :return: the first one's short hash."""
     repo.mkdir()
 
     def git(*args: str) -> str:
@@ -130,7 +130,11 @@ def test_the_code_of_a_commit_is_cloned_once_into_runs_code(tmp_path: Path) -> N
     first = git("rev-parse", "--short", "HEAD")
     (repo / "version.txt").write_text("second\n")
     git("commit", "-qam", "second")
+    return first
 
+
+def test_the_code_of_a_commit_is_cloned_once_into_runs_code(tmp_path: Path) -> None:
+    first = two_commits(tmp_path / "repo")
     command = f'source "{LONG_RUNS}/common.sh" && code {first} && code {first}'
     result = subprocess.run(["bash", "-c", command], env=environment(tmp_path), capture_output=True, text=True)
     folder = tmp_path / "runs" / "code" / first
@@ -141,4 +145,18 @@ def test_the_code_of_a_commit_is_cloned_once_into_runs_code(tmp_path: Path) -> N
 
     unknown = subprocess.run(["bash", "-c", f'source "{LONG_RUNS}/common.sh" && code 0000000'], env=environment(tmp_path))
     assert unknown.returncode != 0
+    assert sorted(path.name for path in (tmp_path / "runs" / "code").iterdir()) == [first]
+
+
+def test_both_cores_cloning_the_same_commit_at_once_get_one_whole_clone(tmp_path: Path) -> None:
+    first = two_commits(tmp_path / "repo")
+    command = f'source "{LONG_RUNS}/common.sh" && code {first}'
+    cores = [
+        subprocess.Popen(["bash", "-c", command], env=environment(tmp_path), stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [core.communicate(timeout=60)[0] for core in cores]
+    folder = tmp_path / "runs" / "code" / first
+    assert [core.returncode for core in cores] == [0, 0] and outputs == [f"{folder}\n"] * 2
+    assert (folder / "version.txt").read_text() == "first\n" and not (folder / first).exists()  # not nested
     assert sorted(path.name for path in (tmp_path / "runs" / "code").iterdir()) == [first]

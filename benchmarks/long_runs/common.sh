@@ -13,9 +13,12 @@ POLICY_KWARGS="net_arch=[256, 256], activation_fn=nn.Tanh, slice_size=16, embedd
 code() {
   local folder=$RUNS/code/$1
   if [ ! -d "$folder" ]; then
-    rm -rf "$folder.tmp"
-    git clone -q "$REPO" "$folder.tmp" && git -C "$folder.tmp" checkout -q "$1" && mv "$folder.tmp" "$folder" \
-      || { rm -rf "$folder.tmp"; echo "cannot check out $1" >&2; return 1; }
+    # A clone of its own, moved into place in one step: the other core may be making the same one.
+    local clone
+    mkdir -p "$RUNS/code" && clone=$(mktemp -d "$RUNS/code/.clone.XXXXXX") || return 1
+    git clone -q "$REPO" "$clone" && git -C "$clone" checkout -q "$1" && { mv -T "$clone" "$folder" 2>/dev/null || [ -d "$folder" ]; } \
+      || { rm -rf "$clone"; echo "cannot check out $1" >&2; return 1; }
+    rm -rf "$clone"  # left only where the other core's clone got there first
   fi
   echo "$folder"
 }
@@ -38,8 +41,15 @@ finished() { grep -q '"finished": true' "$1/run.json" 2>/dev/null; }
 
 # step CMD...: run CMD (a program, not a function: the signal must reach it) in the background and wait, so that a
 # SIGTERM to this script reaches it (see the trap).
-step() { "$@" & child=$!; wait $child; }
-trap 'kill -TERM $child 2>/dev/null; wait $child; exit 143' TERM INT
+step() {
+  local status
+  "$@" & child=$!
+  wait $child
+  status=$?
+  child=
+  return $status
+}
+trap '[ -n "$child" ] && kill -TERM $child 2>/dev/null && wait $child; exit 143' TERM INT
 
 # run_queue SCRIPT...: run each script in turn (each skips the runs it has finished, resumes its unfinished one and
 # leaves one that the other core holds); a script that fails is logged and the next one runs.
