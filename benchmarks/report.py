@@ -562,7 +562,8 @@ def write_report(
     Write ``<docs_dir>/index.md`` with its figures and ``<results_dir>/table1.md``.
 
     :param compute: Compute missing Figure 3/4 data from the runs' snapshots (else use caches only).
-    :param sweep_seeds: Finished GoGePo seeds per env and budget swept for Figure 4 (the first ones).
+    :param sweep_seeds: Finished GoGePo seeds per env and budget swept for Figure 4 (the first ones); the others are
+        shown where their sweep is cached.
     :param n_episodes: Episodes per command in Figure 4.
     :return: The page's markdown.
     """
@@ -618,8 +619,8 @@ def write_report(
     for (env_id, budget), by_algo in _groups(runs).items():
         finished = [run for run in by_algo.get("gogepo", []) if run.finished]
         label = f"{env_id} ({steps_label(budget)})"
-        for run in finished[:sweep_seeds]:
-            rows = command_sweep(run, n_episodes=n_episodes, compute=compute)
+        for index, run in enumerate(finished):  # the first sweep_seeds swept; other seeds with a cached sweep too
+            rows = command_sweep(run, n_episodes=n_episodes, compute=compute and index < sweep_seeds)
             if rows:
                 sweeps.setdefault(label, {})[run.seed] = rows
         for run in finished[:1]:

@@ -943,3 +943,19 @@ def test_the_memory_of_a_process_tree_counts_its_children() -> None:
         os.killpg(shell.pid, signal.SIGKILL)
         shell.wait()
     assert tree_rss(shell.pid) == 0  # a process that has ended holds nothing
+
+
+def test_figure_4_shows_every_seed_with_a_cached_sweep_beyond_those_it_sweeps(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    for seed in range(4):
+        write_synthetic_run(results, "Swimmer-v3", "gogepo", seed, 300_000, finished=True)
+        sweep = "command,mean_return,std_return,mean_training_return,std_training_return,mean_length\n" + "".join(
+            f"{command},{10 * seed},0,{10 * seed},0,1000\n" for command in (0, 100, 200)
+        )
+        (bench.run_dir(results, "Swimmer-v3", "gogepo", 300_000, seed) / report.SWEEP_FILE).write_text(sweep)
+    page = report.write_report(results, docs, compute=False, sweep_seeds=2)
+    shown = [line for line in page.splitlines() if line.startswith("| Swimmer-v3 (300k) | ") and line.count("|") == 6]
+    assert [int(line.split(" | ")[1]) for line in shown] == [0, 1, 2, 3]
+    assert shown[3].endswith("| 30.0 |")  # seed 3's best achieved return
