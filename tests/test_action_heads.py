@@ -27,7 +27,7 @@ def test_nothing_is_saved_and_the_bounds_saved_by_0_1_0_are_accepted() -> None:
 
 
 def test_actions_are_the_affine_map_of_tanh_to_a_few_float_steps() -> None:
-    head = ActionHead(spaces.Box(np.float32([-3, 0, 100]), np.float32([3, 10, 100.5])))
+    head = ActionHead(spaces.Box(np.array([-3, 0, 100], dtype=np.float32), np.array([3, 10, 100.5], dtype=np.float32)))
     raw = th.linspace(-4, 4, 81).reshape(27, 3)
     low, high = th.tensor([-3.0, 0.0, 100.0], dtype=th.float64), th.tensor([3.0, 10.0, 100.5], dtype=th.float64)
     exact = (low + (th.tanh(raw.double()) + 1) * (high - low) / 2).numpy()

@@ -78,7 +78,9 @@ def test_rescaling_the_command_input_keeps_the_generator_function() -> None:
 def test_rescaling_gives_the_optimizer_the_moments_of_the_new_parameterisation() -> None:
     model = _auto_model().learn(1000)
     policy = model.policy
-    weight = policy.generator.weight_networks["input"].linears[0].weight
+    first = policy.generator.weight_networks["input"].linears[0]  # type: ignore[index]
+    assert isinstance(first, th.nn.Linear)
+    weight = first.weight
     state = policy.generator_optimizer.state[weight]
     exp_avg, exp_avg_sq = state["exp_avg"].clone(), state["exp_avg_sq"].clone()
     policy.observe_return(-2.0 * float(policy.command_input_scale))

@@ -16,6 +16,7 @@ def test_paper_ids_resolve_to_their_v4_implementation(legacy_id: str, modern_id:
     assert legacy_id in sb3_gogepo.LEGACY_ENV_IDS
     legacy, modern = gym.make(legacy_id), gym.make(modern_id)
     assert type(legacy.unwrapped) is type(modern.unwrapped)
+    assert legacy.spec is not None and modern.spec is not None
     assert legacy.spec.max_episode_steps == modern.spec.max_episode_steps == 1000
     assert legacy.observation_space == modern.observation_space
     obs_legacy, _ = legacy.reset(seed=3)

@@ -59,9 +59,11 @@ def test_evaluator_outputs_one_value_per_policy_and_default_sizes_follow_the_pap
 def test_predicted_returns_stay_float32_under_bf16_autocast() -> None:
     layout = ParameterLayout([5, 8, 2])
     evaluator = FingerprintEvaluator(layout, ActionHead(spaces.Box(-1, 1, (2,))), n_probing_states=4, net_arch=[16])
+    last = evaluator.value_net[-1]
+    assert isinstance(last, th.nn.Linear)
     with th.no_grad():
-        evaluator.value_net[-1].weight.zero_()
-        evaluator.value_net[-1].bias.fill_(1000.3)
+        last.weight.zero_()
+        last.bias.fill_(1000.3)
     with th.autocast("cpu", dtype=th.bfloat16):
         values = evaluator(th.randn(3, layout.n_params))
     assert values.dtype == th.float32

@@ -7,6 +7,14 @@ from sb3_gogepo.functional import ParameterLayout
 from sb3_gogepo.hypernetwork import SliceHypernetwork, tile_layout
 
 
+def linear(generator: SliceHypernetwork, kind: str, name: str, index: int) -> th.nn.Linear:
+    """:return: Layer ``index`` of the ``kind`` (weight or bias) network ``name``."""
+    networks = generator.weight_networks if kind == "weight" else generator.bias_networks
+    layer = networks[name].linears[index]  # type: ignore[index]
+    assert isinstance(layer, th.nn.Linear)
+    return layer
+
+
 @pytest.mark.parametrize("sizes", [[11, 256, 256, 3], [3, 8, 1], [5, 20, 7, 2], [4, 2], [17, 33, 16, 5]])
 def test_generates_the_full_layout_for_any_net_arch(sizes: list[int]) -> None:
     layout = ParameterLayout(sizes)
@@ -28,11 +36,11 @@ def test_paper_tiling_of_a_hopper_policy() -> None:
 def test_each_layer_kind_has_its_own_weight_and_bias_network() -> None:
     generator = SliceHypernetwork(ParameterLayout([11, 64, 64, 64, 3]), net_arch=[32, 32])
     assert set(generator.weight_networks) == set(generator.bias_networks) == {"input", "hidden", "output"}
-    assert generator.weight_networks["hidden"].linears[-1].out_features == 16 * 16
-    assert generator.weight_networks["input"].linears[-1].out_features == 16 * 11
-    assert generator.weight_networks["output"].linears[-1].out_features == 3 * 16
-    assert generator.bias_networks["hidden"].linears[-1].out_features == 16
-    assert generator.weight_networks["hidden"].linears[0].in_features == 8 + 1
+    assert linear(generator, "weight", "hidden", -1).out_features == 16 * 16
+    assert linear(generator, "weight", "input", -1).out_features == 16 * 11
+    assert linear(generator, "weight", "output", -1).out_features == 3 * 16
+    assert linear(generator, "bias", "hidden", -1).out_features == 16
+    assert linear(generator, "weight", "hidden", 0).in_features == 8 + 1
 
 
 @pytest.mark.parametrize("sizes", [[11, 48, 32, 3], [11, 48, 32, 16, 3]], ids=["one-hidden-layer", "hidden-fan-ins-differ"])
@@ -106,7 +114,7 @@ def test_shared_bias_trunk_generates_the_same_layout_with_fewer_networks() -> No
     separate = SliceHypernetwork(layout, net_arch=[32, 32])
     shared = SliceHypernetwork(layout, net_arch=[32, 32], separate_bias_networks=False)
     assert len(shared.bias_networks) == 0
-    assert shared.weight_networks["hidden"].linears[-1].out_features == 16 * 16 + 16
+    assert linear(shared, "weight", "hidden", -1).out_features == 16 * 16 + 16
     assert sum(p.numel() for p in shared.parameters()) < sum(p.numel() for p in separate.parameters())
     params = shared(th.tensor([0.0, 1.0]))
     assert params.shape == (2, layout.n_params)

@@ -14,7 +14,7 @@ SMALL = dict(
 
 def _evaluate(model: GoGePo, env_id: str) -> float:
     mean, _ = evaluate_policy(model, make_vec_env(env_id, seed=100), n_eval_episodes=5)
-    return float(mean)
+    return float(np.mean(mean))
 
 
 def _improvement(seed: int, steps: int) -> tuple[float, float]:

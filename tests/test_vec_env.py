@@ -1,5 +1,7 @@
 """LeanDummyVecEnv steps exactly as SB3's DummyVecEnv, and what it returns does not change afterwards."""
 
+from typing import Any
+
 import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.env_util import make_vec_env
@@ -13,7 +15,7 @@ def _rollout(vec_env_cls: type[DummyVecEnv], n_steps: int = 60) -> list:
     env = make_vec_env("Pendulum-v1", n_envs=2, seed=3, vec_env_cls=vec_env_cls, env_kwargs=dict(max_episode_steps=25))
     obs = env.reset()
     actions = np.random.default_rng(0).uniform(-2, 2, size=(n_steps, 2, 1)).astype(np.float32)
-    steps = [obs]
+    steps: list[Any] = [obs]
     for step_actions in actions:
         steps.append(env.step(step_actions))
     return steps
@@ -39,8 +41,10 @@ def test_returned_observations_and_infos_are_not_overwritten_by_later_steps() ->
     env = LeanDummyVecEnv([lambda: gym.make("Pendulum-v1")])
     env.seed(0)
     first = env.reset()
+    assert isinstance(first, np.ndarray)
     kept = first.copy()
     obs, _, _, infos = env.step(np.zeros((1, 1), dtype=np.float32))
+    assert isinstance(obs, np.ndarray)
     obs_kept, infos_kept = obs.copy(), infos
     infos[0]["mine"] = 1  # a caller may write into what it got
     env.step(np.ones((1, 1), dtype=np.float32))
