@@ -32,19 +32,20 @@ GRID = [
 
 def tree_rss(root: int) -> int:
     """:return: The resident memory of process ``root`` and its descendants, in bytes (read from Linux's ``/proc``)."""
-    parents: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):  # a process that ended while being read
             fields = stat.read_text().rsplit(")", 1)[1].split()
             pid = int(stat.parent.name)
-            parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    tree, frontier = {root}, [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
-        tree.update(children)
-        frontier = children
-    return sum(rss.get(pid, 0) for pid in tree)
+            children.setdefault(int(fields[1]), []).append(pid)
+            rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        total += rss.get(pid, 0)
+        pending += children.get(pid, [])
+    return total
 
 
 def run_measured(arguments: list[str]) -> tuple[float, float]:
@@ -67,11 +68,8 @@ def run_measured(arguments: list[str]) -> tuple[float, float]:
 
 def runs_wall_clock(results_dir: Path, since: float) -> float | None:
     """:return: The wall-clocks of the runs under ``results_dir`` that finished after ``since`` (Unix time), summed."""
-    seconds = [
-        float(read_meta(path.parent)["wall_clock_s"])
-        for path in results_dir.rglob("run.json")
-        if read_meta(path.parent).get("finished") and path.stat().st_mtime > since
-    ]
+    metas = [read_meta(path.parent) for path in results_dir.rglob("run.json") if path.stat().st_mtime > since]
+    seconds = [float(meta["wall_clock_s"]) for meta in metas if meta.get("finished")]
     return sum(seconds) if seconds else None
 
 
