@@ -514,38 +514,57 @@ def plot_command_sweeps(sweeps: dict[str, dict[int, list[dict[str, float]]]], pa
     plt.close(figure)
 
 
-def plot_policy_maps(maps: dict[str, dict[str, np.ndarray]], path: Path) -> None:
-    """Figure 3: buffer policies coloured by return, generated policies per training stage on top."""
+def plot_policy_maps(maps: dict[str, dict[int, dict[str, np.ndarray]]], path: Path) -> None:
+    """Figure 3: one row per env and budget, one panel per seed: buffer policies coloured by return, generated policies
+    per training stage on top."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes_row = plt.subplots(1, len(maps), figsize=(5 * len(maps), 4.2), squeeze=False)
+    n_columns = max(len(by_seed) for by_seed in maps.values())
+    figure, grid = plt.subplots(len(maps), n_columns, figsize=(5 * n_columns, 4.2 * len(maps)), squeeze=False)
     markers = ["s", "^", "D", "*", "P", "X"]
-    for axes, (label, data) in zip(axes_row[0], maps.items()):
-        scatter = axes.scatter(*data["buffer_xy"].T, c=data["buffer_returns"], s=4, cmap="viridis", alpha=0.6)
-        figure.colorbar(scatter, ax=axes, label="training return of buffer policy")
-        for index, stage in enumerate(data["stages"]):
-            xy = data["stage_xy"][index]
-            axes.plot(*xy.T, "-", color="red", alpha=0.3 + 0.7 * (index + 1) / len(data["stages"]), linewidth=0.8)
-            axes.scatter(
-                *xy.T,
-                marker=markers[index % len(markers)],
-                s=18,
-                color="red",
-                edgecolor="black",
-                linewidth=0.3,
-                alpha=0.3 + 0.7 * (index + 1) / len(data["stages"]),
-                label=f"G(c) at {stage} %",
-            )
-        axes.set_title(label)
-        axes.set_xlabel("PC 1 of probing actions")
-        axes.set_ylabel("PC 2")
-        axes.legend(fontsize=7)
+    for row, (label, by_seed) in zip(grid, maps.items()):
+        for axes in row[len(by_seed) :]:
+            axes.axis("off")
+        for axes, (seed, data) in zip(row, by_seed.items()):
+            scatter = axes.scatter(*data["buffer_xy"].T, c=data["buffer_returns"], s=4, cmap="viridis", alpha=0.6)
+            figure.colorbar(scatter, ax=axes, label="training return of buffer policy")
+            for index, stage in enumerate(data["stages"]):
+                xy = data["stage_xy"][index]
+                alpha = 0.3 + 0.7 * (index + 1) / len(data["stages"])
+                axes.plot(*xy.T, "-", color="red", alpha=alpha, linewidth=0.8)
+                axes.scatter(
+                    *xy.T,
+                    marker=markers[index % len(markers)],
+                    s=18,
+                    color="red",
+                    edgecolor="black",
+                    linewidth=0.3,
+                    alpha=alpha,
+                    label=f"G(c) at {stage} %",
+                )
+            axes.set_title(f"{label}, seed {seed}")
+            axes.set_xlabel("PC 1 of probing actions")
+            axes.set_ylabel("PC 2")
+            axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
+
+
+def _map_summary(maps: dict[str, dict[int, dict[str, np.ndarray]]]) -> str:
+    lines = [
+        "| env | seed | policies in the final buffer | median training return | 90th percentile | best |",
+        "|" + " --- |" * 6,
+    ]
+    for label, by_seed in maps.items():
+        for seed, data in by_seed.items():
+            returns = data["buffer_returns"]
+            median, p90 = np.percentile(returns, [50, 90])
+            lines.append(f"| {label} | {seed} | {len(returns)} | {median:.1f} | {p90:.1f} | {returns.max():.1f} |")
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------- the page
@@ -615,18 +634,17 @@ def write_report(
             "```{image} learning_curves.png\n:alt: learning curves\n```\n",
         ]
     sweeps: dict[str, dict[int, list[dict[str, float]]]] = {}
-    maps: dict[str, dict[str, np.ndarray]] = {}
+    maps: dict[str, dict[int, dict[str, np.ndarray]]] = {}
     for (env_id, budget), by_algo in _groups(runs).items():
         finished = [run for run in by_algo.get("gogepo", []) if run.finished]
         label = f"{env_id} ({steps_label(budget)})"
-        for index, run in enumerate(finished):  # the first sweep_seeds swept; other seeds with a cached sweep too
+        for index, run in enumerate(finished):  # the first sweep_seeds computed; other seeds with a cache shown too
             rows = command_sweep(run, n_episodes=n_episodes, compute=compute and index < sweep_seeds)
             if rows:
                 sweeps.setdefault(label, {})[run.seed] = rows
-        for run in finished[:1]:
-            data = policy_map(run, compute=compute)
+            data = policy_map(run, compute=compute and index < sweep_seeds)
             if data is not None:
-                maps[f"{label}, seed {run.seed}"] = data
+                maps.setdefault(label, {})[run.seed] = data
     if sweeps:
         plot_command_sweeps(sweeps, docs_dir / "command_sweep.png")
         parts += [
@@ -644,8 +662,11 @@ def write_report(
             "## Policy map (Figure 3)\n",
             "PCA (2 components) of the probing actions of the policies in the final buffer (final evaluator's "
             "probing states), coloured by their training return; red: the policies generated for the 20 commands of "
-            "Figure 4 by the generator at 25/50/75/100 % of training (darker = later).\n",
+            "Figure 4 by the generator at 25/50/75/100 % of training (darker = later). One row per env and budget, "
+            "one panel per seed whose final model or cached map is at hand. The table gives the training returns of "
+            "the final buffer's policies, the data the evaluator and the generator learn from.\n",
             "```{image} policy_map.png\n:alt: policy map\n```\n",
+            _map_summary(maps),
         ]
     diagnostics = [(title, Path(results_dir) / name) for name, title in DIAGNOSTICS.items()]
     diagnostics = [(title, path) for title, path in diagnostics if path.is_file()]

@@ -959,3 +959,28 @@ def test_figure_4_shows_every_seed_with_a_cached_sweep_beyond_those_it_sweeps(tm
     shown = [line for line in page.splitlines() if line.startswith("| Swimmer-v3 (300k) | ") and line.count("|") == 6]
     assert [int(line.split(" | ")[1]) for line in shown] == [0, 1, 2, 3]
     assert shown[3].endswith("| 30.0 |")  # seed 3's best achieved return
+
+
+def test_figure_3_shows_every_seed_with_a_cached_map_and_the_returns_of_its_buffer(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results, docs = tmp_path / "results", tmp_path / "docs"
+    for seed in range(3):
+        write_synthetic_run(results, "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True)
+    for seed in (0, 2):  # seed 1's final model is gone and it has no cache
+        returns = np.arange(1.0, 101.0) * (seed + 1)
+        np.savez(
+            bench.run_dir(results, "Swimmer-v3", "gogepo", 3_000_000, seed) / report.MAP_FILE,
+            buffer_xy=np.zeros((100, 2), dtype=np.float32),
+            buffer_returns=returns,
+            commands=np.linspace(0.0, 365.0, 20),
+            stages=np.array([25, 50, 75, 100]),
+            stage_xy=np.zeros((4, 20, 2), dtype=np.float32),
+        )
+    page = report.write_report(results, docs, compute=False, sweep_seeds=1)
+    rows = [line for line in page.splitlines() if line.startswith("| Swimmer-v3 (3M) | ") and line.count("|") == 7]
+    assert rows == [
+        "| Swimmer-v3 (3M) | 0 | 100 | 50.5 | 90.1 | 100.0 |",
+        "| Swimmer-v3 (3M) | 2 | 100 | 151.5 | 270.3 | 300.0 |",
+    ]
+    assert (docs / "policy_map.png").stat().st_size > 10_000
