@@ -6,9 +6,10 @@ GoGePo's training returns per block of episodes, for runs compared side by side 
         benchmarks/results/hopper_command_scale/Hopper-v3/gogepo/budget_300000/seed_0 \\
         --output benchmarks/results/hopper_command_scale.md
 
-Reads each run's ``Monitor`` file (``work/**/*.monitor.csv``) and its ``run.json``. The training return is the
-return GoGePo stores and commands: the true return plus ``alive_bonus_offset`` per step (Hopper: minus the survival
-bonus of 1 per step). For every block of ``--block`` episodes it prints the mean episode length, the mean and the
+Reads each run's ``Monitor`` file (``work/**/*.monitor.csv``), or for a run of the authors' script its
+``training_episodes.csv``, and its ``run.json``. The training return is the return GoGePo stores and commands: the
+true return plus ``alive_bonus_offset`` per step (Hopper: minus the survival bonus of 1 per step, which the authors'
+script removes as well). For every block of ``--block`` episodes it prints the mean episode length, the mean and the
 highest training return in the block, and the best training return so far (the command the evaluation policy is
 generated for). Runs are compared at equal numbers of episodes, i.e. of update blocks.
 """
@@ -16,11 +17,13 @@ generated for). Runs are compared at equal numbers of episodes, i.e. of update b
 from __future__ import annotations
 
 import argparse
+import csv
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.authors_script import EPISODES_FILE
 from benchmarks.common import monitor_files, read_monitor
 from benchmarks.run import read_meta
 from sb3_gogepo.envs import SURVIVAL_BONUSES
@@ -31,18 +34,15 @@ def training_returns(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     :return: Lengths and training returns of the run's episodes, in order. A resumed run has one ``Monitor`` file per
         attempt; they are joined in the order the attempts started (the runner checkpoints when it is stopped, so
         an attempt's episodes end where the next one resumes; after a hard kill the episodes since the last
-        checkpoint appear twice).
+        checkpoint appear twice). A run of the authors' script records its episodes in one file, in order.
     """
-    files = monitor_files(run_dir)
-    if not files:
-        raise FileNotFoundError(f"no Monitor file under {run_dir / 'work'}")
-    attempts = []
-    for path in files:
-        header, rows = read_monitor(path)
-        attempts.append((float(header["t_start"]), rows))
-    rows = [row for _, attempt in sorted(attempts, key=lambda item: item[0]) for row in attempt]
-    lengths = np.array([int(row["l"]) for row in rows])
-    returns = np.array([float(row["r"]) for row in rows])
+    if (run_dir / EPISODES_FILE).is_file():  # the authors' script: its episodes in order, resumes included
+        with open(run_dir / EPISODES_FILE, newline="") as file:
+            records = list(csv.DictReader(file))
+        lengths = np.array([int(row["length"]) for row in records])
+        returns = np.array([float(row["return"]) for row in records])
+    else:
+        lengths, returns = _monitor_episodes(run_dir)
     meta = read_meta(run_dir)
     offset_text = str(meta.get("hyperparams", {}).get("alive_bonus_offset", "None"))
     if offset_text == "None":  # automatic: minus the task's survival bonus
@@ -53,9 +53,23 @@ def training_returns(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     return lengths, returns + offset * lengths
 
 
+def _monitor_episodes(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    files = monitor_files(run_dir)
+    if not files:
+        raise FileNotFoundError(f"no Monitor file under {run_dir / 'work'} and no {EPISODES_FILE} in {run_dir}")
+    attempts = []
+    for path in files:
+        header, rows = read_monitor(path)
+        attempts.append((float(header["t_start"]), rows))
+    rows = [row for _, attempt in sorted(attempts, key=lambda item: item[0]) for row in attempt]
+    return np.array([int(row["l"]) for row in rows]), np.array([float(row["r"]) for row in rows])
+
+
 def describe(run_dir: Path) -> str:
     meta = read_meta(run_dir)
     overrides = ", ".join(f"{key}={value}" for key, value in meta.get("hyperparams_overrides", {}).items()) or "YAML"
+    if meta.get("algo") == "authors":
+        overrides = "the authors' script"
     state = "finished" if meta.get("finished") else "stopped"
     return f"`{run_dir}` ({overrides}; {state})"
 

@@ -770,6 +770,20 @@ def test_training_returns_remove_the_survival_bonus_and_compare_runs_per_block_o
     assert "| 4-5" not in text  # whole blocks only
 
 
+def test_training_returns_of_the_authors_script_come_from_its_episode_records(tmp_path: Path) -> None:
+    from benchmarks import training_returns
+    from benchmarks.authors_script import EPISODES_FILE
+
+    folder = bench.run_dir(tmp_path, "Hopper-v3", "authors", 300, 0)
+    folder.mkdir(parents=True)
+    bench.write_json(folder / bench.META_FILE, {"algo": "authors", "env_id": "Hopper-v3", "finished": True})
+    (folder / EPISODES_FILE).write_text("episode,timesteps,return,length\n1,10,15.0,10\n2,30,50.0,20\n")
+    lengths, returns = training_returns.training_returns(folder)
+    assert lengths.tolist() == [10, 20] and returns.tolist() == [5.0, 30.0]  # their script removes the bonus too
+    text = training_returns.compare([folder], block=2)
+    assert "(the authors' script; finished), 2 episodes, 30 steps" in text and "| 0-1 | 15 / 18 / 30 / 30 |" in text
+
+
 def test_seen_range_sweep_commands_the_returns_the_run_stored_and_caches_the_sweep(tmp_path: Path) -> None:
     from benchmarks import seen_range_sweep
     from benchmarks.training_returns import training_returns
