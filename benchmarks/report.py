@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import math
 import os
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ import numpy as np
 
 from benchmarks.common import RESULTS, ROOT, steps_label
 from benchmarks.run import CSV_FILE, ENVS, final_return, read_meta, read_rows
+from sb3_gogepo.files import atomic_write
 
 #: The paper's Table 1 (final return, mean +- std over 20 seeds).
 PAPER_TABLE: dict[str, dict[str, tuple[float, float]]] = {
@@ -362,16 +364,28 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
         per step, the units of the command).
     """
     cache = run.path / SWEEP_FILE
-    if cache.is_file():
-        rows = read_rows(cache)
-        if rows and "std_training_return" in rows[0]:
-            return rows  # older caches lack the spread of the training return: computed again
+    rows = read_rows(cache) if cache.is_file() else []
+    if len(rows) != n_commands:
+        rows = []  # another number of commands: computed again where the model is
     model_path = final_model_path(run.path)
+    if rows and "std_training_return" in rows[0]:
+        return rows
+    if rows and (not compute or model_path is None):
+        return _with_training_spread(rows)  # an older cache, whose model is gone
     if not compute or model_path is None:
         return []
     rows = sweep_commands(model_path, run.env_id, paper_commands(run.env_id, n_commands), n_episodes, run.seed + 2_000_000)
     write_sweep(cache, rows)
     return rows
+
+
+def _with_training_spread(rows: list[dict[str, float]]) -> list[dict[str, float]]:
+    """
+    Older sweep caches lack ``std_training_return``: where the training return is the true return (no offset), it is
+    ``std_return``; otherwise it is unknown (NaN).
+    """
+    same = all(row["mean_training_return"] == row["mean_return"] for row in rows)
+    return [{**row, "std_training_return": row["std_return"] if same else math.nan} for row in rows]
 
 
 def frontier(run: Run, n_episodes: int = 10, compute: bool = True) -> dict[str, float] | None:
@@ -382,8 +396,9 @@ def frontier(run: Run, n_episodes: int = 10, compute: bool = True) -> dict[str, 
         generated for it over ``n_episodes`` episodes; None without cache or model.
     """
     cache = run.path / FRONTIER_FILE
-    if cache.is_file():
-        return read_rows(cache)[0]
+    rows = read_rows(cache) if cache.is_file() else []
+    if rows:
+        return rows[0]
     model_path = final_model_path(run.path)
     if not compute or model_path is None:
         return None
@@ -429,11 +444,13 @@ def fidelity(runs: Sequence[Run], n_episodes: int = 10, compute: bool = True, sw
 
 
 def write_sweep(path: Path, rows: Sequence[dict[str, float]]) -> None:
-    """Cache sweep rows (:func:`sweep_commands`'s columns, and any added) as a CSV file."""
-    with open(path, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    """Cache sweep rows (:func:`sweep_commands`'s columns, and any added) as a CSV file, atomically."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_write(path) as file:
+        file.write(text.getvalue().encode())
 
 
 def policy_map(run: Run, n_commands: int = 20, compute: bool = True) -> dict[str, np.ndarray] | None:
@@ -483,7 +500,8 @@ def policy_map(run: Run, n_commands: int = 20, compute: bool = True) -> dict[str
         "stages": np.array(stages),
         "stage_xy": np.array(stage_points, dtype=np.float32).reshape(len(stages), len(commands), 2),
     }
-    np.savez_compressed(cache, **data)
+    with atomic_write(cache) as file:
+        np.savez_compressed(file, **data)
     return data
 
 

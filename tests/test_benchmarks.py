@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import itertools
 import json
+import math
 import os
 import shutil
 import socket
@@ -966,7 +967,7 @@ def test_figure_4_shows_every_seed_with_a_cached_sweep_beyond_those_it_sweeps(tm
     for seed in range(4):
         write_synthetic_run(results, "Swimmer-v3", "gogepo", seed, 300_000, finished=True)
         sweep = "command,mean_return,std_return,mean_training_return,std_training_return,mean_length\n" + "".join(
-            f"{command},{10 * seed},0,{10 * seed},0,1000\n" for command in (0, 100, 200)
+            f"{command},{10 * seed},0,{10 * seed},0,1000\n" for command in np.linspace(-100, 365, 20)
         )
         (bench.run_dir(results, "Swimmer-v3", "gogepo", 300_000, seed) / report.SWEEP_FILE).write_text(sweep)
     page = report.write_report(results, docs, compute=False, sweep_seeds=2)
@@ -998,3 +999,36 @@ def test_figure_3_shows_every_seed_with_a_cached_map_and_the_returns_of_its_buff
         "| Swimmer-v3 (3M) | 2 | 100 | 151.5 | 270.3 | 300.0 |",
     ]
     assert (docs / "policy_map.png").stat().st_size > 10_000
+
+
+def test_older_sweep_caches_without_the_training_spread_still_count_where_the_model_is_gone(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results = tmp_path / "results"
+    header = "command,mean_return,std_return,mean_training_return,mean_length\n"
+    for env_id, offset in (("Swimmer-v3", 0.0), ("Hopper-v3", -1000.0)):
+        write_synthetic_run(results, env_id, "gogepo", 0, 300_000, finished=True)
+        rows = "".join(f"{c},{c + 1},2.0,{c + 1 + offset},1000\n" for c in np.linspace(-100, 365, 20))
+        (bench.run_dir(results, env_id, "gogepo", 300_000, 0) / report.SWEEP_FILE).write_text(header + rows)
+    by_env = {run.env_id: run for run in report.collect_runs(results)}
+    swimmer = report.command_sweep(by_env["Swimmer-v3"], compute=False)
+    assert len(swimmer) == 20 and all(row["std_training_return"] == 2.0 for row in swimmer)
+    hopper = report.command_sweep(by_env["Hopper-v3"], compute=False)  # the offset changes the spread: unknown
+    assert len(hopper) == 20 and all(math.isnan(row["std_training_return"]) for row in hopper)
+    assert report.fidelity([by_env["Swimmer-v3"]], compute=False).command == [pytest.approx(1 / 465)]
+
+
+def test_incomplete_caches_are_not_taken_for_results(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results = tmp_path / "results"
+    write_synthetic_run(results, "Swimmer-v3", "gogepo", 0, 300_000, finished=True)
+    folder = bench.run_dir(results, "Swimmer-v3", "gogepo", 300_000, 0)
+    (folder / report.SWEEP_FILE).write_text(
+        "command,mean_return,std_return,mean_training_return,std_training_return,mean_length\n"
+        + "".join(f"{c},1,0,1,0,1000\n" for c in range(7))  # 7 of the 20 commands
+    )
+    (folder / report.FRONTIER_FILE).write_text("best_training_return,mean_training_return\n")
+    (run,) = report.collect_runs(results)
+    assert report.command_sweep(run, compute=False) == [] and report.frontier(run, compute=False) is None
+    assert report.fidelity([run], compute=False).command == []
