@@ -689,10 +689,12 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
     state: dict[str, Any] = json.loads((checkpoint / "state.json").read_text()) if checkpoint else {}
     previous = read_meta(folder)
     restarted_at = [int(steps) for steps in previous.get("restarted_at_timesteps", [])]
-    if checkpoint is None and int(previous.get("timesteps", 0)) > 0:
+    # How far an earlier attempt got: run.json has it where the attempt stopped, evaluations.csv where it was killed.
+    reached = max([int(previous.get("timesteps", 0)), *(int(row["timesteps"]) for row in read_rows(folder / CSV_FILE))])
+    if checkpoint is None and reached > 0:
         # An earlier attempt got this far, but its checkpoint is gone (another machine): the run starts again.
-        restarted_at.append(int(previous["timesteps"]))
-        print(f"[restart] {folder}: the checkpoint of the attempt at {previous['timesteps']} steps is missing")
+        restarted_at.append(reached)
+        print(f"[restart] {folder}: the checkpoint of the attempt at {reached} steps is missing")
     if checkpoint is None:
         for stale in (CSV_FILE, "snapshots", "work"):
             path = folder / stale

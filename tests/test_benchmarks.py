@@ -181,6 +181,23 @@ def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path,
     assert meta["devices"] == ["cpu"]  # every step is the new attempt's
 
 
+def test_a_run_killed_without_a_stop_and_then_lost_counts_its_restart_from_its_evaluations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=3000)
+    evaluate = stop_after_evaluations(monkeypatch, 2)
+    assert bench.run_one(spec) == "stopped"
+    # A killed attempt (SIGKILL, a lost machine) never wrote how far it got into run.json; its evaluations did.
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    bench.write_json(spec.run_dir / bench.META_FILE, {k: v for k, v in meta.items() if k not in ("timesteps", "wall_clock_s")})
+    shutil.rmtree(spec.run_dir / "checkpoint")
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+    bench._StopFlag.requested = False
+    assert bench.run_one(spec) == "finished"
+    meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
+    assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [2000]
+
+
 def test_a_resumed_ars_run_steps_from_its_trained_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tiny_spec(tmp_path, "ars", budget=4000)
     stop_after_evaluations(monkeypatch, 3)
