@@ -55,12 +55,14 @@ from benchmarks.run import (
     canonical_env,
     final_return,
     read_meta,
+    read_rows,
     run_dir,
     run_once,
     versions,
     write_json,
     write_rows,
 )
+from sb3_gogepo.files import atomic_write
 
 #: Algorithm folder of these runs.
 ALGO = "authors"
@@ -132,9 +134,10 @@ class _Recorder:
         self.start = time.perf_counter() - state["wall_clock_s"]
         self.eval_s, self.sweep_s, self.checkpoint_s = state["eval_s"], state["sweep_s"], state["checkpoint_s"]
         write_rows(self.folder / CSV_FILE, self.rows)
-        (self.folder / EPISODES_FILE).unlink(missing_ok=True)
-        self.episodes_written = 0
-        self.write_episodes()
+        text = io.StringIO(newline="")
+        self._write_episodes(text, 0, header=True)
+        with atomic_write(self.folder / EPISODES_FILE) as file:  # a kill here leaves the old file, not none
+            file.write(text.getvalue().encode())
 
     def record(self, returns: Sequence[float]) -> None:
         """Write one evaluation row (and the training episodes finished since the last one)."""
@@ -152,18 +155,20 @@ class _Recorder:
 
     def write_episodes(self) -> None:
         """Append the training episodes finished since the last call to ``training_episodes.csv``."""
-        episodes = self.train_env.finished_episodes
-        new = episodes[self.episodes_written :]
         path = self.folder / EPISODES_FILE
-        header = not path.is_file()
         with open(path, "a", newline="") as file:
-            writer = csv.writer(file)
-            if header:
-                writer.writerow(["episode", "timesteps", "return", "length"])
-            timesteps = sum(length for _, length in episodes[: self.episodes_written])
-            for index, (episode_return, length) in enumerate(new, start=self.episodes_written + 1):
-                timesteps += length
-                writer.writerow([index, timesteps, repr(episode_return), length])
+            self._write_episodes(file, self.episodes_written, header=not path.stat().st_size)
+
+    def _write_episodes(self, file: Any, start: int, header: bool) -> None:
+        """Write the header if asked, then the finished training episodes from the ``start``-th on."""
+        episodes = self.train_env.finished_episodes
+        writer = csv.writer(file)
+        if header:
+            writer.writerow(["episode", "timesteps", "return", "length"])
+        timesteps = sum(length for _, length in episodes[:start])
+        for index, (episode_return, length) in enumerate(episodes[start:], start=start + 1):
+            timesteps += length
+            writer.writerow([index, timesteps, repr(episode_return), length])
         self.episodes_written = len(episodes)
 
 
@@ -332,17 +337,33 @@ def _run_locked(
     recorder = _Recorder(namespace, shim_envs, folder)
     if resume:
         recorder.restore(load_state(folder / CHECKPOINT_FILE, namespace, shim_envs)["recorder"])
-        meta = {**previous, "resumes": int(previous.get("resumes", 0)) + 1}
+        # This part's versions, threads and device; every part's device in devices.
+        earlier = previous.get("devices") or [previous.get("device", "cpu")]
+        meta = {
+            **previous,
+            **{key: new_meta[key] for key in ("versions", "threads", "device")},
+            "devices": list(dict.fromkeys([*earlier, new_meta["device"]])),
+            "resumes": int(previous.get("resumes", 0)) + 1,
+        }
         print(f"[resume] {folder} from {namespace['statistics'].total_ts} steps")
     else:
+        # How far a lost attempt got: run.json has it where the attempt stopped, evaluations.csv where it was killed.
+        reached = max([int(previous.get("timesteps", 0)), *(int(row["timesteps"]) for row in read_rows(folder / CSV_FILE))])
+        restarted_at = [int(steps) for steps in previous.get("restarted_at_timesteps", [])]
+        if previous:
+            restarted_at.append(reached)
+            print(f"[restart] {folder}: the checkpoint of the attempt at {reached} steps is missing")
         for stale in (CSV_FILE, EPISODES_FILE):
             (folder / stale).unlink(missing_ok=True)
         write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
+        recorder.write_episodes()  # the header
         meta = {
             **new_meta,
+            "devices": [new_meta["device"]],
             "finished": False,
             "resumes": 0,
-            "restarts": int(previous.get("restarts", -1)) + 1 if previous else 0,
+            "restarts": len(restarted_at),
+            "restarted_at_timesteps": restarted_at,
         }
         print(f"[start] {folder}")
     write_json(folder / META_FILE, meta)

@@ -2,6 +2,7 @@
 
 import io
 import os
+import shutil
 import socket
 import sys
 import types
@@ -98,6 +99,7 @@ FAKE_TRAINING_SCRIPT = (
     ARGUMENTS
     + """
 import os
+import shutil
 import random
 import signal
 
@@ -300,6 +302,43 @@ def test_a_killed_authors_run_resumes_from_its_last_checkpoint_and_drops_what_ca
     lines = (_run_folder(tmp_path / "parts") / "evaluations.csv").read_text().splitlines()[1:]
     wall_clock = [float(line.split(",")[3]) for line in lines]
     assert wall_clock == sorted(wall_clock)  # the resumed part continues the clock of the first
+
+
+def test_a_resumed_authors_run_records_the_versions_and_device_of_its_latest_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.run import read_meta, versions, write_json
+
+    checkout = _fake_checkout(tmp_path / "checkout")
+    monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")
+    assert _run_four_episodes(checkout, tmp_path) == "stopped"
+    folder = _run_folder(tmp_path)
+    # A first part of an older runner on a GPU: one device, no list.
+    first_part = {**read_meta(folder), "device": "a GPU", "threads": 4, "versions": {"git_commit": "older"}}
+    del first_part["devices"]
+    write_json(folder / "run.json", first_part)
+    monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
+    assert _run_four_episodes(checkout, tmp_path) == "finished"
+    meta = read_meta(folder)
+    assert meta["device"] == "cpu" and meta["devices"] == ["a GPU", "cpu"] and meta["threads"] == 1
+    assert meta["versions"]["git_commit"] == versions()["git_commit"] and meta["resumes"] == 1
+
+
+def test_a_killed_authors_run_whose_checkpoint_is_lost_counts_its_restart_at_its_last_evaluation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.run import read_meta
+
+    checkout = _fake_checkout(tmp_path / "checkout")
+    monkeypatch.setenv("FAKE_SCRIPT_FAIL_AT", "3")  # killed: run.json never learns how far it got
+    with pytest.raises(RuntimeError, match="killed"):
+        _run_four_episodes(checkout, tmp_path, checkpoint_interval=0)
+    shutil.rmtree(_run_folder(tmp_path) / "checkpoint")  # a new machine: only the committed files came
+    monkeypatch.delenv("FAKE_SCRIPT_FAIL_AT")
+    assert _run_four_episodes(checkout, tmp_path) == "finished"
+    meta = read_meta(_run_folder(tmp_path))
+    assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [3 * 999] and meta["resumes"] == 0
+    assert len(_evaluations(tmp_path)) == 1 + 4  # the header and this attempt's own evaluations
 
 
 def test_an_authors_run_that_another_live_process_holds_is_left_alone(tmp_path: Path) -> None:
