@@ -54,6 +54,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -288,12 +289,20 @@ def final_return(rows: Sequence[dict[str, float]], n_last: int = 20) -> float:
     return float(np.mean([row["mean_return"] for row in rows[-n_last:]])) if rows else float("nan")
 
 
+#: Seconds between refreshes of a held lock's modification time (its heartbeat).
+LOCK_HEARTBEAT_S = 30.0
+#: A lock of another host (a shared results folder) counts as its owner's while its heartbeat is younger than this.
+LOCK_STALE_S = 300.0
+
+
 @contextlib.contextmanager
 def run_lock(folder: Path) -> Iterator[bool]:
     """
-    Hold ``folder/lock`` (yields False if another live process on this host holds it). The lock names the host, the
-    process and when it started, so that a lock left by a killed run is taken over even once its PID belongs to
-    another process (where the start time cannot be read, a live PID counts as the owner).
+    Hold ``folder/lock`` (yields False if another live process holds it). The lock names the host, the process and
+    when it started, so that a lock left by a killed run is taken over even once its PID belongs to another process
+    (where the start time cannot be read, a live PID counts as the owner). The holder refreshes the lock's
+    modification time every :data:`LOCK_HEARTBEAT_S` seconds: a lock of another host, whose process cannot be looked
+    up from here, is its owner's until its heartbeat is :data:`LOCK_STALE_S` seconds old.
 
     The lock appears with its content (a hard link to a file written first), so it is never read half-written; a
     process taking over a dead owner's lock moves it aside and puts it back if it turns out to be another one's
@@ -308,17 +317,22 @@ def run_lock(folder: Path) -> Iterator[bool]:
         for _ in range(3):
             if not _create_lock(lock, draft, mine):
                 try:
-                    seen = lock.read_text()
+                    seen, beat = lock.read_text(), lock.stat().st_mtime
                 except FileNotFoundError:
                     continue  # released meanwhile
-                if _lock_owner_alive(seen.split()) or not _remove_stale_lock(lock, seen, draft):
+                if _lock_owner_alive(seen.split(), time.time() - beat) or not _remove_stale_lock(lock, seen, draft):
                     yield False
                     return
                 continue
             draft.unlink()
+            stop = threading.Event()
+            heartbeat = threading.Thread(target=_heartbeat, args=(lock, stop), name="run-lock-heartbeat", daemon=True)
+            heartbeat.start()
             try:
                 yield True
             finally:
+                stop.set()
+                heartbeat.join()
                 lock.unlink(missing_ok=True)
             return
         yield False
@@ -366,10 +380,19 @@ def _remove_stale_lock(lock: Path, stale: str, aside: Path) -> bool:
     return False
 
 
-def _lock_owner_alive(owner: Sequence[str]) -> bool:
-    """:param owner: The fields of a lock: host, PID and (since locks record it) the process's start time."""
+def _heartbeat(lock: Path, stop: threading.Event) -> None:
+    while not stop.wait(LOCK_HEARTBEAT_S):
+        with contextlib.suppress(OSError):
+            os.utime(lock)
+
+
+def _lock_owner_alive(owner: Sequence[str], age: float) -> bool:
+    """
+    :param owner: The fields of a lock: host, PID and (since locks record it) the process's start time.
+    :param age: Seconds since the lock's heartbeat.
+    """
     if len(owner) not in (2, 3) or owner[0] != socket.gethostname():
-        return False
+        return age < LOCK_STALE_S  # another host's, or one being written where files cannot be linked
     try:
         pid = int(owner[1])
         os.kill(pid, 0)

@@ -8,6 +8,8 @@ import math
 import os
 import shutil
 import socket
+import threading
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -325,6 +327,32 @@ def test_a_half_written_last_row_is_dropped_and_a_broken_row_before_it_is_named(
     path.write_text(whole.replace("2000,1.0", "2000,") + "3000,1.0,0.5,2.0,1.0\r\n")  # a row with a field missing
     with pytest.raises(ValueError, match=rf"{bench.CSV_FILE}, line 3"):
         bench.read_rows(path)
+
+
+def test_a_lock_of_another_host_is_its_owners_while_its_heartbeat_is_fresh(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "lock").write_text("another-node 1234 5678")  # a shared results folder: a run on another machine
+    with bench.run_lock(folder) as acquired:
+        assert not acquired
+    stale = time.time() - bench.LOCK_STALE_S - 1
+    os.utime(folder / "lock", (stale, stale))  # its owner stopped beating: killed with its machine
+    with bench.run_lock(folder) as acquired:
+        assert acquired and (folder / "lock").read_text().split()[:2] == [socket.gethostname(), str(os.getpid())]
+
+
+def test_a_held_lock_beats_until_it_is_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "LOCK_HEARTBEAT_S", 0.01)
+    folder = tmp_path / "run"
+    with bench.run_lock(folder) as acquired:
+        assert acquired
+        os.utime(folder / "lock", (0, 0))
+        deadline = time.monotonic() + 10
+        while (folder / "lock").stat().st_mtime == 0:
+            assert time.monotonic() < deadline, "the heartbeat did not refresh the lock"
+            time.sleep(0.01)
+    assert not (folder / "lock").exists()
+    assert not [thread for thread in threading.enumerate() if thread.name == "run-lock-heartbeat"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="process start times are read from /proc (Linux)")
