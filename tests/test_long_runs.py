@@ -160,3 +160,35 @@ def test_both_cores_cloning_the_same_commit_at_once_get_one_whole_clone(tmp_path
     assert [core.returncode for core in cores] == [0, 0] and outputs == [f"{folder}\n"] * 2
     assert (folder / "version.txt").read_text() == "first\n" and not (folder / first).exists()  # not nested
     assert sorted(path.name for path in (tmp_path / "runs" / "code").iterdir()) == [first]
+
+
+@pytest.mark.parametrize("started", [True, False])
+def test_a_sigterm_between_starting_python_and_noting_its_pid_still_stops_it(tmp_path: Path, started: bool) -> None:
+    # The moment inside step() after "$@" & and before child=$!, made to last: the signal comes in between.
+    (tmp_path / "python").write_text(FAKE_PYTHON)
+    (tmp_path / "python").chmod(0o755)
+    launch = '"$PY" window & ' if started else ""
+    command = (
+        f'source "{LONG_RUNS}/common.sh"; true & wait; before=$! child=starting; {launch}'
+        'sleep 0.5; kill -TERM $$; sleep 30; echo "after the signal" >> "$EVENTS"'
+    )
+    result = subprocess.run(["bash", "-c", command], env=environment(tmp_path, FAKE_SECONDS="60"), timeout=30)
+    assert result.returncode == 143
+    seen = [line.split(" in ")[0] if " in " in line else line for line in events(tmp_path)]
+    assert seen == (["python window", "python window stopped"] if started else [])
+
+
+def test_a_seed_the_other_core_holds_ends_an_ordered_script_without_an_error(tmp_path: Path) -> None:
+    run = tmp_path / "seed_0"
+    run.mkdir()
+
+    def settle() -> "subprocess.CompletedProcess[str]":
+        command = f'source "{LONG_RUNS}/common.sh"; settled "{run}"; echo "returned $?"'
+        return subprocess.run(["bash", "-c", command], env=environment(tmp_path), capture_output=True, text=True)
+
+    assert settle().stdout == "returned 1\n"  # stopped or failed: the script goes no further, with an error
+    (run / "lock").write_text("host 1 2")
+    held = settle()
+    assert held.returncode == 0 and held.stdout == f"{run}: the other core runs it\n"
+    (run / "run.json").write_text('{"finished": true}')
+    assert settle().stdout == "returned 0\n"

@@ -39,17 +39,35 @@ use_code() {
 # finished FOLDER: whether the run in FOLDER has finished.
 finished() { grep -q '"finished": true' "$1/run.json" 2>/dev/null; }
 
+# settled FOLDER: after a step on the run in FOLDER, whether it finished; a run the other core holds (its lock is
+# still there after this core's step) ends the script without an error.
+settled() {
+  finished "$1" && return 0
+  [ -e "$1/lock" ] && { echo "$1: the other core runs it"; exit 0; }
+  return 1
+}
+
 # step CMD...: run CMD (a program, not a function: the signal must reach it) in the background and wait, so that a
-# SIGTERM to this script reaches it (see the trap).
+# SIGTERM to this script reaches it (see the trap). A SIGTERM after CMD started but before child=$! finds child
+# "starting" and $! no longer the previous job's: then $! is CMD.
 step() {
   local status
+  before=$! child=starting
   "$@" & child=$!
   wait $child
   status=$?
   child=
   return $status
 }
-trap '[ -n "$child" ] && kill -TERM $child 2>/dev/null && wait $child; exit 143' TERM INT
+on_stop() {
+  if [ "$child" = starting ]; then
+    child=
+    [ "$!" != "$before" ] && child=$!
+  fi
+  [ -n "$child" ] && kill -TERM $child 2>/dev/null && wait $child
+  exit 143
+}
+trap on_stop TERM INT
 
 # run_queue SCRIPT...: run each script in turn (each skips the runs it has finished, resumes its unfinished one and
 # leaves one that the other core holds); a script that fails is logged and the next one runs.

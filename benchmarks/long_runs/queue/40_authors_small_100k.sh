@@ -6,6 +6,6 @@ for env in InvertedPendulum-v2 MountainCarContinuous-v0; do
     use_code $CODE_AUTHORS
     step "$PY" -m benchmarks.authors_script --authors-code "$AUTHORS" --env $env --seed $s \
       --results-dir "$RUNS/table1" >> "$RUNS/table1_authors.log" 2>&1
-    finished "$RUNS/table1/$env/authors/budget_100000/seed_$s" || exit 1  # stopped or failed: not the next seed
+    settled "$RUNS/table1/$env/authors/budget_100000/seed_$s" || exit 1  # stopped or failed: not the next seed
   done
 done
