@@ -22,6 +22,7 @@ from sb3_gogepo.files import atomic_write
 from sb3_gogepo.sweep_records import (
     SWEEP_CSV,
     SWEEP_FIGURE,
+    read_sweep_csv,
     record_sweep,
     sweep_columns,
     sweep_figure,
@@ -49,7 +50,9 @@ class CommandSweepCallback(EventCallback):
       correlation, the command range, the best achieved mean return) and, with a TensorBoard logger, as a figure
       of achieved vs commanded return;
     - as rows of ``<log_path>/command_sweep.csv`` (one per command; columns :attr:`csv_columns`), with the figure
-      of the latest sweep in ``<log_path>/command_sweep.png`` (both written atomically);
+      of the latest sweep in ``<log_path>/command_sweep.png`` (both written atomically). A continued run
+      (``reset_num_timesteps=False``) appends to the CSV, also with a new callback on a loaded model, which keeps the
+      rows up to the model's steps; a new run starts the file again;
     - in memory: ``last_commands``, ``last_returns``, ``last_lengths``, ``rows``.
 
     If the training env is wrapped in ``VecNormalize``, the evaluation env is evaluated with the training
@@ -157,6 +160,10 @@ class CommandSweepCallback(EventCallback):
             os.makedirs(self.log_path, exist_ok=True)
             self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
             if self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
+                if not self.rows and self.model.num_timesteps > 0 and os.path.isfile(self.csv_path):
+                    # A new callback on a continued run (a loaded model, say): the sweeps up to its steps stay.
+                    earlier = read_sweep_csv(self.csv_path, self.csv_columns)
+                    self.rows = [row for row in earlier if row["timesteps"] <= self.model.num_timesteps]
                 write_sweep_csv(self.csv_path, self.csv_columns, self.rows)
         # SB3 updates a callback's step count only at its first step: take the model's (a continued or a new run).
         self.num_timesteps = self.model.num_timesteps

@@ -86,6 +86,27 @@ def write_sweep_csv(path: str, columns: list[str], rows: list[dict[str, float]])
         file.write(text.getvalue().encode())
 
 
+def read_sweep_csv(path: str, columns: list[str]) -> list[dict[str, float]]:
+    """
+    :param path: A CSV written by :func:`write_sweep_csv`.
+    :param columns: The columns it must have.
+    :return: Its rows.
+    :raises ValueError: If its columns are others (another ``n_eval_episodes``) or a value is not a number.
+    """
+    with open(path, newline="") as file:
+        reader = csv.DictReader(file)
+        if reader.fieldnames != columns:
+            raise ValueError(
+                f"{path} has the columns {reader.fieldnames}, not those of this sweep ({columns}): a sweep with another "
+                "n_eval_episodes cannot continue it; give the callback another log_path"
+            )
+        counts = ("timesteps", "episodes")
+        try:
+            return [{key: int(value) if key in counts else float(value) for key, value in row.items()} for row in reader]
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path}, line {reader.line_num}: not a row of numbers ({error})") from error
+
+
 def record_sweep(
     logger: Logger,
     commands: np.ndarray,

@@ -85,6 +85,33 @@ def test_a_continued_run_appends_to_the_sweeps(tmp_path: Path) -> None:
     )
 
 
+def test_a_new_callback_on_a_loaded_model_keeps_the_sweeps_of_the_run_it_continues(tmp_path: Path) -> None:
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
+    model.learn(250, callback=CommandSweepCallback(eval_freq=300, n_commands=2, n_eval_episodes=1, log_path=tmp_path))
+    model.save(tmp_path / "model.zip")
+    model.learn(
+        400,
+        callback=CommandSweepCallback(eval_freq=300, n_commands=2, n_eval_episodes=1, log_path=tmp_path),
+        reset_num_timesteps=False,
+    )  # went on past the checkpoint, then the process died
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert [int(row["timesteps"]) for row in rows] == [250] * 2 + [550] * 2 + [650] * 2
+
+    # A new process resumes from the checkpoint: the sweeps after it are dropped, the earlier ones stay.
+    resumed = GoGePo.load(tmp_path / "model.zip", env=make_vec_env("CartPole-v1"))
+    callback = CommandSweepCallback(eval_freq=300, n_commands=2, n_eval_episodes=1, log_path=tmp_path)
+    resumed.learn(100, callback=callback, reset_num_timesteps=False)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert [int(row["timesteps"]) for row in rows] == [250] * 2 + [350] * 2
+    assert [row["timesteps"] for row in callback.rows] == [250] * 2 + [350] * 2
+
+    other = CommandSweepCallback(eval_freq=300, n_commands=2, n_eval_episodes=3, log_path=tmp_path)
+    with pytest.raises(ValueError, match="another n_eval_episodes cannot continue it"):
+        resumed.learn(100, callback=other, reset_num_timesteps=False)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert len(rows) == 4  # untouched
+
+
 def test_sweeps_are_scheduled_from_the_models_step_count_at_every_learn(tmp_path: Path) -> None:
     model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
     model.learn(1000)
