@@ -85,19 +85,46 @@ class PolicyBuffer:
         """:return: Number of stored entries."""
         return self.buffer_size if self.full else self.pos
 
-    def add(self, params: th.Tensor, episode_return: float) -> None:
+    def add(self, params: th.Tensor, episode_return: float) -> bool:
         """
-        Store one episode.
+        Store one episode, unless its parameters are not finite in the storage dtype (beyond ``float16``'s range, say).
 
         :param params: Flat parameters ``(n_params,)`` of the policy that was run.
         :param episode_return: Its training return.
+        :return: Whether it was stored.
         """
-        self.params[self.pos].copy_(params.detach())
+        stored = params.detach().to(self.params.dtype)
+        if not th.isfinite(stored).all():
+            return False
+        self.params[self.pos].copy_(stored)
         self.returns[self.pos] = episode_return
         self.pos += 1
         if self.pos == self.buffer_size:
             self.pos = 0
             self.full = True
+        return True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """
+        What pickling keeps (SB3's ``save(include=["policy_buffer"])``): the entries, not the whole allocation, and on
+        the CPU, so that the file grows with the entries and loads on a machine without the buffer's device.
+        """
+        params, returns = self.ordered()
+        state = {key: value for key, value in self.__dict__.items() if key not in ("params", "returns", "age_weights")}
+        state.update(device=th.device("cpu"), entries=(params.cpu().clone(), returns.cpu().clone()))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        entries = state.pop("entries", None)
+        if entries is None:  # pickled whole, by version 0.1.0
+            self.__dict__.update(state)
+            return
+        sizes = state["layer_sizes"]
+        PolicyBuffer.__init__(
+            self, state["buffer_size"], state["n_params"], state["recency_exponent"], "cpu", state["storage_dtype"], sizes
+        )
+        self.set_entries(*entries)
 
     def _indices_of_ages(self, ages: th.Tensor) -> th.Tensor:
         return th.remainder(self.pos - ages, self.buffer_size)

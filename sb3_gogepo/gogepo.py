@@ -409,9 +409,9 @@ class GoGePo(BaseAlgorithm):
         self._episode_num += 1
         normalizer = self.policy.observation_normalizer
         n_left_out = normalizer.commit()
-        stored = abs(training_return) <= MAX_TRAINING_MAGNITUDE  # False for NaN
+        trainable = abs(training_return) <= MAX_TRAINING_MAGNITUDE  # False for NaN
+        stored = trainable and self.policy_buffer.add(episode.params, training_return)
         if stored:
-            self.policy_buffer.add(episode.params, training_return)
             self.last_training_return = training_return
             if training_return > float(self.policy.best_return):
                 self.policy.best_return.fill_(training_return)
@@ -429,11 +429,19 @@ class GoGePo(BaseAlgorithm):
                 RuntimeWarning,
                 stacklevel=3,
             )
-        if not stored:
+        if not trainable:
             warnings.warn(
                 f"{name} has a training return of {training_return:g}, which cannot be trained on (NaN, infinite or of "
                 f"magnitude above {MAX_TRAINING_MAGNITUDE:g}, see MAX_TRAINING_MAGNITUDE): it is neither stored nor trained "
                 f"on ({self.n_dropped_episodes} dropped so far)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        elif not stored:
+            warnings.warn(
+                f"{name}: its policy has parameters that are not finite in the buffer's dtype ({self.buffer_dtype}; "
+                f"largest magnitude {float(episode.params.abs().max()):g}): it is neither stored nor trained on "
+                f"({self.n_dropped_episodes} dropped so far)",
                 RuntimeWarning,
                 stacklevel=3,
             )

@@ -1,3 +1,4 @@
+import pickle
 import zipfile
 
 import numpy as np
@@ -119,3 +120,30 @@ def test_a_sample_gives_each_drawn_policy_once_and_every_draw_its_return() -> No
     assert len(samples.params) == len(th.unique(samples.params[:, 0])) <= 4  # distinct policies
     # policy i was stored with return i in every parameter: each draw's policy carries its return
     assert th.equal(samples.params[samples.policy_index, 0], samples.returns)
+
+
+def test_parameters_beyond_the_storage_dtypes_range_are_not_stored() -> None:
+    buffer = PolicyBuffer(4, 3, storage_dtype="float16")
+    assert buffer.add(th.tensor([1.0, 2.0, 3.0]), 1.0)
+    assert not buffer.add(th.tensor([1.0, 1e5, 3.0]), 2.0)  # float16 ends at 65504
+    assert buffer.size() == 1 and buffer.ordered()[1].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_pickled_buffer_holds_its_entries_on_the_cpu_not_its_whole_allocation(dtype: str) -> None:
+    small, large = PolicyBuffer(3, 64, storage_dtype=dtype), PolicyBuffer(100_000, 64, storage_dtype=dtype)
+    for index in range(5):
+        small.add(th.full((64,), float(index)), float(index))
+        large.add(th.full((64,), float(index)), float(index))
+    assert len(pickle.dumps(large)) < 2 * len(pickle.dumps(small)) + 10_000  # 100 000 x 64 floats would be 25 MB
+    state = large.__getstate__()
+    assert state["device"] == th.device("cpu") and all(tensor.device.type == "cpu" for tensor in state["entries"])
+    restored = pickle.loads(pickle.dumps(large))
+    assert restored.size() == 5 and restored.buffer_size == 100_000 and restored.storage_dtype == dtype
+    assert all(th.equal(a, b) for a, b in zip(restored.ordered(), large.ordered()))
+    th.manual_seed(0)
+    drawn = large.sample_indices(50)
+    th.manual_seed(0)
+    assert th.equal(restored.sample_indices(50), drawn)  # the same recency weights and positions
+    restored.add(th.zeros(64), 9.0)
+    assert restored.ordered()[1].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 9.0]

@@ -398,3 +398,29 @@ def test_a_learning_rate_schedule_that_gives_nan_mid_run_is_named_before_a_step_
         model.learn(1000)  # the block at step 800 has the progress of its rollout's start, step 600: 0.4
     assert model._n_updates == 3 * (model.n_evaluator_updates + model.n_generator_updates)  # at 200, 400 and 600
     assert all(bool(th.isfinite(tensor).all()) for tensor in model.policy.state_dict().values())
+
+
+def test_a_policy_beyond_the_buffer_dtypes_range_is_dropped_with_a_warning_naming_it() -> None:
+    from sb3_gogepo.rollout import FinishedEpisode
+
+    model = GoGePo("Pendulum-v1", **small_kwargs(), buffer_dtype="float16", seed=0)
+    model.learn(400)  # two episodes stored
+    assert model.policy_buffer is not None
+    n_params = model.policy.layout.n_params
+    with pytest.warns(
+        RuntimeWarning, match=r"Episode 3 .*not finite in the buffer's dtype \(float16; largest magnitude 100000\)"
+    ):
+        stored = model._store_episode(FinishedEpisode(0, th.full((n_params,), 1e5), -100.0, 200))
+    assert not stored and model.policy_buffer.size() == 2 and model.n_dropped_episodes == 1
+
+
+def test_a_model_saved_with_its_policy_buffer_grows_with_the_entries_not_the_capacity(tmp_path: Path) -> None:
+    sizes = {}
+    for buffer_size in (10, 20_000):
+        model = GoGePo("Pendulum-v1", **small_kwargs(), buffer_size=buffer_size, seed=0)
+        model.learn(400)
+        model.save(tmp_path / f"{buffer_size}.zip", include=["policy_buffer"])
+        sizes[buffer_size] = (tmp_path / f"{buffer_size}.zip").stat().st_size
+        loaded = GoGePo.load(tmp_path / f"{buffer_size}.zip", device="cpu")
+        assert loaded.policy_buffer is not None and loaded.policy_buffer.size() == 2
+    assert sizes[20_000] < 1.5 * sizes[10]
