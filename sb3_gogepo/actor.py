@@ -16,9 +16,10 @@ class SlotActor:
     CPU, actions come from a batched torch forward over per-layer views of it, and only the actions are copied to
     the host. On the CPU, where per-call overhead dominates these small products, each slot also has an *acting
     copy* of every layer as one ``(in + 1, out)`` float32 matrix ``[W^T; b]`` (the inputs carry a constant 1), with
-    the observation normalisation folded into the first layer. Acting copies are rebuilt only when a slot gets new
-    parameters or the statistics change, both at episode ends; an env step is then one product and one
-    non-linearity per layer, into preallocated arrays, for all slots at once.
+    the observation scaling folded into the first layer, which acts on the observations less their mean. Acting
+    copies are rebuilt only when a slot gets new parameters or the statistics change, both at episode ends; an env
+    step is then one subtraction, and one product and one non-linearity per layer, into preallocated arrays, for all
+    slots at once.
 
     :param policy: The policy whose layout, observation statistics and action head are used.
     :param n_slots: Number of env slots (``n_envs``).
@@ -71,6 +72,7 @@ class SlotActor:
         for index, (weight, bias) in enumerate(self._flat_policy.acting_copies(layers)):
             self._acting[index][slots, :-1] = weight.numpy()
             self._acting[index][slots, -1] = bias.numpy()
+        self._offset = self._flat_policy.acting_offset()
         self._statistics_version = self.policy.observation_normalizer.version
 
     def act(self, observations: np.ndarray) -> np.ndarray:
@@ -92,6 +94,8 @@ class SlotActor:
         if self._statistics_version != self.policy.observation_normalizer.version:
             self._refresh(np.arange(self.n_slots))
         np.copyto(self._input_view, flat, casting="unsafe")
+        if self._offset is not None:
+            self._input_view -= self._offset
         activation = self._numpy_activation
         for acting, inputs, out in self._steps:
             np.matmul(inputs, acting, out=out)

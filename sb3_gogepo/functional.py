@@ -127,17 +127,17 @@ def batched_mlp(
     return hidden
 
 
-def fold_normalization(weight: th.Tensor, bias: th.Tensor, mean: th.Tensor, std: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
+def fold_scaling(weight: th.Tensor, std: th.Tensor) -> th.Tensor:
     """
-    Fold observation normalisation into a first layer: ``W (x - m) / s + b = (W / s) x + (b - W (m / s))``.
+    Fold the observation scaling into a first layer: ``W (x - m) / s = (W / s) (x - m)``. The mean is subtracted from
+    the observations, not folded into the bias: ``(W / s) x`` and ``W m / s`` would cancel in float32 for a feature of
+    large mean and small spread (a constant one, say), losing the difference the torch path computes.
 
     :param weight: ``(..., out, in)``
-    :param bias: ``(..., out)``
-    :param mean: ``(in,)`` observation mean.
     :param std: ``(in,)`` observation standard deviation.
-    :return: The weight and bias that act on raw observations.
+    :return: The weight that acts on centred observations ``x - m``.
     """
-    return weight / std, bias - weight @ (mean / std)
+    return weight / std
 
 
 class FlatPolicy:
@@ -183,34 +183,44 @@ class FlatPolicy:
 
     def acting_copies(self, params: th.Tensor | LayerParams) -> list[tuple[th.Tensor, th.Tensor]]:
         """
-        The layers as the NumPy paths use them: per layer ``W^T`` and ``b``, with the observation normalisation folded
-        into the first layer (computed in float64, to be rounded once to float32 by the caller).
+        The layers as the NumPy paths use them: per layer ``W^T`` and ``b``, with the observation scaling folded into
+        the first layer (computed in float64, to be rounded once to float32 by the caller), which acts on observations
+        less :meth:`acting_offset`.
 
         :param params: Flat parameters ``(B, n_params)``, or their per-layer views.
         :return: Per layer, ``W^T`` ``(B, in, out)`` and ``b`` ``(B, out)`` in float64.
         """
         layers = self.layout.split(params) if isinstance(params, th.Tensor) else params
         normalizer = self.observation_normalizer
-        mean, std = normalizer.mean.double(), normalizer.std.double()
         copies = []
         for index, (weight, bias) in enumerate(layers):
             weight, bias = weight.double(), bias.double()
             if index == 0 and normalizer.enabled:
-                weight, bias = fold_normalization(weight, bias, mean, std)
+                weight = fold_scaling(weight, normalizer.std.double())
             copies.append((weight.transpose(-1, -2), bias))
         return copies
 
-    def act_numpy(self, layers: list[tuple[np.ndarray, np.ndarray]], observations: np.ndarray) -> np.ndarray:
+    def acting_offset(self) -> np.ndarray | None:
+        """:return: What the NumPy paths subtract from raw observations (the float32 mean), None without normalisation."""
+        normalizer = self.observation_normalizer
+        return normalizer.mean.detach().cpu().numpy().copy() if normalizer.enabled else None
+
+    def act_numpy(
+        self, layers: list[tuple[np.ndarray, np.ndarray]], observations: np.ndarray, offset: np.ndarray | None
+    ) -> np.ndarray:
         """
         Act with one policy in NumPy, from its float32 acting copies (:meth:`acting_copies`).
 
         :param layers: Per layer ``W^T`` ``(in, out)`` and ``b`` ``(out,)``.
         :param observations: Raw flat observations ``(N, n_obs)``.
+        :param offset: :meth:`acting_offset`, taken with the acting copies.
         :return: Actions ``(N, ...)``.
         """
         activation = self.numpy_activation
         assert activation is not None
         hidden = np.asarray(observations, dtype=np.float32)
+        if offset is not None:
+            hidden = hidden - offset
         for weight, bias in layers[:-1]:
             hidden = hidden @ weight
             hidden += bias

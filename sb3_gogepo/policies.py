@@ -22,6 +22,9 @@ from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
 from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
 
+#: A policy's float32 acting copies (per layer ``W^T``, ``b``) and the offset its observations are centred by.
+NumpyActing = tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]
+
 #: Optimizers whose state :meth:`SliceHypernetwork.rescale_command_input` knows how to rescale.
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
 
@@ -151,7 +154,7 @@ class GoGePoPolicy(BasePolicy):
         self._generator_version = 0
         self._cached_generator_version = 0
         self._params_cache: dict[float, th.Tensor] = {}
-        self._numpy_cache: dict[tuple[float, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
         self.generator_optimizer.register_step_post_hook(self._generator_stepped)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
@@ -241,7 +244,7 @@ class GoGePoPolicy(BasePolicy):
 
     def _current_caches(
         self,
-    ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], list[tuple[np.ndarray, np.ndarray]]]]:
+    ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], NumpyActing]]:
         """:return: The caches of generated parameters and of acting copies, emptied if the generator has changed."""
         if self._cached_generator_version != self._generator_version:
             self._params_cache.clear()
@@ -269,29 +272,32 @@ class GoGePoPolicy(BasePolicy):
             cache[command] = params
         return params
 
-    def _numpy_layers(self, command: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _numpy_layers(self, command: float) -> NumpyActing:
         """
         :return: Per layer ``(W^T, b)`` as float32 arrays of the policy generated for ``command``, with the
-            observation normalisation folded into the first layer (cached like :meth:`params_for`).
+            observation scaling folded into the first layer, and the offset its observations are centred by (both
+            cached like :meth:`params_for`).
         """
         _, cache = self._current_caches()
         key = (float(command), self.observation_normalizer.version)
-        layers = cache.get(key)
-        if layers is None:
+        acting = cache.get(key)
+        if acting is None:
             layers = [
                 (weight.float().numpy().copy(), bias.float().numpy().copy())
                 for weight, bias in self.flat_policy.acting_copies(self.params_for(command))
             ]
+            acting = (layers, self.flat_policy.acting_offset())
             if len(cache) >= 64:
                 cache.clear()
-            cache[key] = layers
-        return layers
+            cache[key] = acting
+        return acting
 
     def _predict_numpy(self, observation: np.ndarray, command: float) -> np.ndarray:
         """``predict`` on the CPU without torch, and without SB3's per-call work (mode switches, tensor conversions)."""
         vectorized = is_vectorized_observation(observation, self.observation_space)
         flat = np.asarray(observation, dtype=np.float32).reshape(-1, self.layout.sizes[0])
-        actions = self.flat_policy.act_numpy(self._numpy_layers(command), flat)
+        layers, offset = self._numpy_layers(command)
+        actions = self.flat_policy.act_numpy(layers, flat, offset)
         actions = actions.reshape((-1, *self.action_head.action_shape))
         if isinstance(self.action_space, spaces.Box):
             actions = np.clip(actions, self.action_space.low, self.action_space.high)

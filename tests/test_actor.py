@@ -90,3 +90,23 @@ def test_the_torch_path_is_used_off_the_cpu_and_keeps_everything_on_the_policy_d
     assert all(w.data_ptr() >= actor.params.data_ptr() for w, _ in actor._torch_layers)  # views, not copies
     actions = actor.act(np.zeros((2, 6)))
     assert isinstance(actions, np.ndarray) and actions.shape == (2, 2)
+
+
+@pytest.mark.parametrize("level", [1.0, 500.0, 1e5])
+def test_a_feature_of_large_mean_and_no_spread_acts_alike_in_numpy_and_in_torch(level: float) -> None:
+    # A constant feature (a fixed goal coordinate, say) gets the smallest std; folding its mean into the bias made the
+    # NumPy path cancel two terms of about level / std in float32 (0.06 of an action at 500 before the fix).
+    th.manual_seed(0)
+    policy = _policy(spaces.Box(-1, 1, (2,)))
+    observations = np.random.default_rng(0).normal(0.0, 1.0, (200, 6))
+    observations[:, 2] = level
+    policy.observation_normalizer.accumulate(observations)
+    policy.observation_normalizer.commit()
+    fast, plain = SlotActor(policy, 2), SlotActor(policy, 2, use_numpy=False)
+    params = th.randn(2, policy.layout.n_params) * 0.3
+    fast.set_params([0, 1], params)
+    plain.set_params([0, 1], params)
+    np.testing.assert_allclose(fast.act(observations[:2]), plain.act(observations[:2]), rtol=0, atol=1e-5)
+    batch = observations[:5].astype(np.float32)
+    exported = policy.export()(th.as_tensor(batch)).detach().numpy()
+    np.testing.assert_allclose(policy.predict(batch)[0], exported, rtol=0, atol=1e-5)  # predict's NumPy path

@@ -68,7 +68,7 @@ def test_every_acting_path_of_a_flat_policy_gives_the_same_actions() -> None:
     observations = th.randn(6, 4) * 3
     torch_actions = flat_policy.act(params[None], observations[None])[0]
     copies = [(weight.float().numpy(), bias.float().numpy()) for weight, bias in flat_policy.acting_copies(params)]
-    numpy_actions = flat_policy.act_numpy(copies, observations.numpy())
+    numpy_actions = flat_policy.act_numpy(copies, observations.numpy(), flat_policy.acting_offset())
     exported = flat_policy.export(params)(observations)
     th.testing.assert_close(th.as_tensor(numpy_actions), torch_actions, rtol=1e-5, atol=1e-5)
     th.testing.assert_close(exported, torch_actions, rtol=1e-5, atol=1e-5)
