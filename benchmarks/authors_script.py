@@ -54,8 +54,8 @@ from benchmarks.run import (
     META_FILE,
     canonical_env,
     final_return,
+    reached_timesteps,
     read_meta,
-    read_rows,
     run_dir,
     run_once,
     versions,
@@ -347,8 +347,7 @@ def _run_locked(
         }
         print(f"[resume] {folder} from {namespace['statistics'].total_ts} steps")
     else:
-        # How far a lost attempt got: run.json has it where the attempt stopped, evaluations.csv where it was killed.
-        reached = max([int(previous.get("timesteps", 0)), *(int(row["timesteps"]) for row in read_rows(folder / CSV_FILE))])
+        reached = reached_timesteps(folder, previous)
         restarted_at = [int(steps) for steps in previous.get("restarted_at_timesteps", [])]
         if previous:
             restarted_at.append(reached)

@@ -24,8 +24,6 @@ folder (``command_sweep.csv``, ``policy_map.npz``, committed), so the report re-
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
 import os
 from collections.abc import Sequence
@@ -38,6 +36,7 @@ import numpy as np
 from benchmarks.common import RESULTS, ROOT, steps_label
 from benchmarks.run import CSV_FILE, ENVS, final_return, read_meta, read_rows
 from sb3_gogepo.files import atomic_write
+from sb3_gogepo.sweep_records import write_sweep_csv
 
 #: The paper's Table 1 (final return, mean +- std over 20 seeds).
 PAPER_TABLE: dict[str, dict[str, tuple[float, float]]] = {
@@ -365,15 +364,12 @@ def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute:
     """
     cache = run.path / SWEEP_FILE
     rows = read_rows(cache) if cache.is_file() else []
-    if len(rows) != n_commands:
-        rows = []  # another number of commands: computed again where the model is
-    model_path = final_model_path(run.path)
-    if rows and "std_training_return" in rows[0]:
+    complete = len(rows) == n_commands  # else cut short, or for another number of commands
+    if complete and "std_training_return" in rows[0]:
         return rows
-    if rows and (not compute or model_path is None):
-        return _with_training_spread(rows)  # an older cache, whose model is gone
+    model_path = final_model_path(run.path)
     if not compute or model_path is None:
-        return []
+        return _with_training_spread(rows) if complete else []  # an older cache, whose model is gone
     rows = sweep_commands(model_path, run.env_id, paper_commands(run.env_id, n_commands), n_episodes, run.seed + 2_000_000)
     write_sweep(cache, rows)
     return rows
@@ -445,12 +441,7 @@ def fidelity(runs: Sequence[Run], n_episodes: int = 10, compute: bool = True, sw
 
 def write_sweep(path: Path, rows: Sequence[dict[str, float]]) -> None:
     """Cache sweep rows (:func:`sweep_commands`'s columns, and any added) as a CSV file, atomically."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    with atomic_write(path) as file:
-        file.write(text.getvalue().encode())
+    write_sweep_csv(os.fspath(path), list(rows[0]), list(rows))
 
 
 def policy_map(run: Run, n_commands: int = 20, compute: bool = True) -> dict[str, np.ndarray] | None:
@@ -657,10 +648,11 @@ def write_report(
         finished = [run for run in by_algo.get("gogepo", []) if run.finished]
         label = f"{env_id} ({steps_label(budget)})"
         for index, run in enumerate(finished):  # the first sweep_seeds computed; other seeds with a cache shown too
-            rows = command_sweep(run, n_episodes=n_episodes, compute=compute and index < sweep_seeds)
+            may_compute = compute and index < sweep_seeds
+            rows = command_sweep(run, n_episodes=n_episodes, compute=may_compute)
             if rows:
                 sweeps.setdefault(label, {})[run.seed] = rows
-            data = policy_map(run, compute=compute and index < sweep_seeds)
+            data = policy_map(run, compute=may_compute)
             if data is not None:
                 maps.setdefault(label, {})[run.seed] = data
     if sweeps:

@@ -289,6 +289,16 @@ def final_return(rows: Sequence[dict[str, float]], n_last: int = 20) -> float:
     return float(np.mean([row["mean_return"] for row in rows[-n_last:]])) if rows else float("nan")
 
 
+def reached_timesteps(folder: Path, meta: dict[str, Any]) -> int:
+    """
+    :param folder: A run folder.
+    :param meta: Its ``run.json``.
+    :return: How far the run's latest attempt got: ``run.json`` has it where the attempt stopped, ``evaluations.csv``
+        where it was killed (0 for neither).
+    """
+    return max([int(meta.get("timesteps", 0)), *(int(row["timesteps"]) for row in read_rows(folder / CSV_FILE))])
+
+
 #: Seconds between refreshes of a held lock's modification time (its heartbeat).
 LOCK_HEARTBEAT_S = 30.0
 #: A lock of another host (a shared results folder) counts as its owner's while its heartbeat is younger than this.
@@ -712,8 +722,7 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
     state: dict[str, Any] = json.loads((checkpoint / "state.json").read_text()) if checkpoint else {}
     previous = read_meta(folder)
     restarted_at = [int(steps) for steps in previous.get("restarted_at_timesteps", [])]
-    # How far an earlier attempt got: run.json has it where the attempt stopped, evaluations.csv where it was killed.
-    reached = max([int(previous.get("timesteps", 0)), *(int(row["timesteps"]) for row in read_rows(folder / CSV_FILE))])
+    reached = reached_timesteps(folder, previous)
     if checkpoint is None and reached > 0:
         # An earlier attempt got this far, but its checkpoint is gone (another machine): the run starts again.
         restarted_at.append(reached)
