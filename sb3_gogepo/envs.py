@@ -10,7 +10,10 @@ from typing import Any
 
 import gymnasium as gym
 from gymnasium.envs.registration import EnvSpec, load_env_creator
+from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecNormalize
+
+from sb3_gogepo.functional import InputStatistics
 
 #: Per-step survival bonus of the MuJoCo locomotion tasks that have one (gymnasium's ``healthy_reward``).
 SURVIVAL_BONUSES = {"Hopper": 1.0, "Walker2d": 1.0, "Ant": 1.0, "Humanoid": 5.0}
@@ -135,3 +138,18 @@ def normalized_like_training(env: VecEnv, training: VecNormalize | None) -> VecE
     evaluation.epsilon = training.epsilon
     evaluation.obs_rms = training.obs_rms.copy()
     return evaluation
+
+
+def vec_normalize_statistics(vec_normalize: VecNormalize | None) -> InputStatistics | None:
+    """
+    :param vec_normalize: A ``VecNormalize`` (``model.get_vec_normalize_env()``), or None.
+    :return: A frozen copy of what it does to observations, or None if there is none or it does not normalise them.
+    """
+    if vec_normalize is None or not vec_normalize.norm_obs:
+        return None
+    obs_rms = vec_normalize.obs_rms
+    if not isinstance(obs_rms, RunningMeanStd):
+        raise ValueError("VecNormalize with Dict observations: GoGePo needs a Box observation space")
+    return InputStatistics(
+        obs_rms.mean.copy(), obs_rms.var.copy(), float(vec_normalize.epsilon), float(vec_normalize.clip_obs)
+    )

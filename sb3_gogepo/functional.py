@@ -6,6 +6,7 @@ pass that runs them (:func:`batched_mlp`, batched over policies), the NumPy copi
 
 import copy
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch as th
@@ -228,15 +229,43 @@ class FlatPolicy:
         weight, bias = layers[-1]
         return self.action_head.act_numpy(hidden @ weight + bias)
 
-    def export(self, params: th.Tensor, observation_shape: Sequence[int] | None = None) -> "GeneratedPolicy":
+    def export(
+        self,
+        params: th.Tensor,
+        observation_shape: Sequence[int] | None = None,
+        input_statistics: "InputStatistics | None" = None,
+    ) -> "GeneratedPolicy":
         """
         :param params: Flat parameters ``(n_params,)`` of one policy.
         :param observation_shape: Shape of one observation (default: flat).
+        :param input_statistics: A ``VecNormalize``'s observation statistics, applied first (default: none).
         :return: The policy as a standalone module.
         """
         return GeneratedPolicy(
-            self.layout, params, self.observation_normalizer, self.action_head, self.activation_fn, observation_shape
+            self.layout,
+            params,
+            self.observation_normalizer,
+            self.action_head,
+            self.activation_fn,
+            observation_shape,
+            input_statistics,
         )
+
+
+class InputStatistics(NamedTuple):
+    """
+    What a ``VecNormalize`` does to observations, ``clip((obs - mean) / sqrt(var + epsilon), -clip, clip)``, frozen.
+
+    :param mean: Observation mean, of the observation's shape.
+    :param var: Observation variance, of the observation's shape.
+    :param epsilon: Added to the variance.
+    :param clip: Bound on the magnitude of the result.
+    """
+
+    mean: np.ndarray
+    var: np.ndarray
+    epsilon: float
+    clip: float
 
 
 class GeneratedPolicy(nn.Module):
@@ -253,10 +282,15 @@ class GeneratedPolicy(nn.Module):
     :param activation_fn: Hidden non-linearity.
     :param observation_shape: Shape of one observation (default: flat, ``(n_obs,)``); observations of another
         shape are flattened, as in training.
+    :param input_statistics: The observation statistics of the ``VecNormalize`` the policy was trained behind, applied
+        before everything else, so that the module takes the env's raw observations (default: none, for a policy
+        trained without one).
     """
 
     obs_mean: th.Tensor
     obs_std: th.Tensor
+    input_mean: th.Tensor
+    input_std: th.Tensor
 
     def __init__(
         self,
@@ -266,9 +300,19 @@ class GeneratedPolicy(nn.Module):
         action_head: ActionHead,
         activation_fn: type[nn.Module] = nn.Tanh,
         observation_shape: Sequence[int] | None = None,
+        input_statistics: InputStatistics | None = None,
     ) -> None:
         super().__init__()
         self.observation_shape = (layout.sizes[0],) if observation_shape is None else tuple(observation_shape)
+        #: Bound of the ``VecNormalize`` step (None: there is none).
+        self.input_clip: float | None = None
+        if input_statistics is not None:
+            mean, var, epsilon, clip = input_statistics
+            std = np.sqrt(np.asarray(var, dtype=np.float64) + epsilon)
+            # Buffers only where there is a VecNormalize step, so state dicts of policies without one keep their keys.
+            self.register_buffer("input_mean", th.as_tensor(np.asarray(mean, np.float64).reshape(-1), dtype=th.float32))
+            self.register_buffer("input_std", th.as_tensor(std.reshape(-1), dtype=th.float32))
+            self.input_clip = float(clip)
         self.register_buffer("obs_mean", observation_normalizer.mean.detach().clone())
         self.register_buffer("obs_std", observation_normalizer.std.detach().clone())
         self.normalize_observations = observation_normalizer.enabled
@@ -292,6 +336,8 @@ class GeneratedPolicy(nn.Module):
         """
         batch_shape = observations.shape[: observations.dim() - len(self.observation_shape)]
         observations = observations.reshape(*batch_shape, -1).float()
+        if self.input_clip is not None:
+            observations = th.clamp((observations - self.input_mean) / self.input_std, -self.input_clip, self.input_clip)
         if self.normalize_observations:
             observations = (observations - self.obs_mean) / self.obs_std
         return self.action_head.act(self.mlp(observations)).reshape(*batch_shape, *self.action_head.action_shape)

@@ -30,7 +30,7 @@ from sb3_gogepo.checks import (
     check_spaces,
 )
 from sb3_gogepo.commands import next_command
-from sb3_gogepo.envs import normalized_like_training, training_return_offset
+from sb3_gogepo.envs import normalized_like_training, training_return_offset, vec_normalize_statistics
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
@@ -613,9 +613,11 @@ class GoGePo(BaseAlgorithm):
         The policy the generator produces for a desired return, as a standalone ``torch.nn.Module``.
 
         :param command: Desired return (default: the best training return seen).
-        :return: A plain MLP with the observation statistics and action mapping built in.
+        :return: A plain MLP with the observation statistics and action mapping built in. If the model was trained
+            behind ``VecNormalize``, the module applies a copy of its observation statistics (and clipping) too, so it
+            takes the env's raw observations (SB3's own policies leave that step to the ``VecNormalize``).
         """
-        return self.policy.export(command)
+        return self.policy.export(command, vec_normalize_statistics(self.get_vec_normalize_env()))
 
     def evaluate_commands(
         self,

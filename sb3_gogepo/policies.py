@@ -17,7 +17,7 @@ from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import normalize_commands, running_command_scale
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.fingerprint import FingerprintEvaluator
-from sb3_gogepo.functional import FlatPolicy, GeneratedPolicy, LayerParams, ParameterLayout
+from sb3_gogepo.functional import FlatPolicy, GeneratedPolicy, InputStatistics, LayerParams, ParameterLayout
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
 from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
@@ -303,15 +303,18 @@ class GoGePoPolicy(BasePolicy):
             actions = np.clip(actions, self.action_space.low, self.action_space.high)
         return actions if vectorized else actions.squeeze(axis=0)
 
-    def export(self, command: float | None = None) -> GeneratedPolicy:
+    def export(self, command: float | None = None, input_statistics: InputStatistics | None = None) -> GeneratedPolicy:
         """
         The noise-free policy generated for a command, as a standalone module.
 
         :param command: Desired return (default: the best return seen).
+        :param input_statistics: The training env's ``VecNormalize`` statistics, to build in (default: none, so the
+            module takes observations as this policy sees them). :meth:`GoGePo.generate_policy
+            <sb3_gogepo.GoGePo.generate_policy>` passes them.
         :return: The generated policy as a standalone ``nn.Module``.
         """
         command = self.acting_command() if command is None else command
-        return self.flat_policy.export(self.params_for(command), self.observation_space.shape)
+        return self.flat_policy.export(self.params_for(command), self.observation_space.shape, input_statistics)
 
     def act_with(self, params: th.Tensor, observations: th.Tensor) -> th.Tensor:
         """
@@ -427,7 +430,11 @@ class CommandedPolicy(BasePolicy):
         return super().predict(observation, state, episode_start, deterministic)
 
     def export(self) -> GeneratedPolicy:
-        """:return: The commanded policy, as it is now, as a standalone module."""
+        """
+        :return: The commanded policy, as it is now, as a standalone module that takes observations as this policy sees
+            them (after any ``VecNormalize``; :meth:`GoGePo.generate_policy <sb3_gogepo.GoGePo.generate_policy>` builds
+            that step in).
+        """
         return self.policy.export(self.current_command())
 
 

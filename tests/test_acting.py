@@ -76,6 +76,28 @@ def test_generated_policy_is_a_standalone_module(tmp_path) -> None:
     assert [type(m).__name__ for m in module.mlp] == ["Linear", "Tanh", "Linear"]
 
 
+def test_a_policy_trained_behind_vec_normalize_exports_with_its_statistics_and_takes_raw_observations(tmp_path) -> None:
+    # The docs promise raw observations in; the module held only GoGePo's own statistics, so it acted on them as if normalised.
+    training_env = VecNormalize(make_vec_env("Pendulum-v1", seed=0), norm_obs=True, norm_reward=False, clip_obs=1.5)
+    model = GoGePo(training_env, **small_kwargs(), seed=0).learn(600)
+    raw = np.random.default_rng(0).uniform(-8, 8, (50, 3)).astype(np.float32)
+    raw[:, :2] = np.clip(raw[:, :2], -1, 1)
+    normalized = training_env.normalize_obs(raw)
+    assert isinstance(normalized, np.ndarray) and np.abs(normalized).max() == pytest.approx(1.5)  # some are clipped
+    expected = model.predict(normalized, command=-300.0)[0]
+    module = model.generate_policy(-300.0)
+    th.save(module.state_dict(), tmp_path / "policy.pt")
+    restored = model.generate_policy(0.0)
+    restored.load_state_dict(th.load(tmp_path / "policy.pt"))
+    with th.no_grad():
+        for policy in (module, restored, th.jit.trace(restored, th.as_tensor(raw))):
+            np.testing.assert_allclose(policy(th.as_tensor(raw)).numpy(), expected, rtol=1e-5, atol=1e-5)
+        # The policy's own export takes the observations the policy sees; one without VecNormalize keeps its keys.
+        own = model.policy.export(-300.0)(th.as_tensor(normalized)).numpy()
+    np.testing.assert_allclose(own, expected, rtol=1e-5, atol=1e-5)
+    assert "input_mean" not in trained().generate_policy(-300.0).state_dict()
+
+
 def test_exporting_and_predicting_leave_torchs_random_generator_alone() -> None:
     # A callback that exports or acts during learn must not shift the run's later noise and buffer samples.
     model = trained()

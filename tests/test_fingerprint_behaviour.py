@@ -163,7 +163,9 @@ def fingerprint(case: str) -> str:
     observations = eval_env.reset()
     _update(digest, model.predict(observations)[0])
     _update(digest, model.predict(observations, command=-50.0)[0])
-    exported = model.generate_policy(-50.0)
+    # generate_policy builds a VecNormalize step in (for raw observations: test_acting); the policy's own export takes
+    # the normalised observations of eval_env, as generate_policy's did when these hashes were recorded.
+    exported = model.policy.export(-50.0) if vec_normalize else model.generate_policy(-50.0)
     _update(digest, exported.state_dict())
     _update(digest, exported(th.as_tensor(observations)))
     if not vec_normalize:
