@@ -296,11 +296,11 @@ class GoGePo(BaseAlgorithm):
         :return: The trained model.
         """
         check_learn_arguments(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
-        steps_asked, steps_before, episodes_before = total_timesteps, self.num_timesteps, self._episode_num
-        last_obs = self._last_obs
+        steps_asked, last_obs = total_timesteps, self._last_obs
         total_timesteps, callback = self._setup_learn(
             int(total_timesteps), callback, reset_num_timesteps, tb_log_name, progress_bar
         )
+        steps_before, episodes_before = self.num_timesteps, self._episode_num  # after a reset, if there is one
         assert self.env is not None
         self._resolve_alive_bonus_offset()
         if self._rollout is None or self._rollout.n_slots != self.env.num_envs or self._last_obs is not last_obs:
@@ -577,7 +577,9 @@ class GoGePo(BaseAlgorithm):
             self.logger.record("rollout/success_rate", safe_mean(self.ep_success_buffer))
         self.logger.record("rollout/best_return", float(self.policy.best_return))
         self.logger.record("rollout/training_return", self.last_training_return)
-        self.logger.record("train/command", self.command)
+        self.logger.record(
+            "train/command", next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
+        )
         self.logger.record("train/buffer_size", self.policy_buffer.size())
         self.logger.record("train/dropped_episodes", self.n_dropped_episodes)
         self.logger.record("time/episodes", self._episode_num, exclude="tensorboard")

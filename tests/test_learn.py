@@ -1,8 +1,10 @@
 """``learn``: callbacks, stopping, progress bar and the logger's keys, as SB3 users rely on them."""
 
+import csv
 from typing import Any
 
 import gymnasium as gym
+import pytest
 import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.callbacks import (
@@ -113,6 +115,19 @@ def test_logger_records_rollout_train_and_time_keys(tmp_path) -> None:
     ]:
         assert key in header
     assert list(tmp_path.glob("events.out.tfevents.*"))
+
+
+def test_the_logged_command_is_the_one_the_next_episodes_are_generated_for(tmp_path) -> None:
+    # It was logged before the episode's return could raise the best, so it lagged whenever the best rose (from the first
+    # episode on, where it was the initial command).
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+    model.set_logger(configure(str(tmp_path), ["csv"]))
+    model.learn(1600, log_interval=1)
+    rows = list(csv.DictReader((tmp_path / "progress.csv").open()))
+    assert len(rows) == 8
+    for row in rows:
+        assert float(row["train/command"]) == pytest.approx(float(row["rollout/best_return"]) + model.command_drive)
+    assert float(rows[-1]["train/command"]) == pytest.approx(model.command)
 
 
 class _ReportsSuccess(gym.Wrapper):

@@ -247,6 +247,24 @@ def test_learning_without_a_finished_episode_warns_that_nothing_was_trained() ->
         episodic.learn(5)  # one episode, one update block: nothing to warn about
 
 
+def test_the_no_episode_warning_counts_the_steps_and_episodes_of_this_learn_call_after_a_reset() -> None:
+    # The counters were read before learn reset them: a new run of 9 steps that ended an episode (after one of 8) was
+    # warned about with 1 step, and one of 3 steps that ended none (after 50 steps) was not warned about.
+    model = GoGePo(_FiveStepEnv(), **small_kwargs(), seed=0)
+    model.learn(8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.learn(9)
+    model = GoGePo(_FiveStepEnv(), **small_kwargs(), seed=0).learn(50)
+    with pytest.warns(UserWarning, match=r"learn\(3\) ended no episode in 3 steps"):
+        model.learn(3)
+    with pytest.warns(UserWarning, match=r"learn\(1\) ended no episode in 1 steps"):
+        model.learn(1, reset_num_timesteps=False)  # continues the episode of the 3 steps, to its 4th
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.learn(1, reset_num_timesteps=False)  # its 5th: it ends
+
+
 def test_a_command_scale_too_small_for_float32_is_refused_at_construction() -> None:
     with pytest.raises(ValueError, match=r"command_scale must be .* at least 1e-15.*1e-40"):
         GoGePo("Pendulum-v1", **small_kwargs(policy_kwargs={**SMALL_POLICY, "command_scale": 1e-40}))
