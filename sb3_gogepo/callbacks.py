@@ -29,7 +29,7 @@ from sb3_gogepo.sweep_records import (
     sweep_rows,
     write_sweep_csv,
 )
-from sb3_gogepo.validation import is_integer
+from sb3_gogepo.validation import check_positive_integer
 
 
 class CommandSweepCallback(EventCallback):
@@ -94,12 +94,8 @@ class CommandSweepCallback(EventCallback):
         callback_after_sweep: BaseCallback | None = None,
     ) -> None:
         super().__init__(callback_after_sweep, verbose=verbose)
-        if not is_integer(eval_freq) or eval_freq < 1:
-            raise ValueError(f"eval_freq must be a positive integer, got {eval_freq!r}")
-        if not is_integer(n_commands) or n_commands < 1:
-            raise ValueError(f"n_commands must be a positive integer, got {n_commands!r}")
-        if not is_integer(n_eval_episodes) or n_eval_episodes < 1:
-            raise ValueError(f"n_eval_episodes must be a positive integer, got {n_eval_episodes!r}")
+        for name, value in (("eval_freq", eval_freq), ("n_commands", n_commands), ("n_eval_episodes", n_eval_episodes)):
+            check_positive_integer(name, value)
         if commands is not None:
             commands = np.asarray(commands, dtype=np.float64).reshape(-1)
             if len(commands) == 0 or not np.isfinite(commands).all():
@@ -156,15 +152,20 @@ class CommandSweepCallback(EventCallback):
         if self.log_path is None:
             self.log_path = self._logger_folder()
         previous_csv_path, self.csv_path = self.csv_path, None
+        steps = self.model.num_timesteps
+        # The sweeps up to the model's steps stay: all of them for a continued run, none for a new one (steps 0).
+        kept = [row for row in self.rows if row["timesteps"] <= steps]
+        if steps == 0:
+            self._lowest_return = math.inf
         if self.log_path is not None:
             os.makedirs(self.log_path, exist_ok=True)
             self.csv_path = os.path.join(self.log_path, SWEEP_CSV)
-            if self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
-                if not self.rows and self.model.num_timesteps > 0 and os.path.isfile(self.csv_path):
-                    # A new callback on a continued run (a loaded model, say): the sweeps up to its steps stay.
-                    earlier = read_sweep_csv(self.csv_path, self.csv_columns)
-                    self.rows = [row for row in earlier if row["timesteps"] <= self.model.num_timesteps]
-                write_sweep_csv(self.csv_path, self.csv_columns, self.rows)
+            if not self.rows and steps > 0 and os.path.isfile(self.csv_path):
+                # A new callback on a continued run (a loaded model, say): the file's sweeps up to its steps stay.
+                kept = [row for row in read_sweep_csv(self.csv_path, self.csv_columns) if row["timesteps"] <= steps]
+            if kept != self.rows or self.csv_path != previous_csv_path or not os.path.isfile(self.csv_path):
+                write_sweep_csv(self.csv_path, self.csv_columns, kept)
+        self.rows = kept
         # SB3 updates a callback's step count only at its first step: take the model's (a continued or a new run).
         self.num_timesteps = self.model.num_timesteps
         self._next_sweep = self.num_timesteps + self.eval_freq

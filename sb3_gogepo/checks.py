@@ -26,7 +26,8 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
     """
     Fail early, with the reason, on spaces GoGePo cannot handle.
 
-    :param observation_space: Must be a non-image ``Box``.
+    :param observation_space: Must be a ``Box`` that is not an image (by SB3's ``is_image_space``); other shapes are
+        flattened.
     :param action_space: Must be a ``Box`` with finite bounds or a ``Discrete``.
     """
     if not isinstance(observation_space, spaces.Box):
@@ -34,7 +35,7 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
             f"GoGePo needs a flat Box observation space (the generated policies are MLPs); got "
             f"{type(observation_space).__name__}. Wrap the env (e.g. gymnasium's FlattenObservation) to turn it into a Box."
         )
-    if is_image_space(observation_space, check_channels=False) or len(observation_space.shape) > 2:
+    if is_image_space(observation_space, check_channels=False):
         raise ValueError(f"GoGePo does not support image observations (got a Box of shape {observation_space.shape})")
     if not isinstance(action_space, (spaces.Box, spaces.Discrete)):
         raise ValueError(f"GoGePo supports Box and Discrete action spaces, not {type(action_space).__name__}")

@@ -7,6 +7,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.policies import GoGePoPolicy
+from sb3_gogepo.validation import check_positive_integer
 
 
 def evaluate_commands(
@@ -26,6 +27,7 @@ def evaluate_commands(
     :param n_eval_episodes: Episodes per command.
     :return: Episode returns and episode lengths, each of shape ``(len(commands), n_eval_episodes)``.
     """
+    check_positive_integer("n_eval_episodes", n_eval_episodes)
     returns = np.zeros((len(commands), n_eval_episodes))
     lengths = np.zeros((len(commands), n_eval_episodes), dtype=np.int64)
     for index, command in enumerate(commands):

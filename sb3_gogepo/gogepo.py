@@ -35,7 +35,7 @@ from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 from sb3_gogepo.rollout import FinishedEpisode, SlotRollout
-from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, check_positive_integer, is_real
 
 SelfGoGePo = TypeVar("SelfGoGePo", bound="GoGePo")
 
@@ -637,6 +637,7 @@ class GoGePo(BaseAlgorithm):
         :param n_eval_episodes: Episodes per command.
         :return: Achieved returns, shape ``(len(commands), n_eval_episodes)``.
         """
+        check_positive_integer("n_eval_episodes", n_eval_episodes)  # before an env is made
         vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
         vec_env = normalized_like_training(vec_env, self.get_vec_normalize_env())
         return evaluate_commands(self.policy, vec_env, commands, n_eval_episodes)[0]

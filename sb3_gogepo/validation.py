@@ -31,3 +31,13 @@ def is_real(value: Any) -> bool:
     :return: Whether ``value`` is a Python or NumPy integer or float, and not a boolean.
     """
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_positive_integer(name: str, value: Any) -> None:
+    """
+    :param name: The argument's name, for the error.
+    :param value: A user-given count.
+    :raises ValueError: Unless ``value`` is an integer (not a boolean) of at least 1.
+    """
+    if not is_integer(value) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")

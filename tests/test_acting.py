@@ -1,6 +1,7 @@
 """Acting: ``predict`` with the best return or a command, the exported policy, and command evaluations."""
 
 import math
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -12,6 +13,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from sb3_gogepo import GeneratedPolicy, GoGePo
+from sb3_gogepo.evaluation import evaluate_commands
 from tests.conftest import SMALL_POLICY, small_kwargs, trained
 
 # ----------------------------------------------------------------------------- acting and commands
@@ -112,6 +114,16 @@ def test_evaluate_commands_returns_achieved_returns_per_command_and_episode() ->
     returns = model.evaluate_commands("Pendulum-v1", [-1000.0, -500.0, -100.0], n_eval_episodes=2)
     assert returns.shape == (3, 2)
     assert (returns < 0).all() and (returns > -2000).all()
+
+
+@pytest.mark.parametrize("n_eval_episodes", [0, -1, 2.5, True])
+def test_evaluate_commands_refuses_a_count_of_episodes_that_is_not_a_positive_integer(n_eval_episodes: Any) -> None:
+    # 0 returned empty rows (NaN means), the others NumPy's errors that did not name the argument.
+    model = trained()
+    with pytest.raises(ValueError, match=r"n_eval_episodes must be a positive integer"):
+        model.evaluate_commands("Pendulum-v1", [-100.0], n_eval_episodes=n_eval_episodes)
+    with pytest.raises(ValueError, match=r"n_eval_episodes must be a positive integer"):
+        evaluate_commands(model.policy, make_vec_env("Pendulum-v1"), [-100.0], n_eval_episodes=n_eval_episodes)
 
 
 def test_evaluate_commands_normalises_observations_as_training_did() -> None:

@@ -122,8 +122,25 @@ def test_sweeps_are_scheduled_from_the_models_step_count_at_every_learn(tmp_path
     reused = CommandSweepCallback(eval_freq=500, n_commands=1, n_eval_episodes=1, sweep_on_training_end=False, verbose=0)
     model = GoGePo("MlpPolicy", "CartPole-v1", **FAST)
     model.learn(1200, callback=reused)
-    model.learn(1000, callback=reused)  # a fresh run (steps from 0 again): sweeps at 500 and 1000
-    assert [row["timesteps"] for row in reused.rows] == [500, 1000, 500, 1000]
+    model.learn(1000, callback=reused)  # a fresh run (steps from 0 again): sweeps at 500 and 1000, the old ones gone
+    assert [row["timesteps"] for row in reused.rows] == [500, 1000]
+
+
+def test_a_callback_reused_for_a_new_run_starts_its_file_again(tmp_path: Path) -> None:
+    # The rows of the run before stayed, and the next sweep wrote them back with the new run's after them.
+    callback = CommandSweepCallback(
+        "CartPole-v1", eval_freq=300, n_commands=2, n_eval_episodes=1, log_path=tmp_path, verbose=0
+    )
+    negated = gym.wrappers.TransformReward(gym.make("CartPole-v1"), lambda reward: -float(reward))  # returns below 0
+    GoGePo("MlpPolicy", negated, **FAST).learn(650, callback=callback)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert [int(row["timesteps"]) for row in rows] == [300] * 2 + [600] * 2 + [650] * 2
+    model = GoGePo("MlpPolicy", "CartPole-v1", **FAST).learn(400, callback=callback)
+    _, rows = read_csv(tmp_path / SWEEP_CSV)
+    assert [int(row["timesteps"]) for row in rows] == [row["timesteps"] for row in callback.rows] == [300] * 2 + [400] * 2
+    assert model.policy_buffer is not None  # the grid spans this run's training returns, not the run's before
+    returns = model.policy_buffer.returns[: model.policy_buffer.size()].numpy()
+    np.testing.assert_allclose(callback.last_commands, [returns.min(), returns.max()], rtol=1e-5)
 
 
 def test_a_single_return_gives_a_single_command() -> None:
