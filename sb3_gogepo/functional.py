@@ -310,8 +310,8 @@ class GeneratedPolicy(nn.Module):
             mean, var, epsilon, clip = input_statistics
             std = np.sqrt(np.asarray(var, dtype=np.float64) + epsilon)
             # Buffers only where there is a VecNormalize step, so state dicts of policies without one keep their keys.
-            self.register_buffer("input_mean", th.as_tensor(np.asarray(mean, np.float64).reshape(-1), dtype=th.float32))
-            self.register_buffer("input_std", th.as_tensor(std.reshape(-1), dtype=th.float32))
+            for name, value in (("input_mean", np.asarray(mean, np.float64)), ("input_std", std)):
+                self.register_buffer(name, th.as_tensor(value.reshape(-1), dtype=th.float32, device=params.device))
             self.input_clip = float(clip)
         self.register_buffer("obs_mean", observation_normalizer.mean.detach().clone())
         self.register_buffer("obs_std", observation_normalizer.std.detach().clone())

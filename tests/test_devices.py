@@ -4,6 +4,8 @@ GPU), and a full run on CUDA where one is present."""
 import numpy as np
 import pytest
 import torch as th
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.vec_env import VecNormalize
 
 from sb3_gogepo import GoGePo
 from sb3_gogepo.actor import SlotActor
@@ -31,6 +33,13 @@ def test_generator_evaluator_and_buffer_live_on_the_models_device() -> None:
     params = model.policy.generate(th.zeros(4))
     assert params.device == th.device("meta") and params.shape == (4, model.policy.layout.n_params)
     assert model.policy.evaluator(params).device == th.device("meta")
+
+
+def test_a_policy_exported_from_behind_vec_normalize_keeps_every_tensor_on_the_models_device() -> None:
+    model = GoGePo(VecNormalize(make_vec_env("Pendulum-v1"), norm_reward=False), device="meta", **small_kwargs())
+    module = model.generate_policy(0.0)
+    assert "input_mean" in module.state_dict()
+    assert {tensor.device for tensor in (*module.parameters(), *module.buffers())} == {th.device("meta")}
 
 
 @pytest.mark.skipif(not th.cuda.is_available(), reason="needs a CUDA device")
