@@ -16,7 +16,7 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.buffers import BUFFER_DTYPES
 from sb3_gogepo.policies import GoGePoPolicy
-from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, check_positive_integer, is_integer, is_real
 
 #: C++ compilers torch.compile's CPU backend can use.
 CXX_COMPILERS = ("g++", "c++", "clang++")
@@ -128,8 +128,7 @@ def check_hyperparameters(
         ``enjoy`` loads models with ``custom_objects={"learning_rate": 0.0, ...}``).
     """
     for name, value in (("buffer_size", buffer_size), ("batch_size", batch_size)):
-        if not is_integer(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_positive_integer(name, value)
     for name, value in (("n_evaluator_updates", n_evaluator_updates), ("n_generator_updates", n_generator_updates)):
         if not is_integer(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
@@ -164,8 +163,7 @@ def check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any, stats_wind
         raise ValueError(f"verbose must be an integer (0: no output, 1: info, 2: debug), got {verbose!r}")
     if tensorboard_log is not None and not isinstance(tensorboard_log, (str, os.PathLike)):
         raise TypeError(f"tensorboard_log must be None or a folder, got {tensorboard_log!r}")
-    if not is_integer(stats_window_size) or stats_window_size < 1:
-        raise ValueError(f"stats_window_size must be a positive integer, got {stats_window_size!r}")
+    check_positive_integer("stats_window_size", stats_window_size)
 
 
 def check_compile_updates(value: Any, need_compiler: bool = True) -> None:

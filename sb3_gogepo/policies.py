@@ -20,7 +20,7 @@ from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import FlatPolicy, GeneratedPolicy, InputStatistics, LayerParams, ParameterLayout
 from sb3_gogepo.hypernetwork import SliceHypernetwork
 from sb3_gogepo.normalization import ObservationNormalizer
-from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, is_integer, is_real
+from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, check_positive_integer, is_integer, is_real
 
 #: A policy's float32 acting copies (per layer ``W^T``, ``b``) and the offset its observations are centred by.
 NumpyActing = tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]
@@ -472,8 +472,7 @@ def _check_policy_arguments(
         if not isinstance(flag, bool):
             raise ValueError(f"{name} must be True or False, got {flag!r}")
     for name, value in (("slice_size", slice_size), ("embedding_dim", embedding_dim), ("n_probing_states", n_probing_states)):
-        if not is_integer(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_positive_integer(name, value)
     smallest_scale = 1 / MAX_TRAINING_MAGNITUDE
     if command_scale is not None and command_scale != "auto":
         if not (is_real(command_scale) and smallest_scale <= command_scale < math.inf):  # type: ignore[operator]
