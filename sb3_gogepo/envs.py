@@ -148,8 +148,7 @@ def vec_normalize_statistics(vec_normalize: VecNormalize | None) -> InputStatist
     if vec_normalize is None or not vec_normalize.norm_obs:
         return None
     obs_rms = vec_normalize.obs_rms
-    if not isinstance(obs_rms, RunningMeanStd):
-        raise ValueError("VecNormalize with Dict observations: GoGePo needs a Box observation space")
+    assert isinstance(obs_rms, RunningMeanStd)  # not a dict of them: GoGePo's observations are a Box
     return InputStatistics(
         obs_rms.mean.copy(), obs_rms.var.copy(), float(vec_normalize.epsilon), float(vec_normalize.clip_obs)
     )

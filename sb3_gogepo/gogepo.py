@@ -343,8 +343,12 @@ class GoGePo(BaseAlgorithm):
 
     def _renew_policies(self, slots: np.ndarray) -> None:
         """The next command, from the best return so far, and new policies for it in the ``slots``."""
-        self.command = next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
+        self.command = self._next_command()
         self._start_episodes(slots)
+
+    def _next_command(self) -> float:
+        """:return: The command of the next episodes: the best return so far plus ``command_drive``."""
+        return next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
 
     def _collect_episodes(self, callback: BaseCallback, total_timesteps: int) -> tuple[np.ndarray, bool]:
         """
@@ -577,9 +581,7 @@ class GoGePo(BaseAlgorithm):
             self.logger.record("rollout/success_rate", safe_mean(self.ep_success_buffer))
         self.logger.record("rollout/best_return", float(self.policy.best_return))
         self.logger.record("rollout/training_return", self.last_training_return)
-        self.logger.record(
-            "train/command", next_command(float(self.policy.best_return), self.command_drive, self.initial_command)
-        )
+        self.logger.record("train/command", self._next_command())
         self.logger.record("train/buffer_size", self.policy_buffer.size())
         self.logger.record("train/dropped_episodes", self.n_dropped_episodes)
         self.logger.record("time/episodes", self._episode_num, exclude="tensorboard")
