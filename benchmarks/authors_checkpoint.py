@@ -40,6 +40,35 @@ STATE_GLOBALS = (
 )
 #: Where a run keeps its checkpoint, relative to the run folder.
 CHECKPOINT_FILE = Path("checkpoint") / "authors_state.pt"
+#: The globals a snapshot keeps: what acts and what it acts with (generator, actor-critic with the evaluator, the
+#: statistics with the observation normaliser and the best return), not the replay buffers or the optimizers.
+SNAPSHOT_GLOBALS = ("statistics", "ac", "generator", "virtual_mlp")
+
+
+def snapshot_file(percent: int) -> Path:
+    """:return: Where a run keeps its snapshot at ``percent`` % of its budget, relative to the run folder."""
+    return Path("snapshots") / f"authors_state_{percent}.pt"
+
+
+def save_snapshot(path: Path, namespace: dict[str, Any]) -> None:
+    """
+    Write the globals of :data:`SNAPSHOT_GLOBALS` that the script has, pickled together, atomically.
+
+    :param path: The snapshot file.
+    :param namespace: The script's globals, between two episodes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as file:
+        th.save({name: namespace[name] for name in SNAPSHOT_GLOBALS if name in namespace}, file)
+
+
+def load_snapshot(path: Path) -> dict[str, Any]:
+    """
+    :param path: A file of :func:`save_snapshot`; their ``core_gogepo`` must be importable
+        (:func:`benchmarks.authors_code.import_core`).
+    :return: The globals it holds, by name.
+    """
+    return dict(th.load(path, weights_only=False))
 
 
 def save_state(path: Path, namespace: dict[str, Any], envs: list[LegacyGymEnv], extra: dict[str, Any]) -> None:

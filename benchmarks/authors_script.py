@@ -17,8 +17,9 @@ resets continue each environment's random stream), so a run can be repeated.
 Output, in the layout of ``benchmarks.run``: ``<results-dir>/<env>/authors/budget_<steps>/seed_<seed>/`` with
 ``evaluations.csv`` (``timesteps, mean_return, std_return, wall_clock_s, eval_wall_clock_s``; a row is written at each
 of their evaluations, from the returns of the test environment's episodes), ``run.json`` (``"finished": true`` when
-done), ``training_episodes.csv`` (every training episode's true return and length) and ``log.txt`` (what their script
-prints).
+done), ``training_episodes.csv`` (every training episode's true return and length), ``log.txt`` (what their script
+prints) and ``snapshots/authors_state_<pct>.pt`` at 25/50/75/100 % of the budget (their generator, actor-critic and
+statistics, for ``benchmarks.noise_robustness``; large, not committed).
 
 Runs are resumable (:mod:`benchmarks.authors_checkpoint`): between two of their episodes, every
 ``--checkpoint-interval`` seconds and on SIGINT/SIGTERM, the script's state goes to ``checkpoint/``, and a later call
@@ -46,12 +47,13 @@ from typing import Any
 import numpy as np
 import torch as th
 
-from benchmarks.authors_checkpoint import CHECKPOINT_FILE, load_state, save_state
+from benchmarks.authors_checkpoint import CHECKPOINT_FILE, load_state, save_snapshot, save_state, snapshot_file
 from benchmarks.authors_code import ENV_SEED_STRIDE, AuthorsScript, authors_commit, check_authors_code, install_gym_shim
 from benchmarks.common import RESULTS
 from benchmarks.run import (
     CSV_FILE,
     META_FILE,
+    SNAPSHOT_FRACTIONS,
     canonical_env,
     final_return,
     reached_timesteps,
@@ -180,6 +182,8 @@ class _Checkpointer:
     """
     Wraps the script's ``train`` (one episode and the updates after it) to checkpoint after it: every ``interval``
     seconds, and when a stop is requested (SIGINT/SIGTERM under :meth:`on_signals`), then raising :class:`_Stop`.
+    After the episode that reaches a fraction of the budget in :data:`benchmarks.run.SNAPSHOT_FRACTIONS`, it saves a
+    snapshot (:func:`benchmarks.authors_checkpoint.save_snapshot`) first, as ``benchmarks.run`` saves GoGePo's.
     """
 
     def __init__(
@@ -193,7 +197,9 @@ class _Checkpointer:
         train = namespace["train"]
 
         def checkpointed_train(*args: Any, **kwargs: Any) -> Any:
+            before = int(namespace["statistics"].total_ts)
             result = train(*args, **kwargs)
+            self.snapshot(before, int(namespace["statistics"].total_ts))
             if self.stop_requested or time.perf_counter() - self.last >= self.interval:
                 self.save()
                 if self.stop_requested:
@@ -201,6 +207,12 @@ class _Checkpointer:
             return result
 
         namespace["train"] = checkpointed_train
+
+    def snapshot(self, before: int, after: int) -> None:
+        """Save a snapshot for each budget fraction the episode from ``before`` to ``after`` steps reached."""
+        for fraction in SNAPSHOT_FRACTIONS:
+            if before < fraction * self.meta["budget"] <= after:
+                save_snapshot(self.recorder.folder / snapshot_file(round(100 * fraction)), self.namespace)
 
     def save(self) -> None:
         """Checkpoint the script and the recorder, and write the progress to ``run.json``."""
@@ -354,6 +366,7 @@ def _run_locked(
             print(f"[restart] {folder}: the checkpoint of the attempt at {reached} steps is missing")
         for stale in (CSV_FILE, EPISODES_FILE):
             (folder / stale).unlink(missing_ok=True)
+        shutil.rmtree(folder / snapshot_file(100).parent, ignore_errors=True)
         write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
         recorder.write_episodes()  # the header
         meta = {
