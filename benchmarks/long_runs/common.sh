@@ -4,10 +4,11 @@ REPO=${REPO:-$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel
 PY=${PY:-$REPO/.venv/bin/python}
 # GoGePo, ARS and DDPG Table 1 runs; the command-input ablation (symlog 4+19); the authors' script (resumable runs;
 # the Part 1 runs used 8c16471, the Table 1 column 310dd12: the same script and seeding, with the runner's later fixes
-# to locks and to what run.json records of resumes and restarts).
+# to locks and to what run.json records of resumes and restarts; from Swimmer 3M seed 1's resume at about 1.2M steps
+# on, b4c19a4, which only adds the snapshots at 25/50/75/100 % of the budget).
 CODE_TABLE1=fe992c2
 CODE_ABLATION=154eee5
-CODE_AUTHORS=310dd12
+CODE_AUTHORS=b4c19a4
 # The configuration of the command-input variants (the YAML's policy_kwargs, with command_scale added).
 POLICY_KWARGS="net_arch=[256, 256], activation_fn=nn.Tanh, slice_size=16, embedding_dim=8, hypernetwork_net_arch=[256, 256], output_scaling=True, evaluator_net_arch=[256, 256], n_probing_states=200, normalize_observations=True"
 
