@@ -34,7 +34,8 @@ import gymnasium as gym
 import numpy as np
 import torch as th
 
-from benchmarks.run import SNAPSHOT_FRACTIONS, read_meta, read_rows
+from benchmarks import authors_checkpoint
+from benchmarks.run import SNAPSHOT_FRACTIONS, read_meta, read_rows, snapshot_file
 from sb3_gogepo.sweep_records import write_sweep_csv
 
 CACHE_FILE = "noise_robustness.csv"
@@ -65,7 +66,7 @@ class SnapshotPolicy:
     ) -> None:
         self.params, self.act, self.sizes = params.detach().float().clone(), act, list(sizes)
         self.command, self.noise_std, self.timesteps = command, noise_std, timesteps
-        n_params = sum(n_out * (n_in + 1) for n_in, n_out in itertools.pairwise(self.sizes))
+        n_params = layer_slices(self.sizes)[-1].stop
         if self.params.shape != (n_params,):
             raise ValueError(
                 f"layer sizes {self.sizes} take {n_params} parameters, the generator made {tuple(self.params.shape)}"
@@ -177,12 +178,11 @@ def measure(policy: SnapshotPolicy, env_id: str, n_episodes: int) -> dict[str, f
 
 def snapshots(run_dir: Path) -> list[tuple[int, Path]]:
     """:return: ``(percent, path)`` of the run's snapshots, in order of the budget fractions."""
-    meta = read_meta(run_dir)
-    pattern = "authors_state_{}.pt" if meta.get("algo") == "authors" else "model_{}.zip"
+    file = authors_checkpoint.snapshot_file if read_meta(run_dir).get("algo") == "authors" else snapshot_file
     found = []
     for fraction in SNAPSHOT_FRACTIONS:
         percent = round(100 * fraction)
-        path = run_dir / "snapshots" / pattern.format(percent)
+        path = run_dir / file(percent)
         if path.is_file():
             found.append((percent, path))
     return found
@@ -226,12 +226,11 @@ def _authors_sizes(meta: dict[str, Any]) -> list[int]:
 
 
 def _load_authors_snapshot(path: Path, authors_code: Path) -> dict[str, Any]:
-    from benchmarks.authors_checkpoint import load_snapshot
     from benchmarks.authors_code import import_core
 
     with contextlib.redirect_stdout(io.StringIO()):
         import_core(authors_code)
-    return load_snapshot(path)
+    return authors_checkpoint.load_snapshot(path)
 
 
 def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]]) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import RESULTS, ROOT, steps_label
-from benchmarks.run import CSV_FILE, ENVS, final_return, read_meta, read_rows
+from benchmarks.run import CSV_FILE, ENVS, final_return, read_meta, read_rows, snapshot_file
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.sweep_records import write_sweep_csv
 
@@ -315,7 +315,7 @@ def paper_commands(env_id: str, n_commands: int = 20) -> np.ndarray:
 
 def final_model_path(run_dir: Path) -> Path | None:
     """:return: The model at the end of a run's training (its last snapshot, else its checkpoint), if on disk."""
-    for candidate in (run_dir / "snapshots" / "model_100.zip", run_dir / "checkpoint" / "model.zip"):
+    for candidate in (run_dir / snapshot_file(100), run_dir / "checkpoint" / "model.zip"):
         if candidate.is_file():
             return candidate
     return None

@@ -72,8 +72,13 @@ ALGOS = ("gogepo", "ars", "ddpg")
 CSV_COLUMNS = ("timesteps", "mean_return", "std_return", "wall_clock_s", "eval_wall_clock_s")
 CSV_FILE = "evaluations.csv"
 META_FILE = "run.json"
-#: Fractions of the budget at which GoGePo's generator is saved (``snapshots/model_<pct>.zip``).
+#: Fractions of the budget at which GoGePo's generator is saved (:func:`snapshot_file`).
 SNAPSHOT_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+
+
+def snapshot_file(percent: int) -> Path:
+    """:return: Where a GoGePo run keeps its model at ``percent`` % of its budget, relative to the run folder."""
+    return Path("snapshots") / f"model_{percent}.zip"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -569,9 +574,9 @@ class _Runner:
             percent = round(100 * fraction)
             reached = self.model.num_timesteps >= fraction * self.spec.budget or (force_final and fraction == 1.0)
             if reached and percent not in self.snapshots_done:
-                folder = self.spec.run_dir / "snapshots"
-                folder.mkdir(exist_ok=True)
-                self.model.save(folder / f"model_{percent}.zip")
+                path = self.spec.run_dir / snapshot_file(percent)
+                path.parent.mkdir(exist_ok=True)
+                self.model.save(path)
                 self.snapshots_done.add(percent)
 
     def checkpoint(self) -> None:

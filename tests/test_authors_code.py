@@ -267,6 +267,7 @@ def _assert_same_run(results: Path, reference: Path) -> None:
 def test_a_stopped_authors_run_resumes_from_its_checkpoint_as_if_never_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from benchmarks.authors_checkpoint import load_snapshot
     from benchmarks.run import read_meta
 
     checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
@@ -276,9 +277,21 @@ def test_a_stopped_authors_run_resumes_from_its_checkpoint_as_if_never_stopped(
     stopped = read_meta(_run_folder(tmp_path / "parts"))
     assert not stopped["finished"] and stopped["timesteps"] == 2 * 999 and stopped["resumes"] == 0
     assert (_run_folder(tmp_path / "parts") / "checkpoint" / "authors_state.pt").is_file()
+    snapshots = _run_folder(tmp_path / "parts") / "snapshots"
+    assert sorted(path.name for path in snapshots.iterdir()) == ["authors_state_25.pt", "authors_state_50.pt"]
     monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
     assert _run_four_episodes(checkout, tmp_path / "parts") == "finished"
     _assert_same_run(tmp_path / "parts", tmp_path / "whole")
+    # Snapshots at 25/50/75/100 % of the budget, as an uninterrupted run saves them.
+    for percent, episodes in ((25, 1), (50, 2), (75, 3), (100, 4)):
+        whole, parts = (
+            load_snapshot(_run_folder(results) / "snapshots" / f"authors_state_{percent}.pt")
+            for results in (tmp_path / "whole", tmp_path / "parts")
+        )
+        assert sorted(whole) == ["generator", "statistics"]  # the fake script has no actor-critic
+        assert whole["statistics"].total_ts == parts["statistics"].total_ts == episodes * 999
+        assert whole["statistics"].max_rew == parts["statistics"].max_rew
+        assert whole["generator"].weight.item() == parts["generator"].weight.item()  # trained after every episode
     resumed = read_meta(_run_folder(tmp_path / "parts"))
     assert resumed["resumes"] == 1 and resumed["restarts"] == 0 and resumed["checkpoint_wall_clock_s"] >= 0
     # The noise reaches the returns: a run of another seed differs.
@@ -304,36 +317,17 @@ def test_a_killed_authors_run_resumes_from_its_last_checkpoint_and_drops_what_ca
     assert wall_clock == sorted(wall_clock)  # the resumed part continues the clock of the first
 
 
-def test_an_authors_run_saves_snapshots_at_the_budget_fractions_as_an_uninterrupted_run_does(
+def test_an_authors_run_that_starts_again_drops_the_snapshots_of_its_lost_attempt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from benchmarks.authors_checkpoint import load_snapshot
-
     checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
-    assert _run_four_episodes(checkout, tmp_path / "whole") == "finished"
-    monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")
-    assert _run_four_episodes(checkout, tmp_path / "parts") == "stopped"
-    snapshots = _run_folder(tmp_path / "parts") / "snapshots"
-    assert sorted(path.name for path in snapshots.iterdir()) == ["authors_state_25.pt", "authors_state_50.pt"]
-    monkeypatch.delenv("FAKE_SCRIPT_STOP_AT")
-    assert _run_four_episodes(checkout, tmp_path / "parts") == "finished"
-    for percent, episodes in ((25, 1), (50, 2), (75, 3), (100, 4)):
-        whole, parts = (
-            load_snapshot(_run_folder(results) / "snapshots" / f"authors_state_{percent}.pt")
-            for results in (tmp_path / "whole", tmp_path / "parts")
-        )
-        assert sorted(whole) == ["generator", "statistics"]  # the fake script has no actor-critic
-        assert whole["statistics"].total_ts == parts["statistics"].total_ts == episodes * 999
-        assert whole["statistics"].max_rew == parts["statistics"].max_rew
-        assert whole["generator"].weight.item() == parts["generator"].weight.item()  # trained after every episode
-    # An unfinished run that starts again drops the snapshots of the lost attempt.
     monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "1")
-    assert _run_four_episodes(checkout, tmp_path / "again") == "stopped"
-    shutil.rmtree(_run_folder(tmp_path / "again") / "checkpoint")
-    (_run_folder(tmp_path / "again") / "snapshots" / "authors_state_75.pt").write_bytes(b"from the lost attempt")
+    assert _run_four_episodes(checkout, tmp_path) == "stopped"
+    shutil.rmtree(_run_folder(tmp_path) / "checkpoint")
+    (_run_folder(tmp_path) / "snapshots" / "authors_state_75.pt").write_bytes(b"from the lost attempt")
     monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")
-    assert _run_four_episodes(checkout, tmp_path / "again") == "stopped"
-    assert sorted(path.name for path in (_run_folder(tmp_path / "again") / "snapshots").iterdir()) == [
+    assert _run_four_episodes(checkout, tmp_path) == "stopped"
+    assert sorted(path.name for path in (_run_folder(tmp_path) / "snapshots").iterdir()) == [
         "authors_state_25.pt",
         "authors_state_50.pt",
     ]
