@@ -86,6 +86,18 @@ def test_the_second_core_runs_part1_then_the_queue_in_name_order_and_goes_past_a
     assert result.stdout.rstrip().endswith("done")
 
 
+def test_scripts_added_to_the_queue_while_it_runs_are_run_in_name_order_once_each(tmp_path: Path, scripts: Path) -> None:
+    # 10_first adds one script that sorts before it (not run yet, so next) and one between it and 20_second.
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name in ("05_late", "15_added"):
+        (staged / f"{name}.sh").write_text(queue_script(name))
+    (scripts / "queue" / "10_first.sh").write_text(queue_script("first", f'cp {staged}/*.sh "$(dirname "$0")"'))
+    result = run_core(scripts / "core2.sh", tmp_path)
+    assert events(tmp_path)[:5] == ["part1", "first", "05_late", "15_added", "second"]
+    assert len(events(tmp_path)) == 6 and result.stdout.count("05_late.sh exited with 0") == 1
+
+
 def test_the_first_core_runs_the_hopper_seeds_in_the_frozen_code_with_one_thread_then_the_queue(
     tmp_path: Path, scripts: Path
 ) -> None:

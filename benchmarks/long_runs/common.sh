@@ -72,15 +72,32 @@ on_stop() {
 }
 trap on_stop TERM INT
 
-# run_queue SCRIPT...: run each script in turn (each skips the runs it has finished, resumes its unfinished one and
-# leaves one that the other core holds); a script that fails is logged and the next one runs.
+# run_queue FOLDER [SCRIPT...]: run each SCRIPT, then each script in FOLDER in name order (each skips the runs it has
+# finished, resumes its unfinished one and leaves one that the other core holds); a script that fails is logged and
+# the next one runs. FOLDER is read again after every script, so a script added meanwhile runs too: the first in name
+# order of those this call has not run yet comes next.
 run_queue() {
-  local script status
-  for script in "$@"; do
-    echo "[queue] $(date -u +%H:%M) $script"
-    step bash "$script"
-    status=$?
-    echo "[queue] $(date -u +%H:%M) $script exited with $status"
+  local folder=$1 script candidate ran=$'\n' LC_COLLATE=C
+  shift
+  for script in "$@"; do queue_step "$script"; done
+  while true; do
+    script=
+    for candidate in "$folder"/*.sh; do
+      [ -f "$candidate" ] || continue
+      case $ran in *$'\n'"$candidate"$'\n'*) continue ;; esac
+      script=$candidate
+      break
+    done
+    [ -n "$script" ] || break
+    ran+="$script"$'\n'
+    queue_step "$script"
   done
   echo "[queue] $(date -u +%H:%M) done"
+}
+queue_step() {
+  local status
+  echo "[queue] $(date -u +%H:%M) $1"
+  step bash "$1"
+  status=$?
+  echo "[queue] $(date -u +%H:%M) $1 exited with $status"
 }

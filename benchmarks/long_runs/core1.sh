@@ -6,4 +6,4 @@ source "$here/common.sh"
 use_code $CODE_TABLE1
 step "$PY" -m benchmarks.run --algos gogepo --envs Hopper-v3 --seeds 0-2 --budget paper --jobs 1 \
   --results-dir "$RUNS/table1" >> "$RUNS/table1_hopper.log" 2>&1
-run_queue "$here"/queue/*.sh
+run_queue "$here/queue"
