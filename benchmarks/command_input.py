@@ -41,6 +41,7 @@ TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0}
 VARIANTS = {
     "symlog": "symlog (default)",
     "scale465": "command_scale=465 (authors' constant)",
+    "scale465_4_19": "command_scale=465, 4+19 updates (the authors' settings)",
     "auto": "command_scale='auto' (running scale)",
     "auto_4_19": "command_scale='auto', 4+19 updates",
     "symlog_4_19": "symlog, 4+19 updates",
