@@ -14,11 +14,15 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 - takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test;
 - final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test.
 
+Where the ablation has no symlog or no authors' script runs of an environment and budget (the paper's budgets, where
+Table 1's seeds are those runs), the finished runs of ``--table1-dir`` take their rows: its GoGePo runs with the
+YAML's settings (the symlog default) and its runs of the authors' script, marked "Table 1's runs".
+
 The fidelities need the final model (``snapshots/model_100.zip``, not committed); once cached, the report is written
 again from the committed files alone. Variants without models (the authors' script) report no fidelities.
 
     python -m benchmarks.command_input --results-dir ~/runs/command_input        # computes the caches
-    python -m benchmarks.command_input --results-dir benchmarks/results/command_input
+    python -m benchmarks.command_input --results-dir benchmarks/results/command_input   # --table1-dir benchmarks/results
 """
 
 from __future__ import annotations
@@ -63,6 +67,12 @@ class VariantSummary:
     takeoff_steps: list[float]
     command_fidelity: list[float]
     frontier_fidelity: list[float]
+    #: Whether the runs are Table 1's (the reference rows of a budget the ablation has no such variant at).
+    from_table1: bool = False
+
+    @property
+    def label(self) -> str:
+        return label(self.name) + (", Table 1's runs" if self.from_table1 else "")
 
     @property
     def finals(self) -> list[float]:
@@ -118,11 +128,34 @@ def takeoff_step(run: Run, threshold: float) -> float:
     return next((row["timesteps"] for row in run.rows if row["mean_return"] > threshold), math.inf)
 
 
-def summarize(name: str, runs: list[Run], n_episodes: int, compute: bool) -> VariantSummary:
+def summarize(name: str, runs: list[Run], n_episodes: int, compute: bool, from_table1: bool = False) -> VariantSummary:
     """:return: The figures of one variant's finished runs of one environment and budget."""
     threshold = TAKEOFF.get(runs[0].env_id, 100.0)
     command, frontier = fidelity([run for run in runs if run.algo == "gogepo"], n_episodes, compute)
-    return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command, frontier)
+    return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command, frontier, from_table1)
+
+
+def table1_references(
+    summaries: Sequence[VariantSummary], table1_runs: Sequence[Run], n_episodes: int, compute: bool
+) -> list[VariantSummary]:
+    """
+    :return: Rows for the symlog default and the authors' script from Table 1's finished runs of the same environment
+        and budget, for those of the two that ``summaries`` lack.
+    """
+    env_id, budget = summaries[0].runs[0].env_id, summaries[0].runs[0].budget
+    present = {summary.name for summary in summaries}
+    rows = []
+    for name, algo in (("symlog", "gogepo"), ("authors", "authors")):
+        group = [
+            run
+            for run in table1_runs
+            if (run.env_id, run.budget, run.algo) == (env_id, budget, algo)
+            and run.finished
+            and not run.meta.get("hyperparams_overrides")
+        ]
+        if name not in present and group:
+            rows.append(summarize(name, group, n_episodes, compute, from_table1=True))
+    return rows
 
 
 def _figure(values: Sequence[float], digits: int = 1) -> str:
@@ -142,8 +175,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
     header = (
         "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
-        f"| command fidelity | frontier fidelity | takeoffs vs {label(leader.name)}: one-sided Fisher p "
-        f"| final returns vs {label(best.name)}: one-sided rank-sum p |"
+        f"| command fidelity | frontier fidelity | takeoffs vs {leader.label}: one-sided Fisher p "
+        f"| final returns vs {best.label}: one-sided rank-sum p |"
     )
     lines = [header, "|" + " --- |" * 11]
     for summary in summaries:
@@ -156,7 +189,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         )
         rank_p = "-" if summary is best else f"{rank_sum_one_sided(best.finals, summary.finals):.3g}"
         lines.append(
-            f"| {label(summary.name)} | {len(summary.runs)} | {_figure(summary.finals)} "
+            f"| {summary.label} | {len(summary.runs)} | {_figure(summary.finals)} "
             f"| {np.median(summary.finals):.1f} | {summary.n_takeoffs} of {len(summary.runs)} "
             f"| {f'{np.median(steps):.0f}' if steps else '-'} | {', '.join(stuck) or 'none'} "
             f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
@@ -168,7 +201,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
 def seeds_table(summaries: Sequence[VariantSummary]) -> str:
     """:return: Every seed's final return and takeoff step, one column per variant."""
     seeds = sorted({run.seed for summary in summaries for run in summary.runs})
-    names = [label(summary.name) for summary in summaries]
+    names = [summary.label for summary in summaries]
     lines = ["| seed | " + " | ".join(names) + " |", "|" + " --- |" * (len(summaries) + 1)]
     for seed in seeds:
         cells = []
@@ -190,21 +223,38 @@ def variant_folders(results_dir: Path) -> list[Path]:
     return sorted(folders, key=lambda path: (order.index(path.name) if path.name in order else len(order), path.name))
 
 
-def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool) -> str:
-    """Write the ablation's markdown to ``output``; :return: the text."""
+def _shown(path: Path) -> Path:
+    """:return: ``path`` relative to the working directory where it can be."""
+    try:
+        return Path(os.path.relpath(path, Path.cwd()))
+    except ValueError:
+        return path
+
+
+def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool, table1_dir: Path | None = None) -> str:
+    """
+    Write the ablation's markdown to ``output``; :return: the text.
+
+    :param table1_dir: Table 1's results folder, whose runs give the symlog and authors' rows the ablation lacks.
+    """
     by_setting: dict[tuple[str, int], list[VariantSummary]] = {}
     for folder in variant_folders(results_dir):
         runs = [run for run in collect_runs(folder) if run.finished]
         for env_id, budget in sorted({(run.env_id, run.budget) for run in runs}):
             group = [run for run in runs if (run.env_id, run.budget) == (env_id, budget)]
             by_setting.setdefault((env_id, budget), []).append(summarize(folder.name, group, n_episodes, compute))
-    try:
-        shown = Path(os.path.relpath(results_dir, Path.cwd()))
-    except ValueError:
-        shown = results_dir
+    if table1_dir is not None:
+        table1_runs = collect_runs(table1_dir)
+        order = list(VARIANTS)
+        for summaries in by_setting.values():
+            summaries.extend(table1_references(summaries, table1_runs, n_episodes, compute))
+            summaries.sort(key=lambda summary: order.index(summary.name) if summary.name in order else len(order))
+    command = f"python -m benchmarks.command_input --results-dir {_shown(results_dir)}"
+    if table1_dir is not None:
+        command += f" --table1-dir {_shown(table1_dir)}"
     parts = [
         "# Command input: how commands enter the generator\n\n",
-        f"Written by `python -m benchmarks.command_input --results-dir {shown}`. Finished runs only; final return = mean of "
+        f"Written by `{command}`. Finished runs only; final return = mean of "
         "the last 20 evaluations (10 episodes of the noise-free policy every 10k steps). Command fidelity: mean "
         "|achieved - commanded| / range over 20 commands evenly spaced over the paper's return range (lower is better). "
         "Frontier fidelity: training return of G(best) over the best training return (1 is exact). Fidelities are "
@@ -227,11 +277,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.command_input", description=__doc__.split("\n\n")[0])
     parser.add_argument("--results-dir", default=os.fspath(RESULTS / "command_input"))
     parser.add_argument("--output", default=os.fspath(RESULTS / "command_input.md"))
+    parser.add_argument(
+        "--table1-dir", default=os.fspath(RESULTS), help="Table 1's runs: the symlog and authors' rows the ablation lacks"
+    )
     parser.add_argument("--n-episodes", type=int, default=10, help="episodes per command for the fidelities")
     parser.add_argument("--no-compute", action="store_true", help="cached fidelities only")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    print(write_report(Path(args.results_dir).expanduser(), Path(args.output), args.n_episodes, not args.no_compute))
+    table1_dir = Path(args.table1_dir).expanduser()
+    print(
+        write_report(Path(args.results_dir).expanduser(), Path(args.output), args.n_episodes, not args.no_compute, table1_dir)
+    )
 
 
 if __name__ == "__main__":

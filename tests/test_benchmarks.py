@@ -940,6 +940,39 @@ def test_command_input_report_counts_takeoffs_per_variant_from_synthetic_runs(tm
     assert (tmp_path / "command_input.md").read_text() == text
 
 
+def test_command_input_report_takes_the_rows_the_ablation_lacks_from_table_1s_runs(tmp_path: Path) -> None:
+    from benchmarks import command_input
+
+    results, table1 = tmp_path / "command_input", tmp_path / "table1"
+    for seed in range(2):
+        write_synthetic_run(results / "symlog", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=300.0)
+        write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=30.0)
+    for seed in range(3):  # Table 1: symlog at both budgets, the authors' script at 3M
+        for budget in (300_000, 3_000_000):
+            write_synthetic_run(table1, "Swimmer-v3", "gogepo", seed, budget, finished=True, level=200.0)
+        write_synthetic_run(table1, "Swimmer-v3", "authors", seed, 3_000_000, finished=True, level=330.0)
+    write_synthetic_run(table1, "Swimmer-v3", "ars", 0, 3_000_000, finished=True)
+    overridden = bench.run_dir(table1, "Swimmer-v3", "gogepo", 3_000_000, 1)
+    bench.write_json(overridden / bench.META_FILE, {**bench.read_meta(overridden), "hyperparams_overrides": {"x": "1"}})
+
+    text = command_input.write_report(results, tmp_path / "report.md", n_episodes=1, compute=False, table1_dir=table1)
+    short, paper = text.split("## Swimmer-v3, 3000k steps")
+    rows = {line.split(" | ")[0].strip("| "): line for line in paper.splitlines() if line.startswith("| ")}
+    # At 300k the ablation has its own symlog runs; at 3M Table 1's default runs (not the overridden one) and the
+    # authors' script's join, in the variants' order, and the tests compare against them.
+    assert "Table 1" not in short.split("Commits")[0].split("\n## ")[-1]
+    assert [name for name in rows if name not in ("variant", "---", "seed", "0", "1", "2")] == [
+        "symlog (default), Table 1's runs",
+        "command_scale=465 (authors' constant)",
+        "authors' script, Table 1's runs",
+    ]
+    # Final returns: the last 20 of 30 evaluations rising to level + seed average level * 20.5 / 30 + seed.
+    assert "| 2 | 137.7 ± 1.4 |" in rows["symlog (default), Table 1's runs"]  # seeds 0 and 2
+    assert "| 3 | 226.5 ± 1.0 |" in rows["authors' script, Table 1's runs"]
+    assert "final returns vs authors' script, Table 1's runs: one-sided rank-sum p" in rows["variant"]
+    assert f"--table1-dir {os.path.relpath(table1)}`" in text
+
+
 def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
     import subprocess

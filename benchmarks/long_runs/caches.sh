@@ -8,5 +8,5 @@ scratch=$(mktemp -d)
 # What the exploration noise costs the Swimmer 3M generators (from their snapshots; the authors' runs need their code).
 swimmer_3m=$(ls -d "$RUNS"/table1/Swimmer-v3/*/budget_3000000/seed_* "$RUNS"/command_input/*/Swimmer-v3/gogepo/budget_3000000/seed_* 2>/dev/null)
 [ -n "$swimmer_3m" ] && step "$PY" -m benchmarks.noise_robustness $swimmer_3m --authors-code "$(authors_code)" > /dev/null
-[ -d "$RUNS/command_input" ] && step "$PY" -m benchmarks.command_input --results-dir "$RUNS/command_input" --output "$scratch/command_input.md" > /dev/null
+[ -d "$RUNS/command_input" ] && step "$PY" -m benchmarks.command_input --results-dir "$RUNS/command_input" --table1-dir "$RUNS/table1" --output "$scratch/command_input.md" > /dev/null
 rm -rf "$scratch"
