@@ -22,19 +22,17 @@ Results are cached per run in ``<run>/noise_robustness.csv`` (committed); ``--no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
-import io
 import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch as th
 
 from benchmarks import authors_checkpoint
+from benchmarks.authors_generator import AuthorsGenerator
 from benchmarks.run import SNAPSHOT_FRACTIONS, read_meta, read_rows, snapshot_file
 from sb3_gogepo.sweep_records import write_sweep_csv
 
@@ -107,28 +105,12 @@ def gogepo_policy(path: Path) -> SnapshotPolicy:
     return SnapshotPolicy(policy.params_for(command), act, policy.layout.sizes, command, model.noise_std, model.num_timesteps)
 
 
-def authors_policy(snapshot: dict[str, Any], config: dict[str, Any], sizes: Sequence[int]) -> SnapshotPolicy:
-    """
-    :param snapshot: The globals of an ``authors_state_<pct>.pt`` (:func:`benchmarks.authors_checkpoint.load_snapshot`).
-    :param config: Their script's config (``run.json``).
-    :param sizes: Layer sizes of their policy.
-    :return: The policy for the command of their next training episode (``perturb_command``: best + drive), made and
-        acting as their ``train`` and ``simulate_policy`` do: command divided by the return range, observations
-        normalised by their statistics after the first episode, their ``ac.act``.
-    """
-    statistics, generator, ac, virtual_mlp = (snapshot[name] for name in ("statistics", "generator", "ac", "virtual_mlp"))
-    command = float(statistics.max_rew) + float(config["drive_parameter"])
-    with th.no_grad():
-        params = generator(th.tensor([[command / (float(config["rew_max"]) - float(config["rew_min"]))]]).float()).squeeze()
-
-    def act(params: th.Tensor, observation: np.ndarray) -> np.ndarray:
-        obs = th.as_tensor(observation, dtype=th.float32)
-        if config["observation_normalization"] and statistics.episode > 0:
-            obs = statistics.normalize(obs)
-        with th.no_grad():
-            return np.asarray(ac.act(obs, params, virtual_module=virtual_mlp)[0])
-
-    return SnapshotPolicy(params, act, sizes, command, float(config["noise_policy"]), int(statistics.total_ts))
+def authors_policy(generator: AuthorsGenerator) -> SnapshotPolicy:
+    """:return: The policy an authors' snapshot makes for the command of their next training episode (best + drive)."""
+    command = generator.next_command
+    return SnapshotPolicy(
+        generator.params_for(command), generator.act, generator.sizes, command, generator.noise_std, generator.timesteps
+    )
 
 
 def episode(env: gym.Env, act: Callable[[np.ndarray], np.ndarray], seed: int) -> tuple[float, np.ndarray]:
@@ -206,7 +188,7 @@ def robustness(run_dir: Path, n_episodes: int, authors_code: Path | None, comput
         if meta.get("algo") == "authors":
             if authors_code is None:
                 raise ValueError(f"{run_dir} is a run of the authors' script: pass --authors-code")
-            policy = authors_policy(_load_authors_snapshot(path, authors_code), meta["config"], _authors_sizes(meta))
+            policy = authors_policy(AuthorsGenerator.load(path, authors_code, meta))
         else:
             policy = gogepo_policy(path)
         rows.append({"percent": float(percent), **measure(policy, str(meta["env_id"]), n_episodes)})
@@ -215,22 +197,6 @@ def robustness(run_dir: Path, n_episodes: int, authors_code: Path | None, comput
         rows.sort(key=lambda row: row["percent"])
         write_sweep_csv(str(cache), list(rows[0]), rows)
     return rows
-
-
-def _authors_sizes(meta: dict[str, Any]) -> list[int]:
-    """:return: Layer sizes of their policy in a run (flat observations, ``neurons_policy``, flat actions)."""
-    env = gym.make(str(meta["env_id"]))
-    n_obs, n_act = (int(np.prod(space.shape or ())) for space in (env.observation_space, env.action_space))
-    env.close()
-    return [n_obs, *meta["config"]["neurons_policy"], n_act]
-
-
-def _load_authors_snapshot(path: Path, authors_code: Path) -> dict[str, Any]:
-    from benchmarks.authors_code import import_core
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        import_core(authors_code)
-    return authors_checkpoint.load_snapshot(path)
 
 
 def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]]) -> str:

@@ -10,6 +10,7 @@ import pytest
 import torch as th
 
 from benchmarks import run as bench
+from benchmarks.authors_generator import AuthorsGenerator
 from benchmarks.noise_robustness import (
     CACHE_FILE,
     EPISODE_SEED,
@@ -118,7 +119,7 @@ def test_the_authors_policy_is_made_and_acts_as_their_script_makes_and_runs_it()
     statistics = _Statistics()
     snapshot = {"statistics": statistics, "generator": generator, "ac": ActorCritic(), "virtual_mlp": None}
     config = dict(drive_parameter=20, rew_max=365, rew_min=-100, noise_policy=0.1, observation_normalization=True)
-    policy = authors_policy(snapshot, config, [2, 3, 1])
+    policy = authors_policy(AuthorsGenerator(snapshot, config, [2, 3, 1]))
     assert policy.command == 100.0 and commands == [pytest.approx(100.0 / 465)]
     assert (policy.noise_std, policy.timesteps) == (0.1, 5000) and th.equal(policy.params, th.arange(13.0))
     assert policy.act(policy.params, np.array([3.0, 5.0])) == pytest.approx([0.5])
@@ -126,4 +127,4 @@ def test_the_authors_policy_is_made_and_acts_as_their_script_makes_and_runs_it()
     policy.act(policy.params, np.array([3.0, 5.0]))
     assert observations == [[1.0, 2.0], [3.0, 5.0]]
     with pytest.raises(ValueError, match=r"take 17 parameters, the generator made \(13,\)"):
-        authors_policy(snapshot, config, [2, 4, 1])
+        authors_policy(AuthorsGenerator(snapshot, config, [2, 4, 1]))
