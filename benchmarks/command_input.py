@@ -19,7 +19,8 @@ Table 1's seeds are those runs), the finished runs of ``--table1-dir`` take thei
 YAML's settings (the symlog default) and its runs of the authors' script, marked "Table 1's runs".
 
 The fidelities need the final model (``snapshots/model_100.zip``, not committed); once cached, the report is written
-again from the committed files alone. Variants without models (the authors' script) report no fidelities.
+again from the committed files alone. The authors' script's runs have theirs where ``python -m
+benchmarks.authors_fidelity`` cached them from their final snapshots.
 
     python -m benchmarks.command_input --results-dir ~/runs/command_input        # computes the caches
     python -m benchmarks.command_input --results-dir benchmarks/results/command_input   # --table1-dir benchmarks/results
@@ -131,7 +132,8 @@ def takeoff_step(run: Run, threshold: float) -> float:
 def summarize(name: str, runs: list[Run], n_episodes: int, compute: bool, from_table1: bool = False) -> VariantSummary:
     """:return: The figures of one variant's finished runs of one environment and budget."""
     threshold = TAKEOFF.get(runs[0].env_id, 100.0)
-    command, frontier = fidelity([run for run in runs if run.algo == "gogepo"], n_episodes, compute)
+    # The authors' runs have no GoGePo model: their fidelities are the caches of benchmarks.authors_fidelity.
+    command, frontier = fidelity(runs, n_episodes, compute and runs[0].algo == "gogepo")
     return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command, frontier, from_table1)
 
 

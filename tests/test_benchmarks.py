@@ -941,7 +941,7 @@ def test_command_input_report_counts_takeoffs_per_variant_from_synthetic_runs(tm
 
 
 def test_command_input_report_takes_the_rows_the_ablation_lacks_from_table_1s_runs(tmp_path: Path) -> None:
-    from benchmarks import command_input
+    from benchmarks import command_input, report
 
     results, table1 = tmp_path / "command_input", tmp_path / "table1"
     for seed in range(2):
@@ -952,6 +952,9 @@ def test_command_input_report_takes_the_rows_the_ablation_lacks_from_table_1s_ru
             write_synthetic_run(table1, "Swimmer-v3", "gogepo", seed, budget, finished=True, level=200.0)
         write_synthetic_run(table1, "Swimmer-v3", "authors", seed, 3_000_000, finished=True, level=330.0)
     write_synthetic_run(table1, "Swimmer-v3", "ars", 0, 3_000_000, finished=True)
+    # The authors' runs' fidelities come from benchmarks.authors_fidelity's caches.
+    frontier = [{"best_training_return": 300.0, "mean_training_return": 270.0}]
+    report.write_sweep(bench.run_dir(table1, "Swimmer-v3", "authors", 3_000_000, 0) / report.FRONTIER_FILE, frontier)
     overridden = bench.run_dir(table1, "Swimmer-v3", "gogepo", 3_000_000, 1)
     bench.write_json(overridden / bench.META_FILE, {**bench.read_meta(overridden), "hyperparams_overrides": {"x": "1"}})
 
@@ -969,6 +972,7 @@ def test_command_input_report_takes_the_rows_the_ablation_lacks_from_table_1s_ru
     # Final returns: the last 20 of 30 evaluations rising to level + seed average level * 20.5 / 30 + seed.
     assert "| 2 | 137.7 ± 1.4 |" in rows["symlog (default), Table 1's runs"]  # seeds 0 and 2
     assert "| 3 | 226.5 ± 1.0 |" in rows["authors' script, Table 1's runs"]
+    assert "| - (n=0) | 0.90 (n=1) |" in rows["authors' script, Table 1's runs"]
     assert "final returns vs authors' script, Table 1's runs: one-sided rank-sum p" in rows["variant"]
     assert f"--table1-dir {os.path.relpath(table1)}`" in text
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Compute the caches of finished GoGePo runs where their models are (command sweeps, frontier, policy maps: one CPU
-# core, minutes per run), so that sync.sh copies them and the committed reports render without the models.
+# core, minutes per run) and of the authors' script's runs where their snapshots are (fidelities, noise robustness),
+# so that sync.sh copies them and the committed reports render without the models.
 source "$(dirname "$0")/common.sh"
 cd "$REPO" && export PYTHONPATH=$REPO OMP_NUM_THREADS=1
 scratch=$(mktemp -d)
@@ -8,5 +9,8 @@ scratch=$(mktemp -d)
 # What the exploration noise costs the Swimmer 3M generators (from their snapshots; the authors' runs need their code).
 swimmer_3m=$(ls -d "$RUNS"/table1/Swimmer-v3/*/budget_3000000/seed_* "$RUNS"/command_input/*/Swimmer-v3/gogepo/budget_3000000/seed_* 2>/dev/null)
 [ -n "$swimmer_3m" ] && step "$PY" -m benchmarks.noise_robustness $swimmer_3m --authors-code "$(authors_code)" > /dev/null
+# The command and frontier fidelity of the authors' script's final generators (from their final snapshots).
+authors_runs=$(ls -d "$RUNS"/table1/*/authors/budget_*/seed_* 2>/dev/null)
+[ -n "$authors_runs" ] && step "$PY" -m benchmarks.authors_fidelity $authors_runs --authors-code "$(authors_code)" > /dev/null
 [ -d "$RUNS/command_input" ] && step "$PY" -m benchmarks.command_input --results-dir "$RUNS/command_input" --table1-dir "$RUNS/table1" --output "$scratch/command_input.md" > /dev/null
 rm -rf "$scratch"
