@@ -11,9 +11,10 @@ it writes, as :func:`benchmarks.report.command_sweep` and :func:`benchmarks.repo
 - ``frontier.csv``: the policy it makes for their best training return (the command of their evaluations).
 
 Policies without noise, acting as their script acts (:class:`benchmarks.authors_generator.AuthorsGenerator`); true
-returns, and training returns without the survival bonus, which their script removes as well. The environment is
-seeded at its first reset (the run's seed plus 2,000,000 for the sweep, 3,000,000 for the frontier, as for GoGePo's
-runs). A run with both caches is skipped.
+returns, and training returns as their script counts them (without the survival bonus, unless its config keeps it).
+The environment is seeded at its first reset only, with the seed offsets of GoGePo's sweeps (the run's seed plus
+2,000,000 for the sweep, 3,000,000 for the frontier). A run with both caches is skipped, and so is one that is
+unfinished or lacks its final snapshot.
 """
 
 from __future__ import annotations
@@ -28,19 +29,19 @@ import torch as th
 
 from benchmarks import authors_checkpoint
 from benchmarks.authors_generator import AuthorsGenerator
-from benchmarks.report import FRONTIER_FILE, SWEEP_FILE, paper_commands, write_sweep
+from benchmarks.common import training_return_offset
+from benchmarks.report import FRONTIER_FILE, SWEEP_FILE, paper_commands, sweep_row, write_sweep
 from benchmarks.run import read_meta
-from sb3_gogepo.envs import SURVIVAL_BONUSES
 
 
 def sweep(
-    generator: AuthorsGenerator, env_id: str, commands: Sequence[float], n_episodes: int, seed: int
+    generator: AuthorsGenerator, env_id: str, commands: Sequence[float], n_episodes: int, seed: int, offset: float
 ) -> list[dict[str, float]]:
     """
-    :return: Per command, the rows of :func:`benchmarks.report.sweep_commands` (``command, mean_return, std_return,
-        mean_training_return, std_training_return, mean_length``) for the noise-free policy their generator makes.
+    :param offset: What the run's training return adds to the true return per step.
+    :return: Per command, a row of :func:`benchmarks.report.sweep_row` for the noise-free policy their generator
+        makes; the environment is seeded at its first reset only.
     """
-    offset = -SURVIVAL_BONUSES.get(env_id.split("-")[0], 0.0)
     env = gym.make(env_id)
     rows, first = [], True
     for command in commands:
@@ -54,17 +55,7 @@ def sweep(
                 returns[index] += float(reward)
                 lengths[index] += 1
                 done = terminated or truncated
-        training = returns + offset * lengths
-        rows.append(
-            {
-                "command": float(command),
-                "mean_return": float(returns.mean()),
-                "std_return": float(returns.std()),
-                "mean_training_return": float(training.mean()),
-                "std_training_return": float(training.std()),
-                "mean_length": float(lengths.mean()),
-            }
-        )
+        rows.append(sweep_row(float(command), returns, lengths, offset))
     env.close()
     return rows
 
@@ -79,13 +70,12 @@ def fidelity_caches(run_dir: Path, authors_code: Path, n_episodes: int = 10) -> 
     if not missing or not meta.get("finished") or not snapshot.is_file():
         return False
     generator = AuthorsGenerator.load(snapshot, authors_code, meta)
-    env_id, seed = str(meta["env_id"]), int(meta["seed"])
+    env_id, seed, offset = str(meta["env_id"]), int(meta["seed"]), training_return_offset(meta)
     if SWEEP_FILE in missing:
-        write_sweep(
-            run_dir / SWEEP_FILE, sweep(generator, env_id, paper_commands(env_id).tolist(), n_episodes, seed + 2_000_000)
-        )
+        commands = paper_commands(env_id).tolist()
+        write_sweep(run_dir / SWEEP_FILE, sweep(generator, env_id, commands, n_episodes, seed + 2_000_000, offset))
     if FRONTIER_FILE in missing:
-        row = sweep(generator, env_id, [generator.best_return], n_episodes, seed + 3_000_000)[0]
+        row = sweep(generator, env_id, [generator.best_return], n_episodes, seed + 3_000_000, offset)[0]
         write_sweep(
             run_dir / FRONTIER_FILE,
             [{"best_training_return": generator.best_return, "mean_training_return": row["mean_training_return"]}],
@@ -102,8 +92,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.n_episodes < 1:
         parser.error(f"--n-episodes must be at least 1, got {args.n_episodes}")
     th.set_num_threads(1)
-    import sb3_gogepo  # noqa: F401  (the v3/v2 ids of the runs)
-
     for run_dir in args.run_dirs:
         written = fidelity_caches(run_dir, args.authors_code, args.n_episodes)
         print(f"{run_dir}: {'written' if written else 'skipped (cached, unfinished or without its final snapshot)'}")

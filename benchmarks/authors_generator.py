@@ -54,10 +54,12 @@ class AuthorsGenerator:
 
     @property
     def noise_std(self) -> float:
+        """Their exploration noise on every parameter (``noise_policy``)."""
         return float(self.config["noise_policy"])
 
     @property
     def timesteps(self) -> int:
+        """Training steps at the snapshot."""
         return int(self.statistics.total_ts)
 
     def params_for(self, command: float) -> th.Tensor:

@@ -22,7 +22,7 @@ The fidelities need the final model (``snapshots/model_100.zip``, not committed)
 again from the committed files alone. The authors' script's runs have theirs where ``python -m
 benchmarks.authors_fidelity`` cached them from their final snapshots.
 
-    python -m benchmarks.command_input --results-dir ~/runs/command_input        # computes the caches
+    python -m benchmarks.command_input --results-dir ~/runs/command_input --table1-dir ~/runs/table1   # computes the caches
     python -m benchmarks.command_input --results-dir benchmarks/results/command_input   # --table1-dir benchmarks/results
 """
 
@@ -72,7 +72,8 @@ class VariantSummary:
     from_table1: bool = False
 
     @property
-    def label(self) -> str:
+    def display_name(self) -> str:
+        """The variant's label, marked where the runs are Table 1's."""
         return label(self.name) + (", Table 1's runs" if self.from_table1 else "")
 
     @property
@@ -148,6 +149,8 @@ def table1_references(
     present = {summary.name for summary in summaries}
     rows = []
     for name, algo in (("symlog", "gogepo"), ("authors", "authors")):
+        if name in present:
+            continue
         group = [
             run
             for run in table1_runs
@@ -155,7 +158,7 @@ def table1_references(
             and run.finished
             and not run.meta.get("hyperparams_overrides")
         ]
-        if name not in present and group:
+        if group:
             rows.append(summarize(name, group, n_episodes, compute, from_table1=True))
     return rows
 
@@ -177,8 +180,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
     header = (
         "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
-        f"| command fidelity | frontier fidelity | takeoffs vs {leader.label}: one-sided Fisher p "
-        f"| final returns vs {best.label}: one-sided rank-sum p |"
+        f"| command fidelity | frontier fidelity | takeoffs vs {leader.display_name}: one-sided Fisher p "
+        f"| final returns vs {best.display_name}: one-sided rank-sum p |"
     )
     lines = [header, "|" + " --- |" * 11]
     for summary in summaries:
@@ -191,7 +194,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         )
         rank_p = "-" if summary is best else f"{rank_sum_one_sided(best.finals, summary.finals):.3g}"
         lines.append(
-            f"| {summary.label} | {len(summary.runs)} | {_figure(summary.finals)} "
+            f"| {summary.display_name} | {len(summary.runs)} | {_figure(summary.finals)} "
             f"| {np.median(summary.finals):.1f} | {summary.n_takeoffs} of {len(summary.runs)} "
             f"| {f'{np.median(steps):.0f}' if steps else '-'} | {', '.join(stuck) or 'none'} "
             f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
@@ -203,7 +206,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
 def seeds_table(summaries: Sequence[VariantSummary]) -> str:
     """:return: Every seed's final return and takeoff step, one column per variant."""
     seeds = sorted({run.seed for summary in summaries for run in summary.runs})
-    names = [summary.label for summary in summaries]
+    names = [summary.display_name for summary in summaries]
     lines = ["| seed | " + " | ".join(names) + " |", "|" + " --- |" * (len(summaries) + 1)]
     for seed in seeds:
         cells = []

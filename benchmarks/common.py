@@ -1,6 +1,7 @@
 """
 What the benchmark scripts share: where results go, the commit they were measured at, Markdown tables, step counts
-as the tables write them, writing a result file, and the ``Monitor`` files of a run.
+as the tables write them, writing a result file, the ``Monitor`` files of a run and what its training return adds to
+the true return.
 """
 
 import csv
@@ -9,6 +10,8 @@ import os
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from sb3_gogepo.envs import SURVIVAL_BONUSES
 
 #: The folder of the recorded results (``benchmarks/results``).
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -83,3 +86,17 @@ def read_monitor(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
 
 
 __all__ = ["RESULTS", "ROOT", "commit", "head", "monitor_files", "read_monitor", "steps_label", "table"]
+
+
+def training_return_offset(meta: dict[str, Any]) -> float:
+    """
+    :param meta: A run's ``run.json``.
+    :return: What the run's training return adds to the true return per step: GoGePo's ``alive_bonus_offset``
+        (automatic: minus the task's survival bonus); for the authors' script, minus the same bonus unless its config
+        keeps it (their ``survival_bonus``).
+    """
+    bonus = SURVIVAL_BONUSES.get(str(meta.get("env_id", "")).split("-")[0], 0.0)
+    if meta.get("algo") == "authors":
+        return 0.0 if meta.get("config", {}).get("survival_bonus") else -bonus
+    text = str(meta.get("hyperparams", {}).get("alive_bonus_offset", "None"))
+    return -bonus if text == "None" else float(text)

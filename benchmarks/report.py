@@ -337,27 +337,38 @@ def sweep_commands(model_path: Path, env_id: str, commands: np.ndarray, n_episod
     torch.set_num_threads(1)
     env = make_vec_env(env_id, n_envs=1, seed=seed)
     model = GoGePo.load(model_path, env=env, device="cpu")
-    offset = model.training_return_offset
-    rows = []
     all_returns, all_lengths = evaluate_commands(model.policy, env, commands, n_episodes)
-    for command, returns, lengths in zip(commands, all_returns, all_lengths):
-        rows.append(
-            {
-                "command": float(command),
-                "mean_return": float(returns.mean()),
-                "std_return": float(returns.std()),
-                "mean_training_return": float((returns + offset * lengths).mean()),
-                "std_training_return": float((returns + offset * lengths).std()),
-                "mean_length": float(lengths.mean()),
-            }
-        )
+    rows = [
+        sweep_row(float(command), returns, lengths, model.training_return_offset)
+        for command, returns, lengths in zip(commands, all_returns, all_lengths)
+    ]
     env.close()
     return rows
 
 
+def sweep_row(command: float, returns: np.ndarray, lengths: np.ndarray, offset: float) -> dict[str, float]:
+    """
+    :param returns: True returns of the episodes of the policy generated for ``command``.
+    :param lengths: Their lengths.
+    :param offset: What the training return adds to the true return per step.
+    :return: One row of a command sweep: ``command, mean_return, std_return, mean_training_return,
+        std_training_return, mean_length``.
+    """
+    training = returns + offset * lengths
+    return {
+        "command": command,
+        "mean_return": float(returns.mean()),
+        "std_return": float(returns.std()),
+        "mean_training_return": float(training.mean()),
+        "std_training_return": float(training.std()),
+        "mean_length": float(lengths.mean()),
+    }
+
+
 def command_sweep(run: Run, n_commands: int = 20, n_episodes: int = 10, compute: bool = True) -> list[dict[str, float]]:
     """
-    Figure 4 data of a finished GoGePo run, cached in ``<run>/command_sweep.csv``.
+    Figure 4 data of a finished GoGePo run, cached in ``<run>/command_sweep.csv`` (which ``benchmarks.authors_fidelity``
+    writes for the authors' script's runs).
 
     :return: Rows of :func:`sweep_commands` (true returns; the training return adds the training return offset
         per step, the units of the command).
@@ -386,7 +397,8 @@ def _with_training_spread(rows: list[dict[str, float]]) -> list[dict[str, float]
 
 def frontier(run: Run, n_episodes: int = 10, compute: bool = True) -> dict[str, float] | None:
     """
-    The generator at the frontier of a finished GoGePo run, cached in ``<run>/frontier.csv``.
+    The generator at the frontier of a finished GoGePo run, cached in ``<run>/frontier.csv`` (which
+    ``benchmarks.authors_fidelity`` writes for the authors' script's runs).
 
     :return: ``best_training_return`` (the best training return seen) and ``mean_training_return``, that of the policy
         generated for it over ``n_episodes`` episodes; None without cache or model.
@@ -421,7 +433,8 @@ class Fidelity:
 
 def fidelity(runs: Sequence[Run], n_episodes: int = 10, compute: bool = True, sweep_seeds: int | None = None) -> Fidelity:
     """
-    :param runs: Finished GoGePo runs of one environment and budget.
+    :param runs: Finished runs of one environment and budget: GoGePo's, or the authors' script's with the caches of
+        ``benchmarks.authors_fidelity`` (nothing is computed for those).
     :param sweep_seeds: Sweep only the first ones (None: all); seeds with a cached sweep count in any case.
     :return: Their command fidelity (from :func:`command_sweep`) and frontier fidelity (from :func:`frontier`).
     """

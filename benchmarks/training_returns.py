@@ -24,9 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.authors_script import EPISODES_FILE
-from benchmarks.common import monitor_files, read_monitor
+from benchmarks.common import monitor_files, read_monitor, training_return_offset
 from benchmarks.run import read_meta
-from sb3_gogepo.envs import SURVIVAL_BONUSES
 
 
 def training_returns(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -43,14 +42,7 @@ def training_returns(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
         returns = np.array([float(row["return"]) for row in records])
     else:
         lengths, returns = _monitor_episodes(run_dir)
-    meta = read_meta(run_dir)
-    offset_text = str(meta.get("hyperparams", {}).get("alive_bonus_offset", "None"))
-    if offset_text == "None":  # automatic: minus the task's survival bonus
-        name = str(meta.get("env_id", "")).split("-")[0]
-        offset = -SURVIVAL_BONUSES.get(name, 0.0)
-    else:
-        offset = float(offset_text)
-    return lengths, returns + offset * lengths
+    return lengths, returns + training_return_offset(read_meta(run_dir)) * lengths
 
 
 def _monitor_episodes(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:

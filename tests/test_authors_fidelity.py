@@ -38,14 +38,14 @@ def fake_generator(seen: list[float]) -> AuthorsGenerator:
 
 def test_the_sweep_runs_their_policy_per_command_and_removes_the_survival_bonus_from_the_training_return() -> None:
     seen: list[float] = []
-    rows = authors_fidelity.sweep(fake_generator(seen), "Hopper-v3", [-100.0, 1550.0], n_episodes=2, seed=3)
+    rows = authors_fidelity.sweep(fake_generator(seen), "Hopper-v3", [-100.0, 1550.0], n_episodes=2, seed=3, offset=-1.0)
     assert seen == pytest.approx([-100.0 / 3100, 1550.0 / 3100])  # their command input: divided by the return range
     assert [row["command"] for row in rows] == [-100.0, 1550.0]
     for row in rows:
         assert row["mean_length"] < 1000  # pushing every joint to a bound makes the hopper fall
         assert row["mean_training_return"] == pytest.approx(row["mean_return"] - row["mean_length"])
-    again = authors_fidelity.sweep(fake_generator([]), "Hopper-v3", [-100.0, 1550.0], n_episodes=2, seed=3)
-    assert again == rows  # seeded at the first reset
+    again = authors_fidelity.sweep(fake_generator([]), "Hopper-v3", [-100.0, 1550.0], n_episodes=2, seed=3, offset=-1.0)
+    assert again == rows and rows[0]["std_return"] > 0  # seeded at the first reset only: episodes differ
 
 
 def authors_run(results: Path, finished: bool = True) -> Path:
@@ -66,6 +66,8 @@ def test_the_caches_give_the_authors_runs_fidelities_as_gogepos(tmp_path: Path, 
     sweep, frontier = bench.read_rows(folder / SWEEP_FILE), bench.read_rows(folder / FRONTIER_FILE)
     assert [row["command"] for row in sweep] == pytest.approx(paper_commands("Hopper-v3").tolist())
     assert frontier[0]["best_training_return"] == 1550.0  # their max_rew, the command of their evaluations
+    assert len(seen) == 21 and seen[-1] == pytest.approx(1550.0 / 3100)  # 20 commands, then the frontier's
+    assert sweep[0]["mean_training_return"] == pytest.approx(sweep[0]["mean_return"] - sweep[0]["mean_length"])
     run = Run(folder, "Hopper-v3", "authors", 3000, 1, [], bench.read_meta(folder))
     command, frontier_fidelity = fidelity([run], n_episodes=1, compute=False)
     errors = [abs(row["mean_training_return"] - row["command"]) for row in sweep]

@@ -952,6 +952,7 @@ def test_command_input_report_takes_the_rows_the_ablation_lacks_from_table_1s_ru
             write_synthetic_run(table1, "Swimmer-v3", "gogepo", seed, budget, finished=True, level=200.0)
         write_synthetic_run(table1, "Swimmer-v3", "authors", seed, 3_000_000, finished=True, level=330.0)
     write_synthetic_run(table1, "Swimmer-v3", "ars", 0, 3_000_000, finished=True)
+    write_synthetic_run(table1, "Swimmer-v3", "authors", 3, 3_000_000, finished=False, level=0.0)  # left out: unfinished
     # The authors' runs' fidelities come from benchmarks.authors_fidelity's caches.
     frontier = [{"best_training_return": 300.0, "mean_training_return": 270.0}]
     report.write_sweep(bench.run_dir(table1, "Swimmer-v3", "authors", 3_000_000, 0) / report.FRONTIER_FILE, frontier)

@@ -39,7 +39,7 @@ def queue_script(name: str, body: str = "") -> str:
 @pytest.fixture
 def scripts(tmp_path: Path) -> Path:
     """A copy of the core scripts, with a fake ``part1.sh`` and queue: ``10_first`` fails, ``20_second`` runs Python."""
-    folder = tmp_path / "long_runs"
+    folder = tmp_path / "long runs"  # a space: the scripts quote their paths
     (folder / "queue").mkdir(parents=True)
     for name in ("common.sh", "core1.sh", "core2.sh"):
         shutil.copy(LONG_RUNS / name, folder / name)
@@ -92,7 +92,7 @@ def test_scripts_added_to_the_queue_while_it_runs_are_run_in_name_order_once_eac
     staged.mkdir()
     for name in ("05_late", "15_added"):
         (staged / f"{name}.sh").write_text(queue_script(name))
-    (scripts / "queue" / "10_first.sh").write_text(queue_script("first", f'cp {staged}/*.sh "$(dirname "$0")"'))
+    (scripts / "queue" / "10_first.sh").write_text(queue_script("first", f'cp "{staged}"/*.sh "$(dirname "$0")"'))
     result = run_core(scripts / "core2.sh", tmp_path)
     assert events(tmp_path)[:5] == ["part1", "first", "05_late", "15_added", "second"]
     assert len(events(tmp_path)) == 6 and result.stdout.count("05_late.sh exited with 0") == 1

@@ -10,7 +10,9 @@ scratch=$(mktemp -d)
 swimmer_3m=$(ls -d "$RUNS"/table1/Swimmer-v3/*/budget_3000000/seed_* "$RUNS"/command_input/*/Swimmer-v3/gogepo/budget_3000000/seed_* 2>/dev/null)
 [ -n "$swimmer_3m" ] && step "$PY" -m benchmarks.noise_robustness $swimmer_3m --authors-code "$(authors_code)" > /dev/null
 # The command and frontier fidelity of the authors' script's final generators (from their final snapshots).
-authors_runs=$(ls -d "$RUNS"/table1/*/authors/budget_*/seed_* 2>/dev/null)
-[ -n "$authors_runs" ] && step "$PY" -m benchmarks.authors_fidelity $authors_runs --authors-code "$(authors_code)" > /dev/null
+shopt -s nullglob
+authors_runs=("$RUNS"/table1/*/authors/budget_*/seed_*)
+[ ${#authors_runs[@]} -gt 0 ] && authors=$(authors_code) \
+  && step "$PY" -m benchmarks.authors_fidelity "${authors_runs[@]}" --authors-code "$authors" > /dev/null
 [ -d "$RUNS/command_input" ] && step "$PY" -m benchmarks.command_input --results-dir "$RUNS/command_input" --table1-dir "$RUNS/table1" --output "$scratch/command_input.md" > /dev/null
 rm -rf "$scratch"

@@ -77,23 +77,28 @@ trap on_stop TERM INT
 # the next one runs. FOLDER is read again after every script, so a script added meanwhile runs too: the first in name
 # order of those this call has not run yet comes next.
 run_queue() {
-  local folder=$1 script candidate ran=$'\n' LC_COLLATE=C
+  local folder=$1 script ran=$'\n'
   shift
   for script in "$@"; do queue_step "$script"; done
-  while true; do
-    script=
-    for candidate in "$folder"/*.sh; do
-      [ -f "$candidate" ] || continue
-      case $ran in *$'\n'"$candidate"$'\n'*) continue ;; esac
-      script=$candidate
-      break
-    done
-    [ -n "$script" ] || break
+  while script=$(next_script "$folder" "$ran") && [ -n "$script" ]; do
     ran+="$script"$'\n'
     queue_step "$script"
   done
   echo "[queue] $(date -u +%H:%M) done"
 }
+
+# next_script FOLDER RAN: the first script in FOLDER, in byte order of the names, that RAN (one path per line) lacks.
+next_script() {
+  local LC_ALL=C candidate
+  for candidate in "$1"/*.sh; do
+    [ -f "$candidate" ] || continue
+    case $2 in *$'\n'"$candidate"$'\n'*) continue ;; esac
+    echo "$candidate"
+    return
+  done
+}
+
+# queue_step SCRIPT: run SCRIPT (as step does), logging its start and its exit status.
 queue_step() {
   local status
   echo "[queue] $(date -u +%H:%M) $1"
