@@ -221,11 +221,15 @@ def seeds_table(summaries: Sequence[VariantSummary]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def variant_folders(results_dir: Path) -> list[Path]:
-    """:return: The variant folders, in :data:`VARIANTS` order, then by name."""
-    folders = [path for path in results_dir.iterdir() if path.is_dir()]
+def variant_rank(name: str) -> tuple[int, str]:
+    """:return: The sort key of a variant: :data:`VARIANTS` order, then the others by name."""
     order = list(VARIANTS)
-    return sorted(folders, key=lambda path: (order.index(path.name) if path.name in order else len(order), path.name))
+    return (order.index(name) if name in order else len(order), name)
+
+
+def variant_folders(results_dir: Path) -> list[Path]:
+    """:return: The variant folders, in :func:`variant_rank` order."""
+    return sorted((path for path in results_dir.iterdir() if path.is_dir()), key=lambda path: variant_rank(path.name))
 
 
 def _shown(path: Path) -> Path:
@@ -250,10 +254,9 @@ def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool
             by_setting.setdefault((env_id, budget), []).append(summarize(folder.name, group, n_episodes, compute))
     if table1_dir is not None:
         table1_runs = collect_runs(table1_dir)
-        order = list(VARIANTS)
         for summaries in by_setting.values():
             summaries.extend(table1_references(summaries, table1_runs, n_episodes, compute))
-            summaries.sort(key=lambda summary: order.index(summary.name) if summary.name in order else len(order))
+            summaries.sort(key=lambda summary: variant_rank(summary.name))
     command = f"python -m benchmarks.command_input --results-dir {_shown(results_dir)}"
     if table1_dir is not None:
         command += f" --table1-dir {_shown(table1_dir)}"

@@ -85,9 +85,6 @@ def read_monitor(path: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
         return header, list(csv.DictReader(file))
 
 
-__all__ = ["RESULTS", "ROOT", "commit", "head", "monitor_files", "read_monitor", "steps_label", "table"]
-
-
 def training_return_offset(meta: dict[str, Any]) -> float:
     """
     :param meta: A run's ``run.json``.
@@ -100,3 +97,16 @@ def training_return_offset(meta: dict[str, Any]) -> float:
         return 0.0 if meta.get("config", {}).get("survival_bonus") else -bonus
     text = str(meta.get("hyperparams", {}).get("alive_bonus_offset", "None"))
     return -bonus if text == "None" else float(text)
+
+
+__all__ = [
+    "RESULTS",
+    "ROOT",
+    "commit",
+    "head",
+    "monitor_files",
+    "read_monitor",
+    "steps_label",
+    "table",
+    "training_return_offset",
+]
