@@ -63,9 +63,25 @@ def search_space(trial: Any) -> None:
     sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
 
 
-def hyperparams_of(config: dict[str, Any]) -> dict[str, Any]:
+def entry_policy_kwargs(env_id: str) -> dict[str, Any]:
+    """:return: The ``policy_kwargs`` of the environment's entry (or ``default``) of ``hyperparams/gogepo.yml``."""
+    from torch import nn
+
+    from sb3_gogepo.zoo import default_config
+
+    config = default_config("gogepo")
+    assert config is not None, "no hyperparams/gogepo.yml"
+    with open(config) as file:
+        entries = yaml.safe_load(file)
+    text = entries.get(env_id, entries["default"]).get("policy_kwargs", "dict()")
+    return dict(eval(text, {"nn": nn, "dict": dict}))  # the zoo's own reading of the entry's string
+
+
+def hyperparams_of(config: dict[str, Any], env_id: str) -> dict[str, Any]:
     """
     :param config: A trial's configuration: the values the sampler drew (``trial.params``).
+    :param env_id: The environment, whose YAML entry's ``policy_kwargs`` the sampled network sizes join (so that the
+        entry's ``command_scale`` and other settings stay).
     :return: GoGePo's constructor arguments for them (what the zoo's sampler returns for the same draws).
     """
     import optuna
@@ -73,12 +89,16 @@ def hyperparams_of(config: dict[str, Any]) -> dict[str, Any]:
     from sb3_gogepo.zoo import sample_gogepo_params
 
     trial: Any = optuna.trial.FixedTrial(config)  # answers the sampler's suggest_* calls with the drawn values
-    return sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
+    hyperparams = sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
+    if "policy_kwargs" in hyperparams:
+        hyperparams["policy_kwargs"] = {**entry_policy_kwargs(env_id), **hyperparams["policy_kwargs"]}
+    return hyperparams
 
 
 def trial_spec(base: RunSpec, config: dict[str, Any], trial_id: str) -> RunSpec:
     """:return: The benchmark run of a trial: ``base`` with the trial's hyperparameters, in the trial's own folder."""
-    return dataclasses.replace(base, hyperparams=hyperparams_of(config), results_dir=base.results_dir / trial_id)
+    hyperparams = hyperparams_of(config, base.env_id)
+    return dataclasses.replace(base, hyperparams=hyperparams, results_dir=base.results_dir / trial_id)
 
 
 def tune_trainable(config: dict[str, Any], base: RunSpec) -> None:
@@ -227,7 +247,7 @@ def search(
         raise RuntimeError(f"no trial of {results.experiment_path} reported an evaluation")
     n_complete = sum(complete for complete, *_ in candidates)
     complete, best_return, best_config, best_spec = max(candidates, key=lambda candidate: candidate[:2])
-    hyperparams = hyperparams_of(best_config)
+    hyperparams = hyperparams_of(best_config, env_id)
     comment = (
         f"python -m benchmarks.tune: best of {len(results)} trials ({n_complete} ran their {budget} steps), seed {seed},\n"
         f"final return {best_return:.1f} (mean of the last 20 evaluations); run folder {best_spec.run_dir}.\n"

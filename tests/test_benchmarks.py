@@ -1115,3 +1115,21 @@ def test_incomplete_caches_are_not_taken_for_results(tmp_path: Path) -> None:
     (run,) = report.collect_runs(results)
     assert report.command_sweep(run, compute=False) == [] and report.frontier(run, compute=False) is None
     assert report.fidelity([run], compute=False).command == []
+
+
+def test_a_tune_trial_keeps_the_yaml_entrys_command_scale_beside_its_sampled_network_sizes() -> None:
+    import yaml
+
+    from benchmarks import tune
+
+    config = {"noise_std": 0.1, "learning_rate": 2e-6, "evaluator_learning_rate": 5e-3, "command_drive": 20.0,
+              "recency_exponent": 1.1, "n_evaluator_updates": 5, "n_generator_updates": 20, "batch_size_pow": 4,
+              "policy_net_arch": "tiny", "hypernetwork_net_arch": "small", "evaluator_net_arch": "tiny"}  # fmt: skip
+    policy_kwargs = tune.hyperparams_of(config, MOUNTAIN_CAR)["policy_kwargs"]
+    assert policy_kwargs["command_scale"] == 200.0 and policy_kwargs["n_probing_states"] == 200
+    assert (policy_kwargs["net_arch"], policy_kwargs["hypernetwork_net_arch"]) == ([32, 32], [64, 64])
+    assert "command_scale" not in tune.hyperparams_of(config, "Pendulum-v1")["policy_kwargs"]  # the default entry: symlog
+    # The printed entry carries them too.
+    entry = tune.yaml_entry(MOUNTAIN_CAR, tune.hyperparams_of(config, MOUNTAIN_CAR))
+    printed = yaml.safe_load(entry.replace("<<: *paper", "n_envs: 1"))[MOUNTAIN_CAR]["policy_kwargs"]
+    assert eval(printed, {"nn": th.nn}) == policy_kwargs

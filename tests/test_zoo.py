@@ -131,6 +131,16 @@ def test_gogepo_yaml_holds_the_paper_settings() -> None:
     assert config["Swimmer-v3"]["alive_bonus_offset"] is None
 
 
+def test_gogepo_yaml_divides_the_papers_commands_by_their_return_ranges() -> None:
+    # The authors' per-task return range (rew_max - rew_min of their configs); unlisted environments keep symlog.
+    ranges = {"Swimmer": 465.0, "Hopper": 3100.0, "InvertedPendulum": 1000.0, "MountainCarContinuous": 200.0}
+    config = load_yaml("gogepo")
+    for env_id in PAPER_ENVS:
+        policy_kwargs = eval(config[env_id]["policy_kwargs"], {"nn": th.nn})
+        assert policy_kwargs["command_scale"] == ranges[env_id.split("-")[0]], env_id
+    assert "command_scale" not in eval(config["default"]["policy_kwargs"], {"nn": th.nn})
+
+
 def test_ars_yaml_holds_the_paper_settings() -> None:
     config = load_yaml("ars")
     tuned = {  # step size, directions, elite directions, exploration noise (paper, Appendix A.1)

@@ -44,7 +44,9 @@ def sample_gogepo_params(trial: optuna.Trial, n_actions: int, n_envs: int, addit
     Searched: parameter noise (``noise_std``), generator and evaluator learning rates, ``command_drive``,
     ``recency_exponent``, updates per episode (``n_evaluator_updates``, ``n_generator_updates``), ``batch_size``
     and the sizes of the generated policies, of the hypernetwork's slice networks and of the evaluator. The
-    paper's values lie inside every range. Sampled network sizes replace the ``policy_kwargs`` of the YAML entry.
+    paper's values lie inside every range. In the zoo's ``-optimize``, sampled network sizes replace the
+    ``policy_kwargs`` of the YAML entry, its ``command_scale`` included (the trials take symlog commands); add it back
+    to a trial's entry. ``python -m benchmarks.tune`` merges them into the entry's ``policy_kwargs`` instead.
 
     :param trial: The Optuna trial.
     :param n_actions: Size of the action space (unused).
