@@ -14,9 +14,11 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 - takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test;
 - final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test.
 
-Where the ablation has no symlog or no authors' script runs of an environment and budget (the paper's budgets, where
-Table 1's seeds are those runs), the finished runs of ``--table1-dir`` take their rows: its GoGePo runs with the
-YAML's settings (the symlog default) and its runs of the authors' script, marked "Table 1's runs".
+Table 1's finished runs (``--table1-dir``) are variants too, marked "Table 1's runs": its GoGePo runs with symlog
+commands (``gogepo_symlog``), its GoGePo runs with the YAML's settings (``gogepo``: commands divided by the task's
+return range, the variant ``scale<range>``) and its runs of the authors' script. Each fills a variant the ablation
+lacks at an environment and budget, and an environment and budget that only Table 1 has gets a section where it has
+two variants or more.
 
 The fidelities need the final model (``snapshots/model_100.zip``, not committed); once cached, the report is written
 again from the committed files alone. The authors' script's runs have theirs where ``python -m
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +41,14 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import RESULTS
-from benchmarks.report import Run, collect_runs, fidelity
+from benchmarks.report import ENV_ORDER, Run, collect_runs, fidelity
 
 #: Evaluation return above which a run has taken off, per environment.
-TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0}
-#: Display names and order of the variants (folder name -> label); other folders follow in name order.
+TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0, "InvertedPendulum-v2": 500.0, "MountainCarContinuous-v0": 50.0}
+#: Display names and order of the variants (folder name -> label); other ``scale<range>`` variants follow ``scale465``,
+#: other folders come last in name order.
 VARIANTS = {
-    "symlog": "symlog (default)",
+    "symlog": "symlog (the constructor's default)",
     "scale465": "command_scale=465 (authors' constant)",
     "scale465_4_19": "command_scale=465, 4+19 updates (the authors' settings)",
     "auto": "command_scale='auto' (running scale)",
@@ -54,8 +58,14 @@ VARIANTS = {
 }
 
 
+SCALE_VARIANT = re.compile(r"scale(\d+)")
+
+
 def label(name: str) -> str:
     """:return: The display name of the variant in folder ``name``."""
+    scale = SCALE_VARIANT.fullmatch(name)
+    if name not in VARIANTS and scale:
+        return f"command_scale={scale[1]} (authors' constant)"
     return VARIANTS.get(name, name)
 
 
@@ -134,33 +144,35 @@ def summarize(name: str, runs: list[Run], n_episodes: int, compute: bool, from_t
     """:return: The figures of one variant's finished runs of one environment and budget."""
     threshold = TAKEOFF.get(runs[0].env_id, 100.0)
     # The authors' runs have no GoGePo model: their fidelities are the caches of benchmarks.authors_fidelity.
-    command, frontier = fidelity(runs, n_episodes, compute and runs[0].algo == "gogepo")
+    command, frontier = fidelity(runs, n_episodes, compute and runs[0].algo != "authors")
     return VariantSummary(name, runs, [takeoff_step(run, threshold) for run in runs], command, frontier, from_table1)
 
 
-def table1_references(
-    summaries: Sequence[VariantSummary], table1_runs: Sequence[Run], n_episodes: int, compute: bool
-) -> list[VariantSummary]:
+def table1_variant(run: Run) -> str | None:
     """
-    :return: Rows for the symlog default and the authors' script from Table 1's finished runs of the same environment
-        and budget, for those of the two that ``summaries`` lack.
+    :return: The variant a Table 1 run belongs to: ``symlog`` (``gogepo_symlog``, no overrides), ``scale<range>``
+        (``gogepo``: the YAML's settings, whose ``command_scale`` may be given as the ``policy_kwargs`` override of
+        code that predates it), ``authors``; ``None`` for a run with other overrides.
     """
-    env_id, budget = summaries[0].runs[0].env_id, summaries[0].runs[0].budget
-    present = {summary.name for summary in summaries}
-    rows = []
-    for name, algo in (("symlog", "gogepo"), ("authors", "authors")):
-        if name in present:
-            continue
-        group = [
-            run
-            for run in table1_runs
-            if (run.env_id, run.budget, run.algo) == (env_id, budget, algo)
-            and run.finished
-            and not run.meta.get("hyperparams_overrides")
-        ]
-        if group:
-            rows.append(summarize(name, group, n_episodes, compute, from_table1=True))
-    return rows
+    overrides = run.meta.get("hyperparams_overrides") or {}
+    if run.algo == "authors":
+        return "authors"
+    if run.algo == "gogepo_symlog" and not overrides:
+        return "symlog"
+    if run.algo == "gogepo" and set(overrides) <= {"policy_kwargs"}:
+        scale = re.search(r"command_scale=([0-9.]+)", run.meta.get("hyperparams", {}).get("policy_kwargs", ""))
+        return f"scale{float(scale[1]):g}" if scale else None
+    return None
+
+
+def table1_variants(table1_runs: Sequence[Run]) -> dict[tuple[str, int], dict[str, list[Run]]]:
+    """:return: Table 1's finished runs by environment and budget, then by :func:`table1_variant`."""
+    grouped: dict[tuple[str, int], dict[str, list[Run]]] = {}
+    for run in table1_runs:
+        name = table1_variant(run)
+        if run.finished and name is not None:
+            grouped.setdefault((run.env_id, run.budget), {}).setdefault(name, []).append(run)
+    return grouped
 
 
 def _figure(values: Sequence[float], digits: int = 1) -> str:
@@ -222,9 +234,17 @@ def seeds_table(summaries: Sequence[VariantSummary]) -> str:
 
 
 def variant_rank(name: str) -> tuple[int, str]:
-    """:return: The sort key of a variant: :data:`VARIANTS` order, then the others by name."""
+    """:return: The sort key of a variant: :data:`VARIANTS` order (``scale<range>`` beside ``scale465``), then the
+    others by name."""
     order = list(VARIANTS)
+    if name not in order and SCALE_VARIANT.fullmatch(name):
+        return (order.index("scale465"), name)
     return (order.index(name) if name in order else len(order), name)
+
+
+def setting_rank(env_id: str, budget: int) -> tuple[int, int]:
+    """:return: The sort key of a section: Table 1's order of the environments, then the budget."""
+    return (ENV_ORDER.index(env_id) if env_id in ENV_ORDER else len(ENV_ORDER), budget)
 
 
 def variant_folders(results_dir: Path) -> list[Path]:
@@ -244,7 +264,7 @@ def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool
     """
     Write the ablation's markdown to ``output``; :return: the text.
 
-    :param table1_dir: Table 1's results folder, whose runs give the symlog and authors' rows the ablation lacks.
+    :param table1_dir: Table 1's results folder, whose runs give the variants the ablation lacks (see the module).
     """
     by_setting: dict[tuple[str, int], list[VariantSummary]] = {}
     for folder in variant_folders(results_dir):
@@ -253,10 +273,19 @@ def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool
             group = [run for run in runs if (run.env_id, run.budget) == (env_id, budget)]
             by_setting.setdefault((env_id, budget), []).append(summarize(folder.name, group, n_episodes, compute))
     if table1_dir is not None:
-        table1_runs = collect_runs(table1_dir)
+        for setting, variants in table1_variants(collect_runs(table1_dir)).items():
+            if setting not in by_setting and len(variants) < 2:
+                continue
+            summaries = by_setting.setdefault(setting, [])
+            present = {summary.name for summary in summaries}
+            summaries += [
+                summarize(name, runs, n_episodes, compute, from_table1=True)
+                for name, runs in variants.items()
+                if name not in present
+            ]
         for summaries in by_setting.values():
-            summaries.extend(table1_references(summaries, table1_runs, n_episodes, compute))
             summaries.sort(key=lambda summary: variant_rank(summary.name))
+        by_setting = dict(sorted(by_setting.items(), key=lambda item: setting_rank(*item[0])))
     command = f"python -m benchmarks.command_input --results-dir {_shown(results_dir)}"
     if table1_dir is not None:
         command += f" --table1-dir {_shown(table1_dir)}"
@@ -285,9 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.command_input", description=__doc__.split("\n\n")[0])
     parser.add_argument("--results-dir", default=os.fspath(RESULTS / "command_input"))
     parser.add_argument("--output", default=os.fspath(RESULTS / "command_input.md"))
-    parser.add_argument(
-        "--table1-dir", default=os.fspath(RESULTS), help="Table 1's runs: the symlog and authors' rows the ablation lacks"
-    )
+    parser.add_argument("--table1-dir", default=os.fspath(RESULTS), help="Table 1's runs: the variants the ablation lacks")
     parser.add_argument("--n-episodes", type=int, default=10, help="episodes per command for the fidelities")
     parser.add_argument("--no-compute", action="store_true", help="cached fidelities only")
     args = parser.parse_args(argv)

@@ -2,8 +2,8 @@
 Command fidelity inside the returns a GoGePo run has seen: does the final generator follow commands it was trained on?
 
     python -m benchmarks.seen_range_sweep \\
-        benchmarks/results/Hopper-v3/gogepo/budget_300000/seed_0 \\
-        benchmarks/results/Hopper-v3/gogepo/budget_300000/seed_1 \\
+        benchmarks/results/Hopper-v3/gogepo_symlog/budget_300000/seed_0 \\
+        benchmarks/results/Hopper-v3/gogepo_symlog/budget_300000/seed_1 \\
         --output benchmarks/results/hopper_seen_range.md
 
 The paper's Figure 4 sweeps a fixed return range ([-100, 3000] on Hopper); a run that has never seen a return above

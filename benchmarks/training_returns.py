@@ -2,7 +2,7 @@
 GoGePo's training returns per block of episodes, for runs compared side by side (e.g. an ablation).
 
     python -m benchmarks.training_returns \\
-        benchmarks/results/Hopper-v3/gogepo/budget_300000/seed_0 \\
+        benchmarks/results/Hopper-v3/gogepo_symlog/budget_300000/seed_0 \\
         benchmarks/results/hopper_command_scale/Hopper-v3/gogepo/budget_300000/seed_0 \\
         --output benchmarks/results/hopper_command_scale.md
 

@@ -695,6 +695,20 @@ def test_table1_shows_the_authors_script_beside_ours_when_it_has_runs(tmp_path: 
     assert table.count("(paper, 3M/100k)") == 3
 
 
+def test_table1_shows_the_symlog_runs_beside_the_yamls_when_it_has_them(tmp_path: Path) -> None:
+    from benchmarks import report
+
+    results = tmp_path / "results"
+    write_synthetic_run(results, MOUNTAIN_CAR, "gogepo", 0, 100_000, finished=True)
+    assert "symlog" not in report.table1(report.collect_runs(results))
+    write_synthetic_run(results, MOUNTAIN_CAR, "gogepo_symlog", 0, 100_000, finished=True, level=60.0)
+    table = report.table1(report.collect_runs(results))
+    header, _, row = table.splitlines()[:3]
+    assert header.startswith("| env (budget) | GoGePo (ours) | GoGePo, symlog commands (ours) | ARS (ours) |")
+    assert row.startswith("| MountainCarContinuous-v0 (100k) | 61 (n=1, 60 s/run) | 41 (n=1, 60 s/run) | - |")
+    assert table.count("(paper, 3M/100k)") == 3  # no paper column for the symlog runs
+
+
 def test_the_difference_interval_contains_zero_only_when_the_seeds_cannot_tell_the_modes_apart() -> None:
     from benchmarks.performance.fast_mode import difference_ci
 
@@ -931,50 +945,71 @@ def test_command_input_report_counts_takeoffs_per_variant_from_synthetic_runs(tm
         write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=30.0 + seed)
     text = command_input.write_report(results, tmp_path / "command_input.md", n_episodes=1, compute=False)
     rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
-    assert rows["variant"].endswith(
-        "| takeoffs vs symlog (default): one-sided Fisher p | final returns vs symlog (default): one-sided rank-sum p |"
-    )
-    assert "| 4 of 4 | 100000 | none |" in rows["symlog (default)"]
+    symlog = "symlog (the constructor's default)"
+    tests = f"| takeoffs vs {symlog}: one-sided Fisher p | final returns vs {symlog}: one-sided rank-sum p |"
+    assert rows["variant"].endswith(tests)
+    assert "| 4 of 4 | 100000 | none |" in rows[symlog]
     assert "| 0 of 4 | - | 0, 1, 2, 3 |" in rows["command_scale=465 (authors' constant)"]
     assert rows["command_scale=465 (authors' constant)"].endswith(f"| {1 / 70:.3g} |")  # C(4,4) C(4,0) / C(8,4)
     assert (tmp_path / "command_input.md").read_text() == text
 
 
-def test_command_input_report_takes_the_rows_the_ablation_lacks_from_table_1s_runs(tmp_path: Path) -> None:
+def test_command_input_report_takes_the_variants_the_ablation_lacks_from_table_1s_runs(tmp_path: Path) -> None:
     from benchmarks import command_input, report
 
     results, table1 = tmp_path / "command_input", tmp_path / "table1"
     for seed in range(2):
         write_synthetic_run(results / "symlog", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=300.0)
-        write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=30.0)
+        write_synthetic_run(results / "scale465_4_19", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=30.0)
     for seed in range(3):  # Table 1: symlog at both budgets, the authors' script at 3M
         for budget in (300_000, 3_000_000):
-            write_synthetic_run(table1, "Swimmer-v3", "gogepo", seed, budget, finished=True, level=200.0)
+            write_synthetic_run(table1, "Swimmer-v3", "gogepo_symlog", seed, budget, finished=True, level=200.0)
         write_synthetic_run(table1, "Swimmer-v3", "authors", seed, 3_000_000, finished=True, level=330.0)
     write_synthetic_run(table1, "Swimmer-v3", "ars", 0, 3_000_000, finished=True)
     write_synthetic_run(table1, "Swimmer-v3", "authors", 3, 3_000_000, finished=False, level=0.0)  # left out: unfinished
+    # The YAML's runs: their command_scale given as the policy_kwargs override of code older than the YAML's entry.
+    for env_id, scale, seeds in (("Swimmer-v3", 465.0, range(2)), ("Hopper-v3", 3100.0, range(1))):
+        for seed in seeds:
+            write_synthetic_run(table1, env_id, "gogepo", seed, 3_000_000, finished=True, level=320.0)
+            folder = bench.run_dir(table1, env_id, "gogepo", 3_000_000, seed)
+            policy_kwargs = f"dict(net_arch=[8], command_scale={scale})"
+            meta = {"hyperparams": {"policy_kwargs": policy_kwargs}, "hyperparams_overrides": {"policy_kwargs": policy_kwargs}}
+            bench.write_json(folder / bench.META_FILE, {**bench.read_meta(folder), **meta})
+    write_synthetic_run(table1, "Hopper-v3", "gogepo_symlog", 0, 3_000_000, finished=True, level=300.0)
+    write_synthetic_run(table1, "Hopper-v3", "gogepo_symlog", 0, 300_000, finished=True, level=90.0)  # one variant: no section
     # The authors' runs' fidelities come from benchmarks.authors_fidelity's caches.
     frontier = [{"best_training_return": 300.0, "mean_training_return": 270.0}]
     report.write_sweep(bench.run_dir(table1, "Swimmer-v3", "authors", 3_000_000, 0) / report.FRONTIER_FILE, frontier)
-    overridden = bench.run_dir(table1, "Swimmer-v3", "gogepo", 3_000_000, 1)
+    overridden = bench.run_dir(table1, "Swimmer-v3", "gogepo_symlog", 3_000_000, 1)
     bench.write_json(overridden / bench.META_FILE, {**bench.read_meta(overridden), "hyperparams_overrides": {"x": "1"}})
 
     text = command_input.write_report(results, tmp_path / "report.md", n_episodes=1, compute=False, table1_dir=table1)
-    short, paper = text.split("## Swimmer-v3, 3000k steps")
+    assert [line for line in text.splitlines() if line.startswith("## ")] == [
+        "## Swimmer-v3, 300k steps (took off: an evaluation above 100)",
+        "## Swimmer-v3, 3000k steps (took off: an evaluation above 100)",
+        "## Hopper-v3, 3000k steps (took off: an evaluation above 1000)",
+    ]
+    short, paper, hopper = text.split("\n## ")[1:]
     rows = {line.split(" | ")[0].strip("| "): line for line in paper.splitlines() if line.startswith("| ")}
-    # At 300k the ablation has its own symlog runs; at 3M Table 1's default runs (not the overridden one) and the
-    # authors' script's join, in the variants' order, and the tests compare against them.
-    assert "Table 1" not in short.split("Commits")[0].split("\n## ")[-1]
+    # At 300k the ablation has its own symlog runs; at 3M Table 1's symlog runs (not the overridden one), its runs of
+    # the YAML's command_scale and the authors' script's join the ablation's, in the variants' order, and the tests
+    # compare against them.
+    assert "Table 1" not in short.split("Commits")[0]
     assert [name for name in rows if name not in ("variant", "---", "seed", "0", "1", "2")] == [
-        "symlog (default), Table 1's runs",
-        "command_scale=465 (authors' constant)",
+        "symlog (the constructor's default), Table 1's runs",
+        "command_scale=465 (authors' constant), Table 1's runs",
+        "command_scale=465, 4+19 updates (the authors' settings)",
         "authors' script, Table 1's runs",
     ]
     # Final returns: the last 20 of 30 evaluations rising to level + seed average level * 20.5 / 30 + seed.
-    assert "| 2 | 137.7 ± 1.4 |" in rows["symlog (default), Table 1's runs"]  # seeds 0 and 2
+    assert "| 2 | 137.7 ± 1.4 |" in rows["symlog (the constructor's default), Table 1's runs"]  # seeds 0 and 2
+    assert "| 2 | 219.2 ± 0.7 |" in rows["command_scale=465 (authors' constant), Table 1's runs"]
     assert "| 3 | 226.5 ± 1.0 |" in rows["authors' script, Table 1's runs"]
     assert "| - (n=0) | 0.90 (n=1) |" in rows["authors' script, Table 1's runs"]
     assert "final returns vs authors' script, Table 1's runs: one-sided rank-sum p" in rows["variant"]
+    # A setting only Table 1 has gets a section where it has two variants: Hopper at 3M, with its own range.
+    assert "| command_scale=3100 (authors' constant), Table 1's runs | 1 |" in hopper
+    assert "| symlog (the constructor's default), Table 1's runs | 1 |" in hopper
     assert f"--table1-dir {os.path.relpath(table1)}`" in text
 
 
