@@ -87,12 +87,11 @@ def hyperparams_of(config: dict[str, Any], env_id: str) -> dict[str, Any]:
     import optuna
 
     from sb3_gogepo.zoo import sample_gogepo_params
+    from sb3_gogepo.zoo.sampler import join_policy_kwargs
 
     trial: Any = optuna.trial.FixedTrial(config)  # answers the sampler's suggest_* calls with the drawn values
     hyperparams = sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
-    if "policy_kwargs" in hyperparams:
-        hyperparams["policy_kwargs"] = {**entry_policy_kwargs(env_id), **hyperparams["policy_kwargs"]}
-    return hyperparams
+    return join_policy_kwargs(hyperparams, entry_policy_kwargs(env_id))
 
 
 def trial_spec(base: RunSpec, config: dict[str, Any], trial_id: str) -> RunSpec:

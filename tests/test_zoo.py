@@ -28,6 +28,7 @@ from sb3_gogepo.train import main as train
 from sb3_gogepo.train import with_default_config
 from sb3_gogepo.zoo import (
     HYPERPARAMS_DIR,
+    NET_ARCHS,
     POLICY_BUFFER_FILE,
     GoGePoExperimentManager,
     SpinningUpDDPG,
@@ -53,6 +54,7 @@ PAPER_ENVS = [
 ]
 #: Keys the zoo consumes itself; every other key of an entry is a constructor argument.
 ZOO_KEYS = {"n_timesteps", "policy", "n_envs", "normalize", "callback", "noise_type", "env_wrapper", "frame_stack"}
+MOUNTAIN_CAR = "MountainCarContinuous-v0"
 TINY_GOGEPO = "policy_kwargs:dict(net_arch=[8], hypernetwork_net_arch=[16], evaluator_net_arch=[16], n_probing_states=4)"
 
 
@@ -361,6 +363,54 @@ def test_optimize_gogepo(tmp_path: Path) -> None:
     assert len(reports) == 1
     text = reports[0].read_text()
     assert "params_noise_std" in text and "params_evaluator_learning_rate" in text and "COMPLETE" in text
+
+
+def test_a_searched_or_loaded_trial_keeps_the_yaml_entrys_command_scale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # -optimize samples network sizes into policy_kwargs; they join the entry's (MountainCar: command_scale=200), and
+    # so do those of a trial loaded with --trial-id, whose model is saved.
+    from sb3_gogepo.policies import GoGePoPolicy
+
+    built: list[Any] = []
+    init = GoGePoPolicy.__init__
+
+    def recording_init(self: GoGePoPolicy, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        built.append((self.command_scale, self.net_arch))
+
+    monkeypatch.setattr(GoGePoPolicy, "__init__", recording_init)
+    logs, storage = tmp_path / "logs", tmp_path / "study.log"
+    common = [
+        "--algo",
+        "gogepo",
+        "--env",
+        MOUNTAIN_CAR,
+        "-conf",
+        str(ROOT / "hyperparams" / "gogepo.yml"),
+        "-n",
+        "400",
+        "--seed",
+        "0",
+        "--num-threads",
+        "1",
+        "-f",
+        str(logs),
+        "--storage",
+        str(storage),
+        "--study-name",
+        "scale",
+    ]
+    train([*common, "-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "1", "--no-optim-plots",
+           "--sampler", "random", "--pruner", "none"])  # fmt: skip
+    assert [scale for scale, _ in built] == [200.0, 200.0]
+    # Trial 1: the zoo loads no trial for --trial-id 0 (it tests the id for truth).
+    train([*common, "--trial-id", "1", "--eval-freq", "-1", "--hyperparams", "callback:None"])
+    policy = GoGePo.load(logs / "gogepo" / f"{MOUNTAIN_CAR}_2" / f"{MOUNTAIN_CAR}.zip").policy  # _1: the search
+    journal = optuna.storages.journal.JournalFileBackend(str(storage))  # type: ignore[attr-defined]
+    _, trial = optuna.load_study(study_name="scale", storage=optuna.storages.JournalStorage(journal)).trials
+    assert policy.command_scale == 200.0 and policy.n_probing_states == 200  # the entry's
+    assert policy.net_arch == NET_ARCHS[trial.params["policy_net_arch"]]  # the trial's
 
 
 def test_sampler_covers_the_main_hyperparameters() -> None:

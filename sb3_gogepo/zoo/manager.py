@@ -6,16 +6,20 @@ import re
 import warnings
 from typing import Any
 
+import optuna
+import yaml
 from rl_zoo3.exp_manager import ExperimentManager
 from rl_zoo3.utils import SimpleLinearSchedule
 from sb3_contrib import ARS
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CheckpointCallback
 from stable_baselines3.common.vec_env import VecEnv
+from torch import nn
 
 from sb3_gogepo.callbacks import CommandSweepCallback, GoGePoCheckpointCallback
 from sb3_gogepo.gogepo import GoGePo
 from sb3_gogepo.zoo.baselines import continue_ars_from_its_policy
+from sb3_gogepo.zoo.sampler import ENTRY_POLICY_KWARGS
 
 #: File name of GoGePo's policy buffer in a run's folder (``--save-replay-buffer``).
 POLICY_BUFFER_FILE = "policy_buffer.npz"
@@ -34,8 +38,37 @@ class GoGePoExperimentManager(ExperimentManager):
     - a :class:`~sb3_gogepo.callbacks.CommandSweepCallback` from the YAML ``callback:`` key that was given no
       ``eval_env``/``log_path`` gets the zoo's evaluation environment (same wrappers and normalisation as the
       ``EvalCallback``'s) and writes its CSV into the run's folder (``logs/<algo>/<env>_<id>/``);
-    - ``evaluator_learning_rate`` accepts the zoo's ``lin_<value>`` schedule strings, like ``learning_rate``.
+    - ``evaluator_learning_rate`` accepts the zoo's ``lin_<value>`` schedule strings, like ``learning_rate``;
+    - the network sizes a search samples (``-optimize``) or a loaded trial has (``--trial-id``) join the YAML entry's
+      ``policy_kwargs`` instead of replacing them, so that its ``command_scale`` and other settings stay.
     """
+
+    def objective(self, trial: optuna.Trial) -> float:
+        token = ENTRY_POLICY_KWARGS.set(dict(self._hyperparams.get("policy_kwargs") or {}))
+        try:
+            return super().objective(trial)
+        finally:
+            ENTRY_POLICY_KWARGS.reset(token)
+
+    def load_trial(self, storage: str, study_name: str, trial_id: int | None = None, convert: bool = True) -> dict[str, Any]:
+        token = ENTRY_POLICY_KWARGS.set(self._entry_policy_kwargs())
+        try:
+            return super().load_trial(storage, study_name, trial_id, convert)
+        finally:
+            ENTRY_POLICY_KWARGS.reset(token)
+
+    def _entry_policy_kwargs(self) -> dict[str, Any]:
+        """:return: The ``policy_kwargs`` of the environment's entry (or ``default``) of a YAML config, as the zoo
+        evaluates them; empty for other configs."""
+        if not self.config.endswith((".yml", ".yaml")):
+            return {}
+        with open(self.config) as file:
+            entries = yaml.safe_load(file)
+        entry = entries.get(self.env_name.gym_id, entries.get("default", {}))
+        policy_kwargs = entry.get("policy_kwargs", {})
+        if isinstance(policy_kwargs, str):
+            policy_kwargs = eval(policy_kwargs, {"nn": nn, "dict": dict})  # as the zoo's _preprocess_hyperparams does
+        return dict(policy_kwargs)
 
     @staticmethod
     def _preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The Optuna sampler of GoGePo's hyperparameters for the RL Zoo's ``-optimize``, and its converter for ``--trial-id``."""
 
+from contextvars import ContextVar
 from typing import Any
 
 import optuna
@@ -7,6 +8,21 @@ from torch import nn
 
 #: Named network sizes searched by :func:`sample_gogepo_params`.
 NET_ARCHS: dict[str, list[int]] = {"tiny": [32, 32], "small": [64, 64], "medium": [256, 256]}
+#: The ``policy_kwargs`` of the YAML entry a zoo search or trial runs on, which sampled network sizes join (set by
+#: :class:`~sb3_gogepo.zoo.manager.GoGePoExperimentManager` around each trial and while it loads one).
+ENTRY_POLICY_KWARGS: ContextVar[dict[str, Any] | None] = ContextVar("ENTRY_POLICY_KWARGS", default=None)
+
+
+def join_policy_kwargs(hyperparams: dict[str, Any], entry_policy_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """
+    :param hyperparams: GoGePo constructor arguments, some of them sampled.
+    :param entry_policy_kwargs: The ``policy_kwargs`` of the YAML entry they replace.
+    :return: ``hyperparams`` whose sampled ``policy_kwargs`` (network sizes) join the entry's instead of replacing
+        them, so that the entry's other settings (``command_scale``, ...) stay.
+    """
+    if "policy_kwargs" not in hyperparams:
+        return hyperparams
+    return {**hyperparams, "policy_kwargs": {**entry_policy_kwargs, **hyperparams["policy_kwargs"]}}
 
 
 def convert_gogepo_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
@@ -15,7 +31,8 @@ def convert_gogepo_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
 
     Network sizes are sampled by name (``policy_net_arch``, ``hypernetwork_net_arch``, ``evaluator_net_arch``,
     see :data:`NET_ARCHS`) and become ``policy_kwargs``; ``batch_size_pow`` becomes ``batch_size = 2**pow``.
-    Used by rl-zoo3 to load a trial's hyperparameters (``--storage ... --trial-id ...``).
+    Used by rl-zoo3 to load a trial's hyperparameters (``--storage ... --trial-id ...``). Where
+    :data:`ENTRY_POLICY_KWARGS` is set, the sampled sizes join those (:func:`join_policy_kwargs`).
 
     :param sampled_params: ``trial.params`` of a GoGePo trial.
     :return: Keyword arguments of :class:`~sb3_gogepo.GoGePo`.
@@ -34,7 +51,7 @@ def convert_gogepo_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
         hyperparams["policy_kwargs"] = policy_kwargs
     if "batch_size_pow" in hyperparams:
         hyperparams["batch_size"] = 2 ** int(hyperparams.pop("batch_size_pow"))
-    return hyperparams
+    return join_policy_kwargs(hyperparams, ENTRY_POLICY_KWARGS.get() or {})
 
 
 def sample_gogepo_params(trial: optuna.Trial, n_actions: int, n_envs: int, additional_args: dict[str, Any]) -> dict[str, Any]:
@@ -44,9 +61,8 @@ def sample_gogepo_params(trial: optuna.Trial, n_actions: int, n_envs: int, addit
     Searched: parameter noise (``noise_std``), generator and evaluator learning rates, ``command_drive``,
     ``recency_exponent``, updates per episode (``n_evaluator_updates``, ``n_generator_updates``), ``batch_size``
     and the sizes of the generated policies, of the hypernetwork's slice networks and of the evaluator. The
-    paper's values lie inside every range. In the zoo's ``-optimize``, sampled network sizes replace the
-    ``policy_kwargs`` of the YAML entry, its ``command_scale`` included (the trials take symlog commands); add it back
-    to a trial's entry. ``python -m benchmarks.tune`` merges them into the entry's ``policy_kwargs`` instead.
+    paper's values lie inside every range. Sampled network sizes join the ``policy_kwargs`` of the YAML entry
+    (:data:`ENTRY_POLICY_KWARGS`), so that its ``command_scale`` and other settings stay.
 
     :param trial: The Optuna trial.
     :param n_actions: Size of the action space (unused).
