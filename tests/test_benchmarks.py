@@ -735,9 +735,10 @@ def test_fast_mode_comparison_truncates_longer_runs_to_the_comparison_budget(tmp
     from benchmarks.performance import fast_mode
 
     results, docs = tmp_path / "results", tmp_path / "docs"
-    for seed in range(3):
-        write_synthetic_run(results, "Swimmer-v3", "gogepo", seed, 300_000, finished=True)
+    for seed in range(3):  # exact mode: Table 1's runs with symlog commands, the fast-mode runs' input
+        write_synthetic_run(results, "Swimmer-v3", "gogepo_symlog", seed, 300_000, finished=True, level=90.0)
         write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", seed, 300_000, finished=seed > 0)
+    write_synthetic_run(results, "Swimmer-v3", "gogepo", 0, 300_000, finished=True, level=0.0)  # not compared
     # A 3M run counts with its evaluations up to 300k (3 of its 30, at 100k, 200k and 300k) where its seed has no
     # finished 300k run; seed 1's 3M run is not counted: its 300k run is the seed's sample.
     write_synthetic_run(results / "fast_mode", "Swimmer-v3", "gogepo", 0, 3_000_000, finished=True)

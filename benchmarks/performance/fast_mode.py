@@ -3,9 +3,9 @@ Fast mode against exact mode: GoGePo's learning curves and final returns with bo
 
     python -m benchmarks.performance.fast_mode
 
-Exact-mode runs are the benchmark's GoGePo runs (``benchmarks/results/<env>/gogepo/``); fast-mode runs
-(``update_precision="bfloat16"``, ``separate_bias_networks=False``) live under ``benchmarks/results/fast_mode/`` and
-are made by the same runner::
+Exact-mode runs are the benchmark's GoGePo runs with symlog commands (``benchmarks/results/<env>/gogepo_symlog/``),
+the YAML's settings when the fast-mode runs were made; fast-mode runs (``update_precision="bfloat16"``,
+``separate_bias_networks=False``) live under ``benchmarks/results/fast_mode/`` and are made by the same runner::
 
     python -m benchmarks.run --algos gogepo --envs swimmer --seeds 1 2 --budget reduced \\
         --results-dir benchmarks/results/fast_mode \\
@@ -35,15 +35,16 @@ COMPARISON_BUDGETS = {"MountainCarContinuous-v0": 100_000, "Swimmer-v3": 300_000
 MODES = {"exact": "tab:blue", "fast": "tab:red"}
 
 
-def truncated(runs: Sequence[Run], env_id: str, budget: int) -> list[list[dict[str, float]]]:
+def truncated(runs: Sequence[Run], env_id: str, budget: int, algo: str = "gogepo") -> list[list[dict[str, float]]]:
     """
+    :param algo: The run folders' algorithm name.
     :return: The evaluation rows up to ``budget`` of one finished GoGePo run per seed of the env with at least that
         budget: the run at ``budget`` where there is one, else the one with the smallest larger budget (a seed
         counted twice would not be an independent sample).
     """
     by_seed: dict[int, Run] = {}
     for run in runs:
-        if run.algo == "gogepo" and run.env_id == env_id and run.finished and run.budget >= budget:
+        if run.algo == algo and run.env_id == env_id and run.finished and run.budget >= budget:
             if run.seed not in by_seed or run.budget < by_seed[run.seed].budget:
                 by_seed[run.seed] = run
     return [[row for row in by_seed[seed].rows if row["timesteps"] <= budget] for seed in sorted(by_seed)]
@@ -104,7 +105,10 @@ def compare(results_dir: Path, docs_dir: Path) -> str:
     ]
     figure, axes_list = plt.subplots(1, len(COMPARISON_BUDGETS), figsize=(6 * len(COMPARISON_BUDGETS), 4), squeeze=False)
     for axes, (env_id, budget) in zip(axes_list.flat, COMPARISON_BUDGETS.items()):
-        curves = {"exact": truncated(exact_runs, env_id, budget), "fast": truncated(fast_runs, env_id, budget)}
+        curves = {
+            "exact": truncated(exact_runs, env_id, budget, "gogepo_symlog"),
+            "fast": truncated(fast_runs, env_id, budget),
+        }
         finals = {mode: [final_return(rows, N_LAST) for rows in group] for mode, group in curves.items()}
         exact, fast = finals["exact"], finals["fast"]
         within = "yes" if exact and fast and min(exact) <= np.mean(fast) <= max(exact) else "no" if exact and fast else "-"
