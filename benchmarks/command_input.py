@@ -17,8 +17,8 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 Table 1's finished runs (``--table1-dir``) are variants too, marked "Table 1's runs": its GoGePo runs with symlog
 commands (``gogepo_symlog``), its GoGePo runs with the YAML's settings (``gogepo``: commands divided by the task's
 return range, the variant ``scale<range>``) and its runs of the authors' script. Each fills a variant the ablation
-lacks at an environment and budget, and an environment and budget that only Table 1 has gets a section where it has
-two variants or more.
+lacks at an environment and budget, or adds the seeds it lacks to the ablation's runs of the same variant, and an
+environment and budget that only Table 1 has gets a section where it has two variants or more.
 
 The fidelities need the final model (``snapshots/model_100.zip``, not committed); once cached, the report is written
 again from the committed files alone. The authors' script's runs have theirs where ``python -m
@@ -35,10 +35,12 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from torch import nn
 
 from benchmarks.common import RESULTS
 from benchmarks.report import ENV_ORDER, Run, collect_runs, fidelity
@@ -58,7 +60,7 @@ VARIANTS = {
 }
 
 
-SCALE_VARIANT = re.compile(r"scale(\d+)")
+SCALE_VARIANT = re.compile(r"scale([0-9.e+-]+)")
 
 
 def label(name: str) -> str:
@@ -78,13 +80,17 @@ class VariantSummary:
     takeoff_steps: list[float]
     command_fidelity: list[float]
     frontier_fidelity: list[float]
-    #: Whether the runs are Table 1's (the reference rows of a budget the ablation has no such variant at).
+    #: Whether the runs are Table 1's (the reference rows of a budget the ablation has no such variant at), or some
+    #: of them are (seeds of Table 1 with the same settings beside the ablation's).
     from_table1: bool = False
+    with_table1: bool = False
 
     @property
     def display_name(self) -> str:
         """The variant's label, marked where the runs are Table 1's."""
-        return label(self.name) + (", Table 1's runs" if self.from_table1 else "")
+        if self.from_table1:
+            return label(self.name) + ", Table 1's runs"
+        return label(self.name) + (", with Table 1's runs" if self.with_table1 else "")
 
     @property
     def finals(self) -> list[float]:
@@ -160,9 +166,22 @@ def table1_variant(run: Run) -> str | None:
     if run.algo == "gogepo_symlog" and not overrides:
         return "symlog"
     if run.algo == "gogepo" and set(overrides) <= {"policy_kwargs"}:
-        scale = re.search(r"command_scale=([0-9.]+)", run.meta.get("hyperparams", {}).get("policy_kwargs", ""))
-        return f"scale{float(scale[1]):g}" if scale else None
+        scale = recorded_policy_kwargs(run).get("command_scale")
+        return f"scale{scale:g}" if isinstance(scale, (int, float)) else None
     return None
+
+
+def recorded_policy_kwargs(run: Run) -> dict[str, Any]:
+    """:return: The ``policy_kwargs`` a run recorded in ``run.json`` (the zoo's ``dict(...)`` string, evaluated as the
+    zoo does), or ``{}`` where it recorded none or cannot be read."""
+    text = run.meta.get("hyperparams", {}).get("policy_kwargs")
+    if not isinstance(text, str):
+        return {}
+    try:
+        value = eval(text, {"nn": nn, "dict": dict, "__builtins__": {}})
+    except Exception:  # a string this code cannot read is no command_scale run
+        return {}
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def table1_variants(table1_runs: Sequence[Run]) -> dict[tuple[str, int], dict[str, list[Run]]]:
@@ -277,12 +296,17 @@ def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool
             if setting not in by_setting and len(variants) < 2:
                 continue
             summaries = by_setting.setdefault(setting, [])
-            present = {summary.name for summary in summaries}
-            summaries += [
-                summarize(name, runs, n_episodes, compute, from_table1=True)
-                for name, runs in variants.items()
-                if name not in present
-            ]
+            for name, runs in variants.items():
+                ablation = next((summary for summary in summaries if summary.name == name), None)
+                if ablation is None:
+                    summaries.append(summarize(name, runs, n_episodes, compute, from_table1=True))
+                    continue
+                # The same settings in both places: Table 1's seeds the ablation lacks join its row.
+                seeds = {run.seed for run in ablation.runs}
+                extra = [run for run in runs if run.seed not in seeds]
+                if extra:
+                    merged = summarize(name, [*ablation.runs, *extra], n_episodes, compute)
+                    summaries[summaries.index(ablation)] = replace(merged, with_table1=True)
         for summaries in by_setting.values():
             summaries.sort(key=lambda summary: variant_rank(summary.name))
         by_setting = dict(sorted(by_setting.items(), key=lambda item: setting_rank(*item[0])))

@@ -695,6 +695,24 @@ def test_table1_shows_the_authors_script_beside_ours_when_it_has_runs(tmp_path: 
     assert table.count("(paper, 3M/100k)") == 3
 
 
+def test_command_input_adds_table_1s_seeds_to_the_ablations_runs_of_the_same_variant(tmp_path: Path) -> None:
+    from benchmarks import command_input
+
+    results, table1 = tmp_path / "command_input", tmp_path / "table1"
+    write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", 2, 3_000_000, finished=True, level=300.0)
+    write_synthetic_run(results / "authors", "Swimmer-v3", "authors", 0, 3_000_000, finished=True, level=330.0)
+    for seed, policy_kwargs in enumerate(["dict(command_scale=465.0)", "dict(command_scale=4.65e2)", "dict(net_arch=["]):
+        write_synthetic_run(table1, "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=300.0)
+        folder = bench.run_dir(table1, "Swimmer-v3", "gogepo", 3_000_000, seed)
+        meta = {"hyperparams": {"policy_kwargs": policy_kwargs}, "hyperparams_overrides": {"policy_kwargs": policy_kwargs}}
+        bench.write_json(folder / bench.META_FILE, {**bench.read_meta(folder), **meta})
+    text = command_input.write_report(results, tmp_path / "report.md", n_episodes=1, compute=False, table1_dir=table1)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    # Seeds 0 and 1 (465 written two ways) join the ablation's seed 2; seed 2's unreadable policy_kwargs is left out.
+    assert "| 3 | 206.0 ± 1.0 |" in rows["command_scale=465 (authors' constant), with Table 1's runs"]
+    assert [seed for seed in rows if seed.isdigit()] == ["0", "1", "2"]
+
+
 def test_table1_shows_the_symlog_runs_beside_the_yamls_when_it_has_them(tmp_path: Path) -> None:
     from benchmarks import report
 
@@ -962,8 +980,8 @@ def test_command_input_report_takes_the_variants_the_ablation_lacks_from_table_1
     for seed in range(2):
         write_synthetic_run(results / "symlog", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=300.0)
         write_synthetic_run(results / "scale465_4_19", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=30.0)
-    for seed in range(3):  # Table 1: symlog at both budgets, the authors' script at 3M
-        for budget in (300_000, 3_000_000):
+    for seed in range(3):  # Table 1: symlog at both budgets (the ablation's seeds at 300k), the authors' script at 3M
+        for budget in (300_000, 3_000_000)[seed // 2 :]:
             write_synthetic_run(table1, "Swimmer-v3", "gogepo_symlog", seed, budget, finished=True, level=200.0)
         write_synthetic_run(table1, "Swimmer-v3", "authors", seed, 3_000_000, finished=True, level=330.0)
     write_synthetic_run(table1, "Swimmer-v3", "ars", 0, 3_000_000, finished=True)
