@@ -114,16 +114,20 @@ def canonical_env(name: str) -> str:
     return ENV_ALIASES.get(name.lower(), name)
 
 
-def paper_budget(algo: str, env_id: str) -> int:
-    """:return: ``n_timesteps`` of the env's entry (or ``default``) in ``hyperparams/<algo>.yml``."""
+def yaml_entry(algo: str, env_id: str) -> dict[str, Any]:
+    """:return: The env's entry (or ``default``) in ``hyperparams/<algo>.yml``, as YAML reads it."""
     from sb3_gogepo.zoo import default_config
 
     config = default_config(algo)
     assert config is not None, f"no hyperparams/{algo}.yml"
     with open(config) as file:
         entries = yaml.safe_load(file)
-    entry = entries.get(env_id, entries.get("default"))
-    return int(float(entry["n_timesteps"]))
+    return dict(entries.get(env_id, entries.get("default")))
+
+
+def paper_budget(algo: str, env_id: str) -> int:
+    """:return: ``n_timesteps`` of the env's entry (or ``default``) in ``hyperparams/<algo>.yml``."""
+    return int(float(yaml_entry(algo, env_id)["n_timesteps"]))
 
 
 def resolve_budget(budget: str | int, algo: str, env_id: str) -> int:
@@ -637,12 +641,22 @@ def _latest_checkpoint(folder: Path) -> Path | None:
 
 def check_same_overrides(spec: RunSpec) -> None:
     """
+    An override that restates the value of the YAML entry counts as none, so a run made by older code with the
+    setting its YAML lacked as an override, and the same run with the YAML that has it, are one run.
+
     :raises ValueError: When the run's folder holds a run (finished or not) made with other YAML overrides: the folder
         does not name them, so resuming would mix settings and a skip would report another run.
     """
     meta = read_meta(spec.run_dir)
+    if "hyperparams_overrides" not in meta:
+        return
+    entry = {key: str(value) for key, value in yaml_entry(spec.algo, spec.env_id).items()}
+
+    def changed(overrides: dict[str, str]) -> dict[str, str]:
+        return {key: value for key, value in overrides.items() if entry.get(key) != value}
+
     overrides = {key: str(value) for key, value in spec.hyperparams.items()}
-    if "hyperparams_overrides" in meta and meta["hyperparams_overrides"] != overrides:
+    if changed(meta["hyperparams_overrides"]) != changed(overrides):
         raise ValueError(
             f"{spec.run_dir} holds a run with overrides {meta['hyperparams_overrides']}, not {overrides}: "
             "use another seed or --results-dir"

@@ -224,6 +224,10 @@ def test_a_run_folder_is_not_resumed_or_reported_with_other_overrides(tmp_path: 
     assert bench.run_one(spec) == "finished"
     with pytest.raises(ValueError, match="holds a run with overrides"):
         bench.run_one(other)  # nor skipped as if it were that run
+    # An override that restates the YAML entry is none: the run of older code that needed it is this run.
+    restated = tiny_spec(tmp_path, "gogepo", budget=2000)
+    restated.hyperparams["learning_rate"] = bench.yaml_entry("gogepo", MOUNTAIN_CAR)["learning_rate"]
+    assert bench.run_one(restated) == "skipped"
 
 
 def test_a_resumed_run_reports_where_its_checkpoint_stands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
