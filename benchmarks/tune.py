@@ -63,20 +63,6 @@ def search_space(trial: Any) -> None:
     sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
 
 
-def entry_policy_kwargs(env_id: str) -> dict[str, Any]:
-    """:return: The ``policy_kwargs`` of the environment's entry (or ``default``) of ``hyperparams/gogepo.yml``."""
-    from torch import nn
-
-    from sb3_gogepo.zoo import default_config
-
-    config = default_config("gogepo")
-    assert config is not None, "no hyperparams/gogepo.yml"
-    with open(config) as file:
-        entries = yaml.safe_load(file)
-    text = entries.get(env_id, entries["default"]).get("policy_kwargs", "dict()")
-    return dict(eval(text, {"nn": nn, "dict": dict}))  # the zoo's own reading of the entry's string
-
-
 def hyperparams_of(config: dict[str, Any], env_id: str) -> dict[str, Any]:
     """
     :param config: A trial's configuration: the values the sampler drew (``trial.params``).
@@ -86,12 +72,15 @@ def hyperparams_of(config: dict[str, Any], env_id: str) -> dict[str, Any]:
     """
     import optuna
 
-    from sb3_gogepo.zoo import sample_gogepo_params
+    from sb3_gogepo.zoo import default_config, sample_gogepo_params
+    from sb3_gogepo.zoo.manager import entry_policy_kwargs
     from sb3_gogepo.zoo.sampler import join_policy_kwargs
 
     trial: Any = optuna.trial.FixedTrial(config)  # answers the sampler's suggest_* calls with the drawn values
     hyperparams = sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
-    return join_policy_kwargs(hyperparams, entry_policy_kwargs(env_id))
+    config_path = default_config("gogepo")
+    assert config_path is not None, "no hyperparams/gogepo.yml"
+    return join_policy_kwargs(hyperparams, entry_policy_kwargs(config_path, env_id))
 
 
 def trial_spec(base: RunSpec, config: dict[str, Any], trial_id: str) -> RunSpec:

@@ -413,6 +413,20 @@ def test_a_searched_or_loaded_trial_keeps_the_yaml_entrys_command_scale(
     assert policy.net_arch == NET_ARCHS[trial.params["policy_net_arch"]]  # the trial's
 
 
+def test_an_entrys_policy_kwargs_are_read_from_every_kind_of_zoo_config(tmp_path: Path) -> None:
+    from sb3_gogepo.zoo.manager import entry_policy_kwargs
+
+    entries = {"default": {"policy_kwargs": "dict(net_arch=[8], activation_fn=nn.ReLU)"}, "Task-v0": {"n_envs": 1}}
+    entries["Other-v0"] = {"policy_kwargs": {"command_scale": 7.0}}  # a Python config may hold the dict itself
+    (tmp_path / "conf.yml").write_text(yaml.safe_dump(entries))
+    (tmp_path / "conf.py").write_text(f"hyperparams = {entries!r}\n")
+    for config in (tmp_path / "conf.yml", tmp_path / "conf.py"):
+        assert entry_policy_kwargs(str(config), "Other-v0") == {"command_scale": 7.0}
+        assert entry_policy_kwargs(str(config), "Task-v0") == {}  # its own entry, without policy_kwargs
+        assert entry_policy_kwargs(str(config), "Unlisted-v0") == {"net_arch": [8], "activation_fn": th.nn.ReLU}
+    assert entry_policy_kwargs(str(HYPERPARAMS_DIR / "gogepo.yml"), "Hopper-v4")["command_scale"] == 3100.0
+
+
 def test_sampler_covers_the_main_hyperparameters() -> None:
     register()
     import rl_zoo3.exp_manager

@@ -1,12 +1,15 @@
 """The RL Zoo's experiment manager, with what GoGePo runs need: the policy buffer saved and loaded with the model, and
 the command sweep given the zoo's evaluation environment and the run's folder."""
 
+import importlib
 import os
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 import optuna
+import rl_zoo3.exp_manager
 import yaml
 from rl_zoo3.exp_manager import ExperimentManager
 from rl_zoo3.utils import SimpleLinearSchedule
@@ -14,7 +17,6 @@ from sb3_contrib import ARS
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CheckpointCallback
 from stable_baselines3.common.vec_env import VecEnv
-from torch import nn
 
 from sb3_gogepo.callbacks import CommandSweepCallback, GoGePoCheckpointCallback
 from sb3_gogepo.gogepo import GoGePo
@@ -58,17 +60,7 @@ class GoGePoExperimentManager(ExperimentManager):
             ENTRY_POLICY_KWARGS.reset(token)
 
     def _entry_policy_kwargs(self) -> dict[str, Any]:
-        """:return: The ``policy_kwargs`` of the environment's entry (or ``default``) of a YAML config, as the zoo
-        evaluates them; empty for other configs."""
-        if not self.config.endswith((".yml", ".yaml")):
-            return {}
-        with open(self.config) as file:
-            entries = yaml.safe_load(file)
-        entry = entries.get(self.env_name.gym_id, entries.get("default", {}))
-        policy_kwargs = entry.get("policy_kwargs", {})
-        if isinstance(policy_kwargs, str):
-            policy_kwargs = eval(policy_kwargs, {"nn": nn, "dict": dict})  # as the zoo's _preprocess_hyperparams does
-        return dict(policy_kwargs)
+        return entry_policy_kwargs(self.config, self.env_name.gym_id)
 
     @staticmethod
     def _preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +118,29 @@ class GoGePoExperimentManager(ExperimentManager):
                 callback.log_path = self.save_path
             if callback.eval_env is None:
                 callback.eval_env = self.create_envs(self.n_eval_envs, eval_env=True)
+
+
+def entry_policy_kwargs(config: str, env_id: str) -> dict[str, Any]:
+    """
+    The ``policy_kwargs`` of an environment's entry in a zoo config, read as ``rl_zoo3`` reads them.
+
+    :param config: A YAML file, a Python file or the name of a Python module with a ``hyperparams`` dict.
+    :param env_id: The environment; without an entry of its own, the ``default`` entry's.
+    :return: The entry's ``policy_kwargs`` (a ``dict(...)`` string evaluated in the zoo's namespace), or ``{}``.
+    """
+    if config.endswith((".yml", ".yaml")):
+        with open(config) as file:
+            entries = yaml.safe_load(file)
+    elif config.endswith(".py"):
+        namespace: dict[str, Any] = {}
+        exec(Path(config).read_text(), namespace)
+        entries = namespace["hyperparams"]
+    else:
+        entries = importlib.import_module(config).hyperparams
+    policy_kwargs = entries.get(env_id, entries.get("default", {})).get("policy_kwargs", {})
+    if isinstance(policy_kwargs, str):
+        policy_kwargs = eval(policy_kwargs, vars(rl_zoo3.exp_manager))  # as ExperimentManager._preprocess_hyperparams
+    return dict(policy_kwargs)
 
 
 def _with_policy_buffer(callback: Any, save_replay_buffer: bool) -> Any:

@@ -16,7 +16,7 @@ ENTRY_POLICY_KWARGS: ContextVar[dict[str, Any] | None] = ContextVar("ENTRY_POLIC
 def join_policy_kwargs(hyperparams: dict[str, Any], entry_policy_kwargs: dict[str, Any]) -> dict[str, Any]:
     """
     :param hyperparams: GoGePo constructor arguments, some of them sampled.
-    :param entry_policy_kwargs: The ``policy_kwargs`` of the YAML entry they replace.
+    :param entry_policy_kwargs: The ``policy_kwargs`` of the YAML entry they would replace.
     :return: ``hyperparams`` whose sampled ``policy_kwargs`` (network sizes) join the entry's instead of replacing
         them, so that the entry's other settings (``command_scale``, ...) stay.
     """
