@@ -51,9 +51,9 @@ class GoGePoPolicy(BasePolicy):
     :param n_probing_states: Number of learnable probing states (200).
     :param command_scale: ``None``: commands enter the generator through ``symlog`` (environment-agnostic);
         a number (at least ``1 / MAX_TRAINING_MAGNITUDE = 1e-15``): commands are divided by it (the authors'
-        per-environment return range, which ``hyperparams/gogepo.yml`` sets for the paper's tasks); ``"auto"``: commands are divided by the largest magnitude of the training
-        returns seen (at least 1), and the generator is rescaled whenever that grows so that its function does not
-        change (:meth:`observe_return`).
+        per-environment return range, which ``hyperparams/gogepo.yml`` sets for the paper's tasks); ``"auto"``:
+        commands are divided by the largest magnitude of the training returns seen (at least 1), and the generator
+        is rescaled whenever that grows so that its function does not change (:meth:`observe_return`).
     :param normalize_observations: Normalise observations with running statistics (True in the paper).
     :param optimizer_class: Optimizer of generator and evaluator (Adam).
     :param optimizer_kwargs: Extra keyword arguments of the optimizer. With Adam and no ``foreach``/``fused``
