@@ -5,8 +5,8 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 (``<env>/<algo>/budget_<n>/seed_<k>/``). For each variant and environment it reports:
 
 - final return (mean of the last 20 evaluations): mean ± std (ddof 1), median;
-- takeoff: the first evaluation above ``--takeoff`` (100 on Swimmer, the issue's threshold), its median step, and
-  the seeds that never take off;
+- takeoff: the first evaluation above the task's threshold (:data:`TAKEOFF`: 100 on Swimmer, the issue's; 1,000 on
+  Hopper, 500 on InvertedPendulum, 50 on MountainCar), its median step, and the seeds that never take off;
 - command fidelity: mean ``|achieved - commanded| / range`` of the final generator over 20 commands evenly spaced
   over the paper's return range (training-return units, 10 episodes each; cached as ``command_sweep.csv``);
 - frontier fidelity: the training return of ``G(best)`` (10 episodes) divided by the best training return seen
