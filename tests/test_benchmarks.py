@@ -686,17 +686,27 @@ def test_report_figures_3_and_4_from_a_gogepo_run(tmp_path: Path) -> None:
     assert (tmp_path / "results" / "table1.md").read_text() == table
 
 
-def test_table1_shows_the_authors_script_beside_ours_when_it_has_runs(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "algo, column, position, level, cell",
+    [
+        ("authors", "GoGePo, authors' script (here)", 4, 80.0, "55 (n=1, 60 s/run)"),  # 80 * mean(11..30) / 30
+        ("gogepo_symlog", "GoGePo, symlog commands (ours)", 2, 60.0, "41 (n=1, 60 s/run)"),
+    ],
+)
+def test_table1_shows_the_authors_script_and_the_symlog_runs_beside_ours_when_it_has_them(
+    tmp_path: Path, algo: str, column: str, position: int, level: float, cell: str
+) -> None:
     from benchmarks import report
 
     results = tmp_path / "results"
     write_synthetic_run(results, MOUNTAIN_CAR, "gogepo", 0, 100_000, finished=True)
-    assert "authors' script" not in report.table1(report.collect_runs(results))
-    write_synthetic_run(results, MOUNTAIN_CAR, "authors", 0, 100_000, finished=True, level=80.0)
-    table = report.table1(report.collect_runs(results))
-    assert "| GoGePo, authors' script (here) |" in table
-    assert "| 55 (n=1, 60 s/run) |" in table  # 80 * mean(11..30) / 30
-    assert table.count("(paper, 3M/100k)") == 3
+    assert column not in report.table1(report.collect_runs(results))
+    write_synthetic_run(results, MOUNTAIN_CAR, algo, 0, 100_000, finished=True, level=level)
+    header, _, row = report.table1(report.collect_runs(results)).splitlines()[:3]
+    columns, cells = header.strip("| ").split(" | "), row.strip("| ").split(" | ")
+    assert columns.index(column) == position and cells[position] == cell
+    assert cells[1] == "61 (n=1, 60 s/run)"  # GoGePo (ours): 90 * mean(11..30) / 30
+    assert header.count("(paper, 3M/100k)") == 3  # no paper column for either
 
 
 def test_command_input_adds_table_1s_seeds_to_the_ablations_runs_of_the_same_variant(tmp_path: Path) -> None:
@@ -715,20 +725,6 @@ def test_command_input_adds_table_1s_seeds_to_the_ablations_runs_of_the_same_var
     # Seeds 0 and 1 (465 written two ways) join the ablation's seed 2; seed 2's unreadable policy_kwargs is left out.
     assert "| 3 | 206.0 ± 1.0 |" in rows["command_scale=465 (authors' constant), with Table 1's runs"]
     assert [seed for seed in rows if seed.isdigit()] == ["0", "1", "2"]
-
-
-def test_table1_shows_the_symlog_runs_beside_the_yamls_when_it_has_them(tmp_path: Path) -> None:
-    from benchmarks import report
-
-    results = tmp_path / "results"
-    write_synthetic_run(results, MOUNTAIN_CAR, "gogepo", 0, 100_000, finished=True)
-    assert "symlog" not in report.table1(report.collect_runs(results))
-    write_synthetic_run(results, MOUNTAIN_CAR, "gogepo_symlog", 0, 100_000, finished=True, level=60.0)
-    table = report.table1(report.collect_runs(results))
-    header, _, row = table.splitlines()[:3]
-    assert header.startswith("| env (budget) | GoGePo (ours) | GoGePo, symlog commands (ours) | ARS (ours) |")
-    assert row.startswith("| MountainCarContinuous-v0 (100k) | 61 (n=1, 60 s/run) | 41 (n=1, 60 s/run) | - |")
-    assert table.count("(paper, 3M/100k)") == 3  # no paper column for the symlog runs
 
 
 def test_the_difference_interval_contains_zero_only_when_the_seeds_cannot_tell_the_modes_apart() -> None:
