@@ -205,16 +205,21 @@ def _figure(values: Sequence[float], digits: int = 1) -> str:
 def variant_table(summaries: Sequence[VariantSummary]) -> str:
     """
     :return: One markdown row per variant, with the Fisher test of its takeoffs against the variant with the most
-        takeoffs and the rank-sum test of its final returns against the variant with the highest median.
+        takeoffs and the rank-sum test of its final returns against the variant with the highest median; where that
+        is not symlog, the constructor's default, also the rank-sum test of each variant's final returns above
+        symlog's.
     """
     leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
+    symlog = next((summary for summary in summaries if summary.name == "symlog" and summary is not best), None)
     header = (
         "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
         f"| command fidelity | frontier fidelity | takeoffs vs {leader.display_name}: one-sided Fisher p "
         f"| final returns vs {best.display_name}: one-sided rank-sum p |"
     )
-    lines = [header, "|" + " --- |" * 11]
+    if symlog is not None:
+        header += f" final returns above {symlog.display_name}: one-sided rank-sum p |"
+    lines = [header, "|" + " --- |" * (11 + (symlog is not None))]
     for summary in summaries:
         steps = [step for step in summary.takeoff_steps if math.isfinite(step)]
         stuck = [str(run.seed) for run, step in zip(summary.runs, summary.takeoff_steps) if not math.isfinite(step)]
@@ -224,13 +229,16 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
             else f"{fisher_one_sided(leader.n_takeoffs, len(leader.runs), summary.n_takeoffs, len(summary.runs)):.3g}"
         )
         rank_p = "-" if summary is best else f"{rank_sum_one_sided(best.finals, summary.finals):.3g}"
-        lines.append(
+        line = (
             f"| {summary.display_name} | {len(summary.runs)} | {_figure(summary.finals)} "
             f"| {np.median(summary.finals):.1f} | {summary.n_takeoffs} of {len(summary.runs)} "
             f"| {f'{np.median(steps):.0f}' if steps else '-'} | {', '.join(stuck) or 'none'} "
             f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
             f"| {_figure(summary.frontier_fidelity, 2)} (n={len(summary.frontier_fidelity)}) | {p_value} | {rank_p} |"
         )
+        if symlog is not None:
+            line += " - |" if summary is symlog else f" {rank_sum_one_sided(summary.finals, symlog.finals):.3g} |"
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
