@@ -88,12 +88,12 @@ NOTES_FILE = "table1_notes.md"
 #: Diagnostics of shortfalls, written by their own scripts into the results folder: file -> section title.
 DIAGNOSTICS = {
     "ddpg_saturation.md": "DDPG on InvertedPendulum: actors stuck at the action bound",
-    "hopper_training_returns.md": "GoGePo on Hopper: training returns of the Table 1 seeds",
+    "hopper_training_returns.md": "GoGePo on Hopper at 300k with symlog commands: training returns of the Table 1 seeds",
     "hopper_command_scale.md": "GoGePo on Hopper: symlog commands against the authors' command scale",
-    "hopper_seen_range.md": "GoGePo on Hopper: the final generators inside the returns their runs saw",
+    "hopper_seen_range.md": "GoGePo on Hopper at 300k with symlog commands: the final generators inside the returns seen",
     "hopper_extended_training_returns.md": "GoGePo on Hopper: the stuck 300k seeds continued towards 3M",
-    "swimmer_training_returns.md": "GoGePo on Swimmer: training returns of a 3M seed",
-    "hopper_3m_training_returns.md": "GoGePo on Hopper: training returns of a 3M seed",
+    "swimmer_training_returns.md": "GoGePo on Swimmer at 3M: training returns (symlog, return range, authors' script)",
+    "hopper_3m_training_returns.md": "GoGePo on Hopper at 3M with symlog commands: training returns",
     "faithfulness.md": "Faithfulness: one update block, generated weights and actions against the authors' code",
     "command_input.md": "Command input: symlog, the authors' constant and a running scale over the same seeds",
 }
