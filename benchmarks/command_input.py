@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from torch import nn
 
 from benchmarks.common import RESULTS
 from benchmarks.report import ENV_ORDER, Run, collect_runs, fidelity
+from sb3_gogepo.zoo.manager import zoo_policy_kwargs
 
 #: Evaluation return above which a run has taken off, per environment.
 TAKEOFF = {"Swimmer-v3": 100.0, "Hopper-v3": 1000.0, "InvertedPendulum-v2": 500.0, "MountainCarContinuous-v0": 50.0}
@@ -178,10 +178,9 @@ def recorded_policy_kwargs(run: Run) -> dict[str, Any]:
     if not isinstance(text, str):
         return {}
     try:
-        value = eval(text, {"nn": nn, "dict": dict, "__builtins__": {}})
+        return zoo_policy_kwargs(text)
     except Exception:  # a string this code cannot read is no command_scale run
         return {}
-    return dict(value) if isinstance(value, dict) else {}
 
 
 def table1_variants(table1_runs: Sequence[Run]) -> dict[tuple[str, int], dict[str, list[Run]]]:

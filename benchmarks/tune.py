@@ -72,15 +72,14 @@ def hyperparams_of(config: dict[str, Any], env_id: str) -> dict[str, Any]:
     """
     import optuna
 
-    from sb3_gogepo.zoo import default_config, sample_gogepo_params
-    from sb3_gogepo.zoo.manager import entry_policy_kwargs
+    from benchmarks.run import yaml_entry as config_entry  # this module's yaml_entry prints one
+    from sb3_gogepo.zoo import sample_gogepo_params
+    from sb3_gogepo.zoo.manager import zoo_policy_kwargs
     from sb3_gogepo.zoo.sampler import join_policy_kwargs
 
     trial: Any = optuna.trial.FixedTrial(config)  # answers the sampler's suggest_* calls with the drawn values
     hyperparams = sample_gogepo_params(trial, n_actions=1, n_envs=1, additional_args={})
-    config_path = default_config("gogepo")
-    assert config_path is not None, "no hyperparams/gogepo.yml"
-    return join_policy_kwargs(hyperparams, entry_policy_kwargs(config_path, env_id))
+    return join_policy_kwargs(hyperparams, zoo_policy_kwargs(config_entry("gogepo", env_id).get("policy_kwargs", {})))
 
 
 def trial_spec(base: RunSpec, config: dict[str, Any], trial_id: str) -> RunSpec:

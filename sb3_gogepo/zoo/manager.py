@@ -53,14 +53,11 @@ class GoGePoExperimentManager(ExperimentManager):
             ENTRY_POLICY_KWARGS.reset(token)
 
     def load_trial(self, storage: str, study_name: str, trial_id: int | None = None, convert: bool = True) -> dict[str, Any]:
-        token = ENTRY_POLICY_KWARGS.set(self._entry_policy_kwargs())
+        token = ENTRY_POLICY_KWARGS.set(entry_policy_kwargs(self.config, self.env_name.gym_id))
         try:
             return super().load_trial(storage, study_name, trial_id, convert)
         finally:
             ENTRY_POLICY_KWARGS.reset(token)
-
-    def _entry_policy_kwargs(self) -> dict[str, Any]:
-        return entry_policy_kwargs(self.config, self.env_name.gym_id)
 
     @staticmethod
     def _preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
@@ -137,9 +134,17 @@ def entry_policy_kwargs(config: str, env_id: str) -> dict[str, Any]:
         entries = namespace["hyperparams"]
     else:
         entries = importlib.import_module(config).hyperparams
-    policy_kwargs = entries.get(env_id, entries.get("default", {})).get("policy_kwargs", {})
+    return zoo_policy_kwargs(entries.get(env_id, entries.get("default", {})).get("policy_kwargs", {}))
+
+
+def zoo_policy_kwargs(policy_kwargs: str | dict[str, Any]) -> dict[str, Any]:
+    """
+    :param policy_kwargs: ``policy_kwargs`` as a config or ``run.json`` holds them.
+    :return: Them as the zoo reads them: a ``dict(...)`` string evaluated in ``rl_zoo3``'s namespace (as
+        ``ExperimentManager._preprocess_hyperparams`` does), a dict as it is.
+    """
     if isinstance(policy_kwargs, str):
-        policy_kwargs = eval(policy_kwargs, vars(rl_zoo3.exp_manager))  # as ExperimentManager._preprocess_hyperparams
+        return dict(eval(policy_kwargs, vars(rl_zoo3.exp_manager)))
     return dict(policy_kwargs)
 
 
