@@ -206,3 +206,31 @@ def test_a_seed_the_other_core_holds_ends_an_ordered_script_without_an_error(tmp
     assert held.returncode == 0 and held.stdout == f"{run}: the other core runs it\n"
     (run / "run.json").write_text('{"finished": true}')
     assert settle().stdout == "returned 0\n"
+
+
+def test_a_machine_without_run_folders_gets_the_committed_ones_once(tmp_path: Path) -> None:
+    results = tmp_path / "repo" / "benchmarks" / "results"
+    for path, text in {
+        "Swimmer-v3/gogepo/budget_3000000/seed_5/run.json": '{"finished": false, "timesteps": 1612001}',
+        "Hopper-v3/ars/budget_300000/seed_0/run.json": '{"finished": true}',
+        "command_input/symlog/Swimmer-v3/gogepo/budget_300000/seed_0/run.json": '{"finished": true}',
+        "fast_mode/Swimmer-v3/gogepo/budget_300000/seed_0/run.json": '{"finished": true}',
+        "table1.md": "a report, not a run",
+    }.items():
+        (results / path).parent.mkdir(parents=True, exist_ok=True)
+        (results / path).write_text(text)
+    restore = f'source "{LONG_RUNS}/common.sh" && restore_runs'
+
+    first = subprocess.run(["bash", "-c", restore], env=environment(tmp_path), capture_output=True, text=True)
+    runs = tmp_path / "runs"
+    assert first.returncode == 0, first.stderr
+    assert sorted(path.name for path in runs.iterdir()) == ["command_input", "table1"]
+    assert sorted(path.name for path in (runs / "table1").iterdir()) == ["Hopper-v3", "Swimmer-v3"]
+    unfinished = runs / "table1" / "Swimmer-v3" / "gogepo" / "budget_3000000" / "seed_5" / "run.json"
+    assert unfinished.read_text() == '{"finished": false, "timesteps": 1612001}'  # the runner counts its restart
+    assert (runs / "command_input" / "symlog" / "Swimmer-v3" / "gogepo" / "budget_300000" / "seed_0" / "run.json").exists()
+
+    unfinished.write_text('{"finished": false, "timesteps": 2000001}')  # the run went on from here
+    again = subprocess.run(["bash", "-c", restore], env=environment(tmp_path), capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout == ""
+    assert unfinished.read_text() == '{"finished": false, "timesteps": 2000001}'

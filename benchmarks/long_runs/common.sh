@@ -26,6 +26,21 @@ code() {
   echo "$folder"
 }
 
+# restore_runs: where $RUNS has no table1 folder (a new machine, or a replaced one: its run folders went with it), copy
+# the committed run folders there (benchmarks/results/<env>/ into table1/, command_input/), so that finished runs are
+# skipped and each unfinished one starts again from step 0 with its restart counted in run.json. Elsewhere it does
+# nothing: the folders in $RUNS are newer than the committed ones.
+restore_runs() {
+  [ -d "$RUNS/table1" ] && return 0
+  local folder
+  mkdir -p "$RUNS/table1.tmp" || return 1
+  for folder in "$REPO"/benchmarks/results/*-v[0-9]*/; do
+    cp -r "${folder%/}" "$RUNS/table1.tmp/" || return 1
+  done
+  if [ ! -d "$RUNS/command_input" ]; then cp -r "$REPO/benchmarks/results/command_input" "$RUNS/" || return 1; fi
+  mv -T "$RUNS/table1.tmp" "$RUNS/table1" && echo "copied the committed run folders into $RUNS (no table1 folder there)"
+}
+
 # authors_code: the checkout of IDSIA/GoGePo the authors' runs use.
 authors_code() {
   [ -f "$RUNS/authors_code/gogepo.py" ] || { echo "no IDSIA/GoGePo checkout in $RUNS/authors_code" >&2; return 1; }
