@@ -234,3 +234,41 @@ def test_a_machine_without_run_folders_gets_the_committed_ones_once(tmp_path: Pa
     again = subprocess.run(["bash", "-c", restore], env=environment(tmp_path), capture_output=True, text=True)
     assert again.returncode == 0 and again.stdout == ""
     assert unfinished.read_text() == '{"finished": false, "timesteps": 2000001}'
+
+
+def test_sync_copies_the_committed_kinds_of_file_of_every_run_without_rsync(tmp_path: Path) -> None:
+    runs, repo = tmp_path / "runs", tmp_path / "repo"
+    run = "table1/Swimmer-v3/gogepo/budget_3000000/seed_0"
+    for path in [
+        f"{run}/evaluations.csv",
+        f"{run}/run.json",
+        f"{run}/command_sweep.csv",
+        f"{run}/work/gogepo/Swimmer-v3_1/0.monitor.csv",
+        f"{run}/work/gogepo/Swimmer-v3_1/progress.csv",
+        f"{run}/checkpoint/model.zip",
+        f"{run}/snapshots/model_50.zip",
+        f"{run}/lock",
+        "command_input/scale465_4_19/Swimmer-v3/gogepo/budget_3000000/seed_2/run.json",
+    ]:
+        (runs / path).parent.mkdir(parents=True, exist_ok=True)
+        (runs / path).write_text(path)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    no_rsync = tmp_path / "bin"
+    no_rsync.mkdir()
+    (no_rsync / "rsync").write_text("#!/bin/sh\necho 'rsync: not installed' >&2\nexit 127\n")
+    (no_rsync / "rsync").chmod(0o755)
+    path = f"{no_rsync}{os.pathsep}{os.environ['PATH']}"
+
+    result = subprocess.run(
+        ["bash", LONG_RUNS / "sync.sh"], env=environment(tmp_path, PATH=path), capture_output=True, text=True
+    )
+    results = repo / "benchmarks" / "results"
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert sorted(str(file.relative_to(results)) for file in results.rglob("*") if file.is_file()) == [
+        "Swimmer-v3/gogepo/budget_3000000/seed_0/command_sweep.csv",
+        "Swimmer-v3/gogepo/budget_3000000/seed_0/evaluations.csv",
+        "Swimmer-v3/gogepo/budget_3000000/seed_0/run.json",
+        "Swimmer-v3/gogepo/budget_3000000/seed_0/work/gogepo/Swimmer-v3_1/0.monitor.csv",
+        "command_input/scale465_4_19/Swimmer-v3/gogepo/budget_3000000/seed_2/run.json",
+    ]
+    assert (results / "Swimmer-v3/gogepo/budget_3000000/seed_0/run.json").read_text() == f"{run}/run.json"
