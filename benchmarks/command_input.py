@@ -12,7 +12,9 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 - frontier fidelity: the training return of ``G(best)`` (10 episodes) divided by the best training return seen
   (cached as ``frontier.csv``);
 - takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test;
-- final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test.
+- final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test; where
+  a variant with the authors' update counts (``<input>_4_19``) has the same input with the paper's beside it, its
+  final returns above theirs, the same test.
 
 Table 1's finished runs (``--table1-dir``) are variants too, marked "Table 1's runs": its GoGePo runs with symlog
 commands (``gogepo_symlog``), its GoGePo runs with the YAML's settings (``gogepo``: commands divided by the task's
@@ -60,6 +62,8 @@ VARIANTS = {
 }
 
 
+#: The suffix of a variant folder with the authors' update counts (4 evaluator + 19 generator steps per episode).
+UPDATES_4_19 = "_4_19"
 SCALE_VARIANT = re.compile(r"scale([0-9.e+-]+)")
 
 
@@ -206,11 +210,18 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     :return: One markdown row per variant, with the Fisher test of its takeoffs against the variant with the most
         takeoffs and the rank-sum test of its final returns against the variant with the highest median; where that
         is not symlog, the constructor's default, also the rank-sum test of each variant's final returns above
-        symlog's.
+        symlog's; where a variant with the authors' update counts (``<input>_4_19``) has the same input's runs with
+        the paper's beside it, the rank-sum test of its final returns above theirs.
     """
     leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
     symlog = next((summary for summary in summaries if summary.name == "symlog" and summary is not best), None)
+    by_name = {summary.name: summary for summary in summaries}
+    paper_counts = {
+        summary.name: by_name[summary.name.removesuffix(UPDATES_4_19)]
+        for summary in summaries
+        if summary.name.endswith(UPDATES_4_19) and summary.name.removesuffix(UPDATES_4_19) in by_name
+    }
     header = (
         "| variant | seeds | final return | median | took off | median takeoff step | never took off (seeds) "
         f"| command fidelity | frontier fidelity | takeoffs vs {leader.display_name}: one-sided Fisher p "
@@ -218,7 +229,9 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     )
     if symlog is not None:
         header += f" final returns above {symlog.display_name}: one-sided rank-sum p |"
-    lines = [header, "|" + " --- |" * (11 + (symlog is not None))]
+    if paper_counts:
+        header += " final returns with 4+19 updates above the same input with 5+20: one-sided rank-sum p |"
+    lines = [header, "|" + " --- |" * (11 + (symlog is not None) + bool(paper_counts))]
     for summary in summaries:
         steps = [step for step in summary.takeoff_steps if math.isfinite(step)]
         stuck = [str(run.seed) for run, step in zip(summary.runs, summary.takeoff_steps) if not math.isfinite(step)]
@@ -237,6 +250,9 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         )
         if symlog is not None:
             line += " - |" if summary is symlog else f" {rank_sum_one_sided(summary.finals, symlog.finals):.3g} |"
+        if paper_counts:
+            paper = paper_counts.get(summary.name)
+            line += " - |" if paper is None else f" {rank_sum_one_sided(summary.finals, paper.finals):.3g} |"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -314,9 +330,9 @@ def write_report(results_dir: Path, output: Path, n_episodes: int, compute: bool
                 if extra:
                     merged = summarize(name, [*ablation.runs, *extra], n_episodes, compute)
                     summaries[summaries.index(ablation)] = replace(merged, with_table1=True)
-        for summaries in by_setting.values():
-            summaries.sort(key=lambda summary: variant_rank(summary.name))
-        by_setting = dict(sorted(by_setting.items(), key=lambda item: setting_rank(*item[0])))
+    for summaries in by_setting.values():
+        summaries.sort(key=lambda summary: variant_rank(summary.name))
+    by_setting = dict(sorted(by_setting.items(), key=lambda item: setting_rank(*item[0])))
     command = f"python -m benchmarks.command_input --results-dir {_shown(results_dir)}"
     if table1_dir is not None:
         command += f" --table1-dir {_shown(table1_dir)}"

@@ -1028,12 +1028,33 @@ def test_command_input_report_takes_the_variants_the_ablation_lacks_from_table_1
     assert "final returns vs authors' script, Table 1's runs: one-sided rank-sum p" in rows["variant"]
     # Symlog, the constructor's default, is not the best median here: each variant is also tested above it.
     symlog = "symlog (the constructor's default), Table 1's runs"
-    assert rows["variant"].endswith(f"| final returns above {symlog}: one-sided rank-sum p |")
-    assert rows[symlog].endswith("| - |") and rows["authors' script, Table 1's runs"].endswith(f"| {1 / 10:.3g} |")
+    assert f"| final returns above {symlog}: one-sided rank-sum p |" in rows["variant"]
+    assert rows[symlog].endswith("| - | - |") and rows["authors' script, Table 1's runs"].endswith(f"| {1 / 10:.3g} | - |")
     # A setting only Table 1 has gets a section where it has two variants: Hopper at 3M, with its own range.
     assert "| command_scale=3100 (authors' constant), Table 1's runs | 1 |" in hopper
     assert "| symlog (the constructor's default), Table 1's runs | 1 |" in hopper
     assert f"--table1-dir {os.path.relpath(table1)}`" in text
+
+
+def test_command_input_tests_the_authors_update_counts_above_the_same_input_with_the_papers(tmp_path: Path) -> None:
+    from benchmarks import command_input
+
+    results = tmp_path / "command_input"
+    for seed in range(3):
+        write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=290.0)
+    for seed in range(2):
+        write_synthetic_run(results / "scale465_4_19", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=330.0)
+        write_synthetic_run(results / "symlog_4_19", "Swimmer-v3", "gogepo", seed, 300_000, finished=True, level=90.0)
+        write_synthetic_run(results / "authors", "Swimmer-v3", "authors", seed, 300_000, finished=True, level=80.0)
+    text = command_input.write_report(results, tmp_path / "report.md", n_episodes=1, compute=False)
+    short, paper = text.split("\n## ")[1:]  # in Table 1's order with or without its runs: 300k, then 3M
+    column = "| final returns with 4+19 updates above the same input with 5+20: one-sided rank-sum p |"
+    rows = {line.split(" | ")[0].strip("| "): line for line in paper.splitlines() if line.startswith("| ")}
+    assert rows["variant"].endswith(column)
+    # Both 4+19 seeds above all three 5+20 seeds: 1 split of C(5, 2) = 10 reaches that rank sum.
+    assert rows["command_scale=465, 4+19 updates (the authors' settings)"].endswith(f"| {1 / 10:.3g} |")
+    assert rows["command_scale=465 (authors' constant)"].endswith("| - |")
+    assert column not in short  # symlog with 4+19, but no symlog with 5+20 to test it against
 
 
 def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
