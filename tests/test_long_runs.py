@@ -272,3 +272,24 @@ def test_sync_copies_the_committed_kinds_of_file_of_every_run_without_rsync(tmp_
         "command_input/scale465_4_19/Swimmer-v3/gogepo/budget_3000000/seed_2/run.json",
     ]
     assert (results / "Swimmer-v3/gogepo/budget_3000000/seed_0/run.json").read_text() == f"{run}/run.json"
+
+
+def test_caches_measure_the_noise_robustness_of_finished_swimmer_runs_only(tmp_path: Path) -> None:
+    # An unfinished run's cached snapshots would outlive its restart on a replaced machine (the cache keeps its rows).
+    runs = tmp_path / "runs"
+    for folder, finished in [
+        ("table1/Swimmer-v3/gogepo/budget_3000000/seed_0", "true"),
+        ("table1/Swimmer-v3/gogepo/budget_3000000/seed_5", "false"),
+        ("command_input/scale465_4_19/Swimmer-v3/gogepo/budget_3000000/seed_3", "false"),
+    ]:
+        (runs / folder).mkdir(parents=True)
+        (runs / folder / "run.json").write_text(f'{{"finished": {finished}}}')
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "python").write_text(FAKE_PYTHON)
+    (tmp_path / "python").chmod(0o755)
+
+    result = subprocess.run(["bash", LONG_RUNS / "caches.sh"], env=environment(tmp_path), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    noise = [line for line in events(tmp_path) if line.startswith("python -m benchmarks.noise_robustness ")]
+    assert len(noise) == 1 and f"{runs}/table1/Swimmer-v3/gogepo/budget_3000000/seed_0 " in noise[0]
+    assert "seed_5" not in noise[0] and "seed_3" not in noise[0]

@@ -7,8 +7,12 @@ cd "$REPO" && export PYTHONPATH=$REPO OMP_NUM_THREADS=1
 scratch=$(mktemp -d)
 [ -d "$RUNS/table1" ] && step "$PY" -m benchmarks.report --results-dir "$RUNS/table1" --docs-dir "$scratch/docs" --sweep-seeds 10 > /dev/null
 # What the exploration noise costs the Swimmer 3M generators (from their snapshots; the authors' runs need their code).
-swimmer_3m=$(ls -d "$RUNS"/table1/Swimmer-v3/*/budget_3000000/seed_* "$RUNS"/command_input/*/Swimmer-v3/gogepo/budget_3000000/seed_* 2>/dev/null)
-[ -n "$swimmer_3m" ] && step "$PY" -m benchmarks.noise_robustness $swimmer_3m --authors-code "$(authors_code)" > /dev/null
+# Finished runs only: a run that starts again (its machine replaced) would keep the lost attempt's cached snapshots.
+swimmer_3m=()
+for run in "$RUNS"/table1/Swimmer-v3/*/budget_3000000/seed_* "$RUNS"/command_input/*/Swimmer-v3/gogepo/budget_3000000/seed_*; do
+  finished "$run" && swimmer_3m+=("$run")
+done
+[ ${#swimmer_3m[@]} -gt 0 ] && step "$PY" -m benchmarks.noise_robustness "${swimmer_3m[@]}" --authors-code "$(authors_code)" > /dev/null
 # The command and frontier fidelity of the authors' script's final generators (from their final snapshots).
 shopt -s nullglob
 authors_runs=("$RUNS"/table1/*/authors/budget_*/seed_*)
