@@ -4,7 +4,7 @@ source "$(dirname "$0")/common.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$RUNS"
 restore_runs || { echo "cannot copy the committed run folders into $RUNS" >&2; exit 1; }
-[ -f "$RUNS/authors_code/gogepo.py" ] || echo "no IDSIA/GoGePo checkout in $RUNS/authors_code: the authors' runs stop until one is there (README.md)"
+authors_code > /dev/null || echo "the authors' runs stop until it is there (README.md)" >&2
 for core in core1 core2; do
   if pgrep -f "$here/$core.sh" > /dev/null; then echo "$core.sh is running already"; continue; fi
   setsid nohup bash "$here/$core.sh" > "$RUNS/$core.out" 2>&1 < /dev/null &
