@@ -55,6 +55,7 @@ from benchmarks.run import (
     META_FILE,
     SNAPSHOT_FRACTIONS,
     canonical_env,
+    clear_lost_attempt,
     final_return,
     reached_timesteps,
     read_meta,
@@ -364,9 +365,7 @@ def _run_locked(
         if previous:
             restarted_at.append(reached)
             print(f"[restart] {folder}: the checkpoint of the attempt at {reached} steps is missing")
-        for stale in (CSV_FILE, EPISODES_FILE):
-            (folder / stale).unlink(missing_ok=True)
-        shutil.rmtree(folder / snapshot_file(100).parent, ignore_errors=True)
+        clear_lost_attempt(folder)
         write_rows(folder / CSV_FILE, [])  # the header, also for a budget below one evaluation interval
         recorder.write_episodes()  # the header
         meta = {

@@ -308,6 +308,20 @@ def reached_timesteps(folder: Path, meta: dict[str, Any]) -> int:
     return max([int(meta.get("timesteps", 0)), *(int(row["timesteps"]) for row in read_rows(folder / CSV_FILE))])
 
 
+def clear_lost_attempt(folder: Path) -> None:
+    """
+    Remove what a run folder holds of an attempt whose checkpoint is lost, before the run starts again from step 0:
+    its evaluations, Monitor files, snapshots and every report cache made from them (command sweeps, frontier,
+    policy map, noise robustness, ...). Only ``run.json``, which counts the restart, and the lock stay.
+
+    :param folder: A run folder.
+    """
+    for path in folder.iterdir():
+        if path.name == META_FILE or path.name.startswith(("lock", ".lock")):
+            continue
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
 #: Seconds between refreshes of a held lock's modification time (its heartbeat).
 LOCK_HEARTBEAT_S = 30.0
 #: A lock of another host (a shared results folder) counts as its owner's while its heartbeat is younger than this.
@@ -747,9 +761,7 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
         restarted_at.append(reached)
         print(f"[restart] {folder}: the checkpoint of the attempt at {reached} steps is missing")
     if checkpoint is None:
-        for stale in (CSV_FILE, "snapshots", "work"):
-            path = folder / stale
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        clear_lost_attempt(folder)
         rows: list[dict[str, float]] = []
     else:
         state["resumes"] = int(state.get("resumes", 0)) + 1

@@ -317,7 +317,7 @@ def test_a_killed_authors_run_resumes_from_its_last_checkpoint_and_drops_what_ca
     assert wall_clock == sorted(wall_clock)  # the resumed part continues the clock of the first
 
 
-def test_an_authors_run_that_starts_again_drops_the_snapshots_of_its_lost_attempt(
+def test_an_authors_run_that_starts_again_drops_the_snapshots_and_caches_of_its_lost_attempt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checkout = _fake_checkout(tmp_path / "checkout", noise=0.3)
@@ -325,8 +325,10 @@ def test_an_authors_run_that_starts_again_drops_the_snapshots_of_its_lost_attemp
     assert _run_four_episodes(checkout, tmp_path) == "stopped"
     shutil.rmtree(_run_folder(tmp_path) / "checkpoint")
     (_run_folder(tmp_path) / "snapshots" / "authors_state_75.pt").write_bytes(b"from the lost attempt")
+    (_run_folder(tmp_path) / "noise_robustness.csv").write_text("of the lost attempt's snapshots")
     monkeypatch.setenv("FAKE_SCRIPT_STOP_AT", "2")
     assert _run_four_episodes(checkout, tmp_path) == "stopped"
+    assert not (_run_folder(tmp_path) / "noise_robustness.csv").exists()
     assert sorted(path.name for path in (_run_folder(tmp_path) / "snapshots").iterdir()) == [
         "authors_state_25.pt",
         "authors_state_50.pt",

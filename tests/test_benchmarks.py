@@ -183,6 +183,34 @@ def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path,
     assert meta["devices"] == ["cpu"]  # every step is the new attempt's
 
 
+def test_a_run_that_starts_again_drops_the_report_caches_of_its_lost_attempt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tiny_spec(tmp_path, "gogepo", budget=3000)
+    evaluate = stop_after_evaluations(monkeypatch, 2)
+    assert bench.run_one(spec) == "stopped"
+    shutil.rmtree(spec.run_dir / "checkpoint")
+    # Caches the reports made from the lost attempt's snapshots and model (made on its machine, then committed).
+    for cache in ("noise_robustness.csv", "command_sweep.csv", "frontier.csv", "policy_map.npz", "seen_range_sweep.csv"):
+        (spec.run_dir / cache).write_text("from the lost attempt")
+    (spec.run_dir / "snapshots").mkdir(exist_ok=True)
+    (spec.run_dir / "snapshots" / "model_75.zip").write_text("from the lost attempt")
+
+    def evaluate_and_list(runner: bench._Runner) -> None:
+        listed.append(sorted(path.name for path in spec.run_dir.iterdir()))
+        evaluate(runner)
+
+    listed: list[list[str]] = []
+    monkeypatch.setattr(bench._Runner, "evaluate", evaluate_and_list)
+    bench._StopFlag.requested = False
+    assert bench.run_one(spec) == "finished"
+    # While the new attempt runs, nothing of the lost one is left to be reported as if it were the new one's.
+    assert not {"noise_robustness.csv", "command_sweep.csv", "frontier.csv", "policy_map.npz"} & set(listed[0])
+    assert {"run.json", "lock"} <= set(listed[0])
+    assert not (spec.run_dir / "seen_range_sweep.csv").exists()
+    assert (spec.run_dir / "snapshots" / "model_75.zip").read_bytes() != b"from the lost attempt"  # the new one's
+
+
 def test_a_run_killed_without_a_stop_and_then_lost_counts_its_restart_from_its_evaluations(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

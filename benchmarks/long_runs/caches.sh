@@ -7,7 +7,8 @@ cd "$REPO" && export PYTHONPATH=$REPO OMP_NUM_THREADS=1
 scratch=$(mktemp -d)
 [ -d "$RUNS/table1" ] && step "$PY" -m benchmarks.report --results-dir "$RUNS/table1" --docs-dir "$scratch/docs" --sweep-seeds 10 > /dev/null
 # What the exploration noise costs the Swimmer 3M generators (from their snapshots; the authors' runs need their code).
-# Finished runs only: a run that starts again (its machine replaced) would keep the lost attempt's cached snapshots.
+# Finished runs only: a run that starts again (its machine replaced) clears the lost attempt's caches with today's
+# benchmarks.run, but the frozen code of the queue's runs (CODE_* in common.sh) keeps them.
 swimmer_3m=()
 for run in "$RUNS"/table1/Swimmer-v3/*/budget_3000000/seed_* "$RUNS"/command_input/*/Swimmer-v3/gogepo/budget_3000000/seed_*; do
   finished "$run" && swimmer_3m+=("$run")
