@@ -183,13 +183,22 @@ def test_a_run_whose_checkpoint_is_lost_starts_again_and_says_so(tmp_path: Path,
     assert meta["devices"] == ["cpu"]  # every step is the new attempt's
 
 
-def test_a_run_that_starts_again_drops_the_report_caches_of_its_lost_attempt(
+def stopped_with_its_checkpoint_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[bench.RunSpec, Callable[[bench._Runner], None]]:
+    """A GoGePo run stopped after two evaluations whose checkpoint stayed on a lost machine, and its evaluation."""
     spec = tiny_spec(tmp_path, "gogepo", budget=3000)
     evaluate = stop_after_evaluations(monkeypatch, 2)
     assert bench.run_one(spec) == "stopped"
     shutil.rmtree(spec.run_dir / "checkpoint")
+    bench._StopFlag.requested = False
+    return spec, evaluate
+
+
+def test_a_run_that_starts_again_drops_the_report_caches_of_its_lost_attempt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, evaluate = stopped_with_its_checkpoint_lost(tmp_path, monkeypatch)
     # Caches the reports made from the lost attempt's snapshots and model (made on its machine, then committed).
     for cache in ("noise_robustness.csv", "command_sweep.csv", "frontier.csv", "policy_map.npz", "seen_range_sweep.csv"):
         (spec.run_dir / cache).write_text("from the lost attempt")
@@ -202,7 +211,6 @@ def test_a_run_that_starts_again_drops_the_report_caches_of_its_lost_attempt(
 
     listed: list[list[str]] = []
     monkeypatch.setattr(bench._Runner, "evaluate", evaluate_and_list)
-    bench._StopFlag.requested = False
     assert bench.run_one(spec) == "finished"
     # While the new attempt runs, nothing of the lost one is left to be reported as if it were the new one's.
     assert not {"noise_robustness.csv", "command_sweep.csv", "frontier.csv", "policy_map.npz"} & set(listed[0])
@@ -214,15 +222,11 @@ def test_a_run_that_starts_again_drops_the_report_caches_of_its_lost_attempt(
 def test_a_run_killed_without_a_stop_and_then_lost_counts_its_restart_from_its_evaluations(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = tiny_spec(tmp_path, "gogepo", budget=3000)
-    evaluate = stop_after_evaluations(monkeypatch, 2)
-    assert bench.run_one(spec) == "stopped"
+    spec, evaluate = stopped_with_its_checkpoint_lost(tmp_path, monkeypatch)
     # A killed attempt (SIGKILL, a lost machine) never wrote how far it got into run.json; its evaluations did.
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     bench.write_json(spec.run_dir / bench.META_FILE, {k: v for k, v in meta.items() if k not in ("timesteps", "wall_clock_s")})
-    shutil.rmtree(spec.run_dir / "checkpoint")
     monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
-    bench._StopFlag.requested = False
     assert bench.run_one(spec) == "finished"
     meta = json.loads((spec.run_dir / bench.META_FILE).read_text())
     assert meta["restarts"] == 1 and meta["restarted_at_timesteps"] == [2000]
