@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import functools
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -199,6 +200,16 @@ def robustness(run_dir: Path, n_episodes: int, authors_code: Path | None, comput
     return rows
 
 
+def kept_return(row: dict[str, float]) -> float:
+    """:return: The noisy return over the noise-free return of one measured snapshot (NaN for a noise-free return of 0
+    or below, where the fraction says nothing)."""
+    return row["return_noisy"] / row["return_noise_free"] if row["return_noise_free"] > 0 else math.nan
+
+
+def _format_ratio(ratio: float) -> str:
+    return "-" if math.isnan(ratio) else f"{ratio:.2f}"
+
+
 def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]]) -> str:
     """:return: The Markdown report."""
     n_layers = max((sum(key.startswith("return_noise_on_layer_") for key in rows[0]) for rows in tables if rows), default=0)
@@ -210,7 +221,8 @@ def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]
         "mean true return over the same episodes and noise draws for every run. *Saturated*: the fraction of action "
         "components at 95 % of the half range or more, noise-free.\n",
     ]
-    header = ["run", "snapshot", "steps", "command", "noise-free", "noisy", *[f"noise on layer {i}" for i in range(n_layers)]]
+    header = ["run", "snapshot", "steps", "command", "noise-free", "noisy", "noisy / noise-free"]
+    header += [f"noise on layer {i}" for i in range(n_layers)]
     header.append("saturated")
     lines.append("| " + " | ".join(header) + " |")
     lines.append("| " + " | ".join("---" for _ in header) + " |")
@@ -223,6 +235,7 @@ def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]
                 f"{row['command']:.1f}",
                 f"{row['return_noise_free']:.1f}",
                 f"{row['return_noisy']:.1f}",
+                _format_ratio(kept_return(row)),
             ]
             cells += [
                 f"{row[f'return_noise_on_layer_{i}']:.1f}" if f"return_noise_on_layer_{i}" in row else "-"
@@ -230,6 +243,21 @@ def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]
             ]
             cells.append(f"{row['saturated_actions']:.2f}")
             lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The fraction of the noise-free return that the noisy policies keep, per folder of seeds, over its snapshots:",
+        "",
+        "| runs | seeds | snapshots | noisy / noise-free: min | max |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    groups: dict[Path, list[tuple[Path, list[float]]]] = {}
+    for run_dir, rows in zip(run_dirs, tables):
+        groups.setdefault(run_dir.parent, []).append((run_dir, [kept_return(row) for row in rows]))
+    for folder, runs in groups.items():
+        ratios = [ratio for _, run_ratios in runs for ratio in run_ratios if not math.isnan(ratio)]
+        seeds = ", ".join(run_dir.name.removeprefix("seed_") for run_dir, _ in runs)
+        low, high = (_format_ratio(min(ratios)), _format_ratio(max(ratios))) if ratios else ("-", "-")
+        lines.append(f"| `{folder}` | {seeds} | {sum(len(run_ratios) for _, run_ratios in runs)} | {low} | {high} |")
     episodes = sorted({int(row["episodes"]) for rows in tables for row in rows})
     lines.append(f"\nEpisodes per condition: {', '.join(map(str, episodes)) or '-'}.")
     return "\n".join(lines) + "\n"

@@ -85,6 +85,26 @@ def test_a_runs_snapshots_are_measured_for_the_command_of_their_next_episode_and
     assert table.count(f"`{run_dir}`") == 4 and "noise on layer 1" in table and "noise on layer 2" not in table
 
 
+def test_the_report_gives_the_fraction_of_the_noise_free_return_each_folder_of_seeds_keeps(tmp_path: Path) -> None:
+    def row(percent: int, noise_free: float, noisy: float) -> dict[str, float]:
+        measured = {"return_noise_free": noise_free, "return_noisy": noisy, "return_noise_on_layer_0": noisy}
+        return {
+            "percent": percent,
+            "timesteps": 10 * percent,
+            "command": 1.0,
+            "saturated_actions": 0.5,
+            "episodes": 10,
+        } | measured
+
+    runs = [tmp_path / "a" / "seed_0", tmp_path / "a" / "seed_1", tmp_path / "b" / "seed_0"]
+    tables = [[row(25, 200.0, 100.0), row(50, 200.0, 150.0)], [row(25, -10.0, -30.0), row(50, 100.0, 40.0)], []]
+    lines = render(runs, tables).splitlines()
+    assert lines[2].split(" | ")[6] == "noisy / noise-free"
+    assert [line.split(" | ")[6] for line in lines[4:8]] == ["0.50", "0.75", "-", "0.40"]  # no fraction of a return below 0
+    assert f"| `{tmp_path / 'a'}` | 0, 1 | 4 | 0.40 | 0.75 |" in lines
+    assert f"| `{tmp_path / 'b'}` | 0 | 0 | - | - |" in lines
+
+
 def test_without_noise_every_condition_is_the_noise_free_policy(tiny_run: Path) -> None:
     policy = gogepo_policy(tiny_run / "snapshots" / "model_100.zip")
     noisy = measure(policy, MOUNTAIN_CAR, 2)
