@@ -226,8 +226,11 @@ def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]
     header.append("saturated")
     lines.append("| " + " | ".join(header) + " |")
     lines.append("| " + " | ".join("---" for _ in header) + " |")
+    groups: dict[Path, list[tuple[Path, list[float]]]] = {}  # per folder of seeds: each run's kept returns
     for run_dir, rows in zip(run_dirs, tables):
-        for row in rows:
+        ratios = [kept_return(row) for row in rows]
+        groups.setdefault(run_dir.parent, []).append((run_dir, ratios))
+        for row, ratio in zip(rows, ratios):
             cells = [
                 f"`{run_dir}`",
                 f"{int(row['percent'])} %",
@@ -235,7 +238,7 @@ def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]
                 f"{row['command']:.1f}",
                 f"{row['return_noise_free']:.1f}",
                 f"{row['return_noisy']:.1f}",
-                _format_ratio(kept_return(row)),
+                _format_ratio(ratio),
             ]
             cells += [
                 f"{row[f'return_noise_on_layer_{i}']:.1f}" if f"return_noise_on_layer_{i}" in row else "-"
@@ -250,9 +253,6 @@ def render(run_dirs: Sequence[Path], tables: Sequence[Sequence[dict[str, float]]
         "| runs | seeds | snapshots | noisy / noise-free: min | max |",
         "| --- | --- | --- | --- | --- |",
     ]
-    groups: dict[Path, list[tuple[Path, list[float]]]] = {}
-    for run_dir, rows in zip(run_dirs, tables):
-        groups.setdefault(run_dir.parent, []).append((run_dir, [kept_return(row) for row in rows]))
     for folder, runs in groups.items():
         ratios = [ratio for _, run_ratios in runs for ratio in run_ratios if not math.isnan(ratio)]
         seeds = ", ".join(run_dir.name.removeprefix("seed_") for run_dir, _ in runs)
