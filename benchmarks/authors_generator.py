@@ -68,6 +68,11 @@ class AuthorsGenerator:
         with th.no_grad():
             return self.generator(th.tensor([[command / scale]]).float()).squeeze()
 
+    def predicted_return(self, params: th.Tensor) -> float:
+        """:return: Their fingerprint evaluator's prediction for the flat parameters ``params`` (their ``ac.v``)."""
+        with th.no_grad():
+            return float(self.ac.v(params.reshape(1, -1), use_virtual_module=True, virtual_module=self.virtual_mlp))
+
     def act(self, params: th.Tensor, observation: np.ndarray) -> np.ndarray:
         """:return: The action of the policy ``params`` for one raw observation, as their script computes it."""
         obs = th.as_tensor(observation, dtype=th.float32)

@@ -19,5 +19,11 @@ shopt -s nullglob
 authors_runs=("$RUNS"/table1/*/authors/budget_*/seed_*)
 [ ${#authors_runs[@]} -gt 0 ] && authors=$(authors_code) \
   && step "$PY" -m benchmarks.authors_fidelity "${authors_runs[@]}" --authors-code "$authors" > /dev/null
+# Where the command errors of the final generators come from (evaluator against generator; after their sweeps).
+finished_runs=()
+for run in "$RUNS"/table1/*/*/budget_*/seed_* "$RUNS"/command_input/*/*/gogepo/budget_*/seed_*; do
+  finished "$run" && finished_runs+=("$run")
+done
+[ ${#finished_runs[@]} -gt 0 ] && step "$PY" -m benchmarks.evaluator_calibration "${finished_runs[@]}" --authors-code "$(authors_code)" > /dev/null
 [ -d "$RUNS/command_input" ] && step "$PY" -m benchmarks.command_input --results-dir "$RUNS/command_input" --table1-dir "$RUNS/table1" --output "$scratch/command_input.md" > /dev/null
 rm -rf "$scratch"

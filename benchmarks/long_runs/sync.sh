@@ -8,7 +8,8 @@ copy() {
   [ -d "$1" ] || return 0
   local file
   (cd "$1" && find . -type f \( -name evaluations.csv -o -name run.json -o -name command_sweep.csv -o -name frontier.csv \
-    -o -name policy_map.npz -o -name training_episodes.csv -o -name noise_robustness.csv -o -name '*.monitor.csv' \) -print0) |
+    -o -name policy_map.npz -o -name training_episodes.csv -o -name noise_robustness.csv \
+    -o -name evaluator_calibration.csv -o -name evaluator_buffer_error.csv -o -name '*.monitor.csv' \) -print0) |
     while IFS= read -r -d '' file; do
       mkdir -p "$2/$(dirname "$file")" && cp -p "$1/$file" "$2/$file" || return 1
     done
