@@ -47,11 +47,17 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return spec.run_dir
 
 
+@pytest.fixture
+def run_dir(tiny_run: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny run that a test may change."""
+    copy = tmp_path / "run"
+    shutil.copytree(tiny_run, copy)
+    return copy
+
+
 def test_each_sweep_command_gets_the_final_evaluators_prediction_for_the_final_generators_policy(
-    tiny_run: Path, tmp_path: Path
+    run_dir: Path,
 ) -> None:
-    run_dir = tmp_path / "run"
-    shutil.copytree(tiny_run, run_dir)
     rows = calibration(run_dir, None)
     policy = GoGePo.load(run_dir / "snapshots" / "model_100.zip", device="cpu").policy
     with th.no_grad():
@@ -68,17 +74,13 @@ def test_each_sweep_command_gets_the_final_evaluators_prediction_for_the_final_g
     assert f"| {np.mean([10, 5, 30]) / 200:.3f} |" in render([run_dir], [rows], [[]])
 
 
-def test_a_run_without_a_sweep_or_a_model_gives_no_rows_and_no_cache(tiny_run: Path, tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    shutil.copytree(tiny_run, run_dir)
+def test_a_run_without_a_sweep_or_a_model_gives_no_rows_and_no_cache(tiny_run: Path, run_dir: Path) -> None:
     (run_dir / SWEEP_FILE).unlink()
     assert calibration(run_dir, None) == [] and not (run_dir / CALIBRATION_FILE).exists()
     assert calibration(tiny_run, None, compute=False) == []  # no cache, nothing computed
 
 
-def test_the_evaluators_error_on_its_buffer_is_grouped_by_age_newest_first(tiny_run: Path, tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    shutil.copytree(tiny_run, run_dir)
+def test_the_evaluators_error_on_its_buffer_is_grouped_by_age_newest_first(run_dir: Path) -> None:
     model = GoGePo.load(run_dir / "snapshots" / "model_100.zip", device="cpu")
     assert model.replay_buffer is not None
     generator = th.Generator().manual_seed(0)
