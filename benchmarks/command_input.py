@@ -14,7 +14,8 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 - takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test;
 - final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test; where
   a variant with the authors' update counts (``<input>_4_19``) has the same input with the paper's beside it, its
-  final returns above theirs, the same test.
+  final returns above theirs, the same test; where the authors' script's runs have command fidelities, each
+  variant's command fidelity above theirs (further from the commands), the same test.
 
 Table 1's finished runs (``--table1-dir``) are variants too, marked "Table 1's runs": its GoGePo runs with symlog
 commands (``gogepo_symlog``), its GoGePo runs with the YAML's settings (``gogepo``: commands divided by the task's
@@ -211,7 +212,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         takeoffs and the rank-sum test of its final returns against the variant with the highest median; where that
         is not symlog, the constructor's default, also the rank-sum test of each variant's final returns above
         symlog's; where a variant with the authors' update counts (``<input>_4_19``) has the same input's runs with
-        the paper's beside it, the rank-sum test of its final returns above theirs.
+        the paper's beside it, the rank-sum test of its final returns above theirs; where the authors' script has
+        command fidelities, the rank-sum test of each variant's above theirs (further from the commands).
     """
     leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
@@ -231,7 +233,10 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         header += f" final returns above {symlog.display_name}: one-sided rank-sum p |"
     if paper_counts:
         header += " final returns with 4+19 updates above the same input with 5+20: one-sided rank-sum p |"
-    lines = [header, "|" + " --- |" * (11 + (symlog is not None) + bool(paper_counts))]
+    authors = next((summary for summary in summaries if summary.name == "authors" and summary.command_fidelity), None)
+    if authors is not None:
+        header += f" command fidelity above {authors.display_name} (further from the commands): one-sided rank-sum p |"
+    lines = [header, "|" + " --- |" * (11 + (symlog is not None) + bool(paper_counts) + (authors is not None))]
     for summary in summaries:
         steps = [step for step in summary.takeoff_steps if math.isfinite(step)]
         stuck = [str(run.seed) for run, step in zip(summary.runs, summary.takeoff_steps) if not math.isfinite(step)]
@@ -253,6 +258,9 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         if paper_counts:
             paper = paper_counts.get(summary.name)
             line += " - |" if paper is None else f" {rank_sum_one_sided(summary.finals, paper.finals):.3g} |"
+        if authors is not None:
+            mine, theirs = summary.command_fidelity, authors.command_fidelity
+            line += " - |" if summary is authors or not mine else f" {rank_sum_one_sided(mine, theirs):.3g} |"
         lines.append(line)
     return "\n".join(lines) + "\n"
 

@@ -1089,6 +1089,32 @@ def test_command_input_tests_the_authors_update_counts_above_the_same_input_with
     assert column not in short  # symlog with 4+19, but no symlog with 5+20 to test it against
 
 
+def test_command_input_tests_each_variants_command_fidelity_above_the_authors_scripts(tmp_path: Path) -> None:
+    from benchmarks import command_input, report
+
+    results = tmp_path / "command_input"
+    # Command errors (in units of Swimmer's range, 465): ours 0.10, 0.20 and 0.30; theirs 0.04 and 0.06.
+    for variant, algo, errors in (("scale465_4_19", "gogepo", (0.1, 0.2, 0.3)), ("authors", "authors", (0.04, 0.06))):
+        for seed, error in enumerate(errors):
+            write_synthetic_run(results / variant, "Swimmer-v3", algo, seed, 3_000_000, finished=True, level=320.0)
+            sweep = [
+                {"command": c, "mean_training_return": c + error * 465, "std_training_return": 1.0}
+                for c in report.paper_commands("Swimmer-v3")
+            ]
+            report.write_sweep(
+                bench.run_dir(results / variant, "Swimmer-v3", algo, 3_000_000, seed) / report.SWEEP_FILE, sweep
+            )
+    write_synthetic_run(results / "symlog", "Swimmer-v3", "gogepo", 0, 3_000_000, finished=True, level=300.0)  # no sweep
+    text = command_input.write_report(results, tmp_path / "report.md", n_episodes=1, compute=False)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    column = "| command fidelity above authors' script (further from the commands): one-sided rank-sum p |"
+    assert rows["variant"].endswith(column)
+    assert "| 0.200 ± 0.100 (n=3) |" in rows["command_scale=465, 4+19 updates (the authors' settings)"]
+    # All three of ours above both of theirs: 1 split of C(5, 3) = 10 reaches that rank sum.
+    assert rows["command_scale=465, 4+19 updates (the authors' settings)"].endswith(f"| {1 / 10:.3g} |")
+    assert rows["authors' script"].endswith("| - |") and rows["symlog (the constructor's default)"].endswith("| - |")
+
+
 def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
     import subprocess
