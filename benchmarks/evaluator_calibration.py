@@ -24,6 +24,7 @@ group); ``--no-compute`` renders the caches only.
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import torch as th
 
 from benchmarks.report import SWEEP_FILE, final_model_path, paper_commands
 from benchmarks.run import read_meta, read_rows
+from sb3_gogepo import GoGePo
 from sb3_gogepo.sweep_records import write_sweep_csv
 
 CALIBRATION_FILE = "evaluator_calibration.csv"
@@ -42,11 +44,15 @@ AGE_GROUPS = ((1, 100), (101, 1000), (1001, 10000))
 CHUNK = 250
 
 
+@functools.lru_cache(maxsize=1)
+def load_model(model_path: Path) -> GoGePo:
+    """:return: A saved GoGePo model on the CPU; the last one is kept, so a run's two measurements load it once."""
+    return GoGePo.load(model_path, device="cpu")
+
+
 def predictions_gogepo(model_path: Path, commands: np.ndarray) -> np.ndarray:
     """:return: ``V(G(c))`` of a saved GoGePo model for each command."""
-    from sb3_gogepo import GoGePo
-
-    policy = GoGePo.load(model_path, device="cpu").policy
+    policy = load_model(model_path).policy
     with th.no_grad():
         return policy.evaluator(policy.generate(th.as_tensor(commands, dtype=th.float32))).double().numpy()
 
@@ -61,9 +67,7 @@ def predictions_authors(snapshot: Path, authors_code: Path, meta: dict, commands
 
 def buffer_errors(model_path: Path, buffer_path: Path) -> list[dict[str, float]]:
     """:return: Per age group of the buffer's entries: count, mean return, mean error and mean absolute error of V."""
-    from sb3_gogepo import GoGePo
-
-    model = GoGePo.load(model_path, device="cpu")
+    model = load_model(model_path)
     model.load_policy_buffer(buffer_path)
     assert model.replay_buffer is not None
     params, returns = model.replay_buffer.ordered()
@@ -202,8 +206,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     th.set_num_threads(1)
     compute = not args.no_compute
-    tables = [calibration(run_dir, args.authors_code, compute) for run_dir in args.run_dirs]
-    buffers = [buffer_calibration(run_dir, compute) for run_dir in args.run_dirs]
+    tables, buffers = [], []
+    for run_dir in args.run_dirs:  # one run at a time, so that its model is loaded once for both measurements
+        tables.append(calibration(run_dir, args.authors_code, compute))
+        buffers.append(buffer_calibration(run_dir, compute))
     text = render(args.run_dirs, tables, buffers)
     if args.output is None:
         print(text, end="")
