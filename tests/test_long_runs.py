@@ -86,6 +86,17 @@ def test_the_second_core_runs_part1_then_the_queue_in_name_order_and_goes_past_a
     assert result.stdout.rstrip().endswith("done")
 
 
+def test_the_second_core_takes_the_authors_swimmer_seed_then_a_hopper_seed_before_ddpg(tmp_path: Path, scripts: Path) -> None:
+    # core2.sh names these queue scripts first, in this order; then it goes through the whole queue in name order, where
+    # each of them skips the runs it finished (here they only log).
+    named = ["20_ars_3m", "40_authors_small_100k", "70_authors_swimmer_3m_seed_3", "19_gogepo_hopper_3m_range", "50_ddpg_1m"]
+    for name in named:
+        (scripts / "queue" / f"{name}.sh").write_text(queue_script(name))
+    run_core(scripts / "core2.sh", tmp_path)
+    in_name_order = ["first", "19_gogepo_hopper_3m_range", "20_ars_3m", "second"]
+    assert events(tmp_path)[: 1 + len(named) + len(in_name_order)] == ["part1", *named, *in_name_order]
+
+
 def test_scripts_added_to_the_queue_while_it_runs_are_run_in_name_order_once_each(tmp_path: Path, scripts: Path) -> None:
     # 10_first adds one script that sorts before it (not run yet, so next) and one between it and 20_second.
     staged = tmp_path / "staged"
@@ -96,6 +107,32 @@ def test_scripts_added_to_the_queue_while_it_runs_are_run_in_name_order_once_eac
     result = run_core(scripts / "core2.sh", tmp_path)
     assert events(tmp_path)[:5] == ["part1", "first", "05_late", "15_added", "second"]
     assert len(events(tmp_path)) == 6 and result.stdout.count("05_late.sh exited with 0") == 1
+
+
+def test_each_start_adds_to_the_cores_logs_so_an_earlier_stretch_s_queue_stays_there(tmp_path: Path, scripts: Path) -> None:
+    shutil.copy(LONG_RUNS / "start.sh", scripts / "start.sh")
+    (tmp_path / "runs" / "table1").mkdir(parents=True)  # run folders there already: nothing to restore
+    logs = [tmp_path / "runs" / f"{core}.out" for core in ("core1", "core2")]
+    for start in (1, 2):
+        result = subprocess.run(["bash", scripts / "start.sh"], env=environment(tmp_path), capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + 30
+        while [queues_done(log) for log in logs] != [start, start]:  # the cores run detached: wait for both queues
+            assert time.monotonic() < deadline, [log.read_text() for log in logs if log.exists()]
+            time.sleep(0.05)
+    for log, core in zip(logs, ("core1", "core2")):
+        lines = log.read_text().splitlines()
+        assert [line.split()[0] for line in lines if line.startswith("[start]")] == ["[start]", "[start]"]
+        assert lines[0].endswith(f" {core}.sh") and lines[-1].endswith(" done")
+
+
+def queues_done(log: Path) -> int:
+    """:return: How many times a core's queue ran to its end, by its log."""
+    return (
+        sum(line.startswith("[queue]") and line.endswith(" done") for line in log.read_text().splitlines())
+        if log.exists()
+        else 0
+    )
 
 
 def test_the_first_core_runs_the_queue_and_a_script_runs_its_python_in_the_frozen_code_with_one_thread(
