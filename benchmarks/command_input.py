@@ -12,10 +12,11 @@ Every subfolder of ``--results-dir`` is one variant, holding :mod:`benchmarks.ru
 - frontier fidelity: the training return of ``G(best)`` (10 episodes) divided by the best training return seen
   (cached as ``frontier.csv``);
 - takeoff counts against the variant with the most takeoffs: one-sided Fisher exact test;
-- final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test; where
-  a variant with the authors' update counts (``<input>_4_19``) has the same input with the paper's beside it, its
-  final returns above theirs, the same test; where the authors' script's runs have command fidelities, each
-  variant's command fidelity above theirs (further from the commands), the same test.
+- final returns against the variant with the highest median: one-sided exact rank-sum (Mann-Whitney) test, and
+  against the authors' script's (the reference) where theirs are not that variant; where a variant with the
+  authors' update counts (``<input>_4_19``) has the same input with the paper's beside it, its final returns above
+  theirs, the same test; where the authors' script's runs have command fidelities, each variant's command fidelity
+  above theirs (further from the commands), the same test.
 
 Table 1's finished runs (``--table1-dir``) are variants too, marked "Table 1's runs": its GoGePo runs with symlog
 commands (``gogepo_symlog``), its GoGePo runs with the YAML's settings (``gogepo``: commands divided by the task's
@@ -209,8 +210,9 @@ def _figure(values: Sequence[float], digits: int = 1) -> str:
 def variant_table(summaries: Sequence[VariantSummary]) -> str:
     """
     :return: One markdown row per variant, with the Fisher test of its takeoffs against the variant with the most
-        takeoffs and the rank-sum test of its final returns against the variant with the highest median; where that
-        is not symlog, the constructor's default, also the rank-sum test of each variant's final returns above
+        takeoffs and the rank-sum test of its final returns against the variant with the highest median; where the
+        authors' script is not that variant, the same test against it (the reference); where the highest median is
+        not symlog's, the constructor's default, also the rank-sum test of each variant's final returns above
         symlog's; where a variant with the authors' update counts (``<input>_4_19``) has the same input's runs with
         the paper's beside it, the rank-sum test of its final returns above theirs; where the authors' script has
         command fidelities, the rank-sum test of each variant's above theirs (further from the commands).
@@ -218,6 +220,7 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
     symlog = next((summary for summary in summaries if summary.name == "symlog" and summary is not best), None)
+    reference = next((summary for summary in summaries if summary.name == "authors" and summary is not best), None)
     by_name = {summary.name: summary for summary in summaries}
     paper_counts = {
         summary.name: by_name[summary.name.removesuffix(UPDATES_4_19)]
@@ -229,6 +232,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         f"| command fidelity | frontier fidelity | takeoffs vs {leader.display_name}: one-sided Fisher p "
         f"| final returns vs {best.display_name}: one-sided rank-sum p |"
     )
+    if reference is not None:
+        header += f" final returns vs {reference.display_name}: one-sided rank-sum p |"
     if symlog is not None:
         header += f" final returns above {symlog.display_name}: one-sided rank-sum p |"
     if paper_counts:
@@ -236,7 +241,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     authors = next((summary for summary in summaries if summary.name == "authors" and summary.command_fidelity), None)
     if authors is not None:
         header += f" command fidelity above {authors.display_name} (further from the commands): one-sided rank-sum p |"
-    lines = [header, "|" + " --- |" * (11 + (symlog is not None) + bool(paper_counts) + (authors is not None))]
+    extra = (reference is not None) + (symlog is not None) + bool(paper_counts) + (authors is not None)
+    lines = [header, "|" + " --- |" * (11 + extra)]
     for summary in summaries:
         steps = [step for step in summary.takeoff_steps if math.isfinite(step)]
         stuck = [str(run.seed) for run, step in zip(summary.runs, summary.takeoff_steps) if not math.isfinite(step)]
@@ -253,6 +259,8 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
             f"| {_figure(summary.command_fidelity, 3)} (n={len(summary.command_fidelity)}) "
             f"| {_figure(summary.frontier_fidelity, 2)} (n={len(summary.frontier_fidelity)}) | {p_value} | {rank_p} |"
         )
+        if reference is not None:
+            line += " - |" if summary is reference else f" {rank_sum_one_sided(reference.finals, summary.finals):.3g} |"
         if symlog is not None:
             line += " - |" if summary is symlog else f" {rank_sum_one_sided(summary.finals, symlog.finals):.3g} |"
         if paper_counts:

@@ -1115,6 +1115,32 @@ def test_command_input_tests_each_variants_command_fidelity_above_the_authors_sc
     assert rows["authors' script"].endswith("| - |") and rows["symlog (the constructor's default)"].endswith("| - |")
 
 
+def test_command_input_tests_final_returns_against_the_authors_script_where_theirs_are_not_the_best_median(
+    tmp_path: Path,
+) -> None:
+    from benchmarks import command_input
+
+    results = tmp_path / "command_input"
+    # Final returns (the last 20 of 30 evaluations rising to level + seed average level * 20.5 / 30 + seed): 4+19
+    # 225.5-227.5, the authors' 218.7-220.7 and 3 (a seed that stayed stuck), 465 198.2-200.2.
+    for seed in range(3):
+        write_synthetic_run(results / "scale465_4_19", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=330.0)
+        write_synthetic_run(results / "scale465", "Swimmer-v3", "gogepo", seed, 3_000_000, finished=True, level=290.0)
+        write_synthetic_run(results / "authors", "Swimmer-v3", "authors", seed, 3_000_000, finished=True, level=320.0)
+    write_synthetic_run(results / "authors", "Swimmer-v3", "authors", 3, 3_000_000, finished=True, level=0.0)
+    text = command_input.write_report(results, tmp_path / "report.md", n_episodes=1, compute=False)
+    table = [line.strip("|").split(" | ") for line in text.splitlines() if line.startswith("| ")]
+    header, rows = [cell.strip() for cell in table[0]], {row[0].strip(): row for row in table[2:]}
+    best, reference = "command_scale=465, 4+19 updates (the authors' settings)", "authors' script"
+    against_best = header.index(f"final returns vs {best}: one-sided rank-sum p")
+    assert header[against_best + 1] == f"final returns vs {reference}: one-sided rank-sum p"
+    column = against_best + 1
+    # The authors' ranks among the seven finals are 1 (the stuck seed), 5, 6 and 7: 7 of the C(7, 4) = 35 splits reach
+    # that rank sum (19). The 4+19 seeds are all above theirs: p = 1.
+    assert rows["command_scale=465 (authors' constant)"][column].strip() == f"{7 / 35:.3g}"
+    assert rows[best][column].strip() == "1" and rows[reference][column].strip() == "-"
+
+
 def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
     import subprocess
