@@ -219,9 +219,11 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
     """
     leader = max(summaries, key=lambda summary: summary.n_takeoffs / len(summary.runs))
     best = max(summaries, key=lambda summary: float(np.median(summary.finals)))
-    symlog = next((summary for summary in summaries if summary.name == "symlog" and summary is not best), None)
-    reference = next((summary for summary in summaries if summary.name == "authors" and summary is not best), None)
     by_name = {summary.name: summary for summary in summaries}
+    symlog = by_name.get("symlog") if by_name.get("symlog") is not best else None
+    script = by_name.get("authors")
+    reference = script if script is not best else None
+    authors = script if script is not None and script.command_fidelity else None
     paper_counts = {
         summary.name: by_name[summary.name.removesuffix(UPDATES_4_19)]
         for summary in summaries
@@ -238,7 +240,6 @@ def variant_table(summaries: Sequence[VariantSummary]) -> str:
         header += f" final returns above {symlog.display_name}: one-sided rank-sum p |"
     if paper_counts:
         header += " final returns with 4+19 updates above the same input with 5+20: one-sided rank-sum p |"
-    authors = next((summary for summary in summaries if summary.name == "authors" and summary.command_fidelity), None)
     if authors is not None:
         header += f" command fidelity above {authors.display_name} (further from the commands): one-sided rank-sum p |"
     extra = (reference is not None) + (symlog is not None) + bool(paper_counts) + (authors is not None)

@@ -1,8 +1,7 @@
 #!/bin/bash
 # Second core: part1.sh, the short Table 1 runs (ARS 3M, the authors' script at 100k), the authors' Swimmer 3M seed 3
-# (their command fidelity's third seed: faithfulness before the DDPG baseline), then the GoGePo Hopper 3M seed that
-# core1.sh is not running (the runs' locks: core1 holds seed 1, so this core takes seed 2, the longest remaining run),
-# then DDPG 1M; then every script in queue/ in name order (scripts added meanwhile included; a script it ran already
+# (their command fidelity's third seed: faithfulness before the DDPG baseline), then a GoGePo Hopper 3M seed that
+# core1.sh is not running (the runs' locks keep the cores apart; these are the longest runs), then DDPG 1M; then every script in queue/ in name order (scripts added meanwhile included; a script it ran already
 # skips its finished runs), so a slice of the authors' Hopper run comes last.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.sh"
