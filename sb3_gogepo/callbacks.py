@@ -17,7 +17,7 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.envs import training_return_offset
 from sb3_gogepo.eval_env import make_eval_env, recreatable_spec, sync_normalization
-from sb3_gogepo.evaluation import evaluate_commands
+from sb3_gogepo.evaluation import check_env_fits, evaluate_commands
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.sweep_records import (
     SWEEP_CSV,
@@ -148,6 +148,7 @@ class CommandSweepCallback(EventCallback):
         # Called at every learn(): a continued run (reset_num_timesteps=False) keeps the sweeps so far and appends.
         source = self._training_spec() if self.eval_env is None else self.eval_env
         self._vec_env = make_eval_env(source, self.model.get_vec_normalize_env())
+        check_env_fits(self._vec_env, self.model.policy, "eval_env")
         self.eval_env = self._vec_env
         if self.log_path is None:
             self.log_path = self._logger_folder()

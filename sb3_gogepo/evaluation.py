@@ -4,10 +4,30 @@ from collections.abc import Sequence
 
 import numpy as np
 from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.policies import GoGePoPolicy
 from sb3_gogepo.validation import check_positive_integer
+
+
+def check_env_fits(env: VecEnv, policy: BasePolicy, name: str) -> None:
+    """
+    Refuse an evaluation env whose spaces are not the model's, before anything runs in it: SB3's ``predict`` catches
+    only some observation shapes, and actions are clipped to the model's bounds whatever the env's, so other mismatches
+    would give returns of the wrong task without a word.
+
+    :param env: The evaluation env.
+    :param policy: The model's policy.
+    :param name: The argument that gave ``env``, for the error.
+    :raises ValueError: If the observation or the action space differs from the policy's.
+    """
+    for kind, env_space, model_space in (
+        ("observation", env.observation_space, policy.observation_space),
+        ("action", env.action_space, policy.action_space),
+    ):
+        if env_space != model_space:
+            raise ValueError(f"{name}'s {kind} space {env_space} is not the model's {model_space}: is it the task trained on?")
 
 
 def evaluate_commands(
@@ -26,8 +46,10 @@ def evaluate_commands(
     :param commands: Desired returns.
     :param n_eval_episodes: Episodes per command.
     :return: Episode returns and episode lengths, each of shape ``(len(commands), n_eval_episodes)``.
+    :raises ValueError: If ``env``'s observation or action space is not the policy's.
     """
     check_positive_integer("n_eval_episodes", n_eval_episodes)
+    check_env_fits(env, policy, "env")
     returns = np.zeros((len(commands), n_eval_episodes))
     lengths = np.zeros((len(commands), n_eval_episodes), dtype=np.int64)
     for index, command in enumerate(commands):

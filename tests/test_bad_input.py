@@ -11,7 +11,8 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from sb3_gogepo import GoGePo
+from sb3_gogepo import GoGePo, evaluate_commands
+from sb3_gogepo.callbacks import CommandSweepCallback
 from tests.conftest import BoundsEnv, small_kwargs, trained
 
 # ----------------------------------------------------------------------------- bad input
@@ -174,3 +175,23 @@ def test_a_non_finite_observation_is_left_out_of_the_statistics_with_a_warning()
     normalizer = model.policy.observation_normalizer
     assert th.isfinite(normalizer.mean).all() and th.isfinite(normalizer.std).all() and normalizer.count == 99
     assert np.isfinite(model.predict(np.zeros(2, np.float32))[0]).all()
+
+
+@pytest.mark.parametrize(
+    "make_eval_env, message",
+    [
+        (lambda: _SpaceEnv(spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (1,))), "observation space Box"),
+        (lambda: BoundsEnv(spaces.Box(-1.0, 1.0, (3,))), r"action space Box\(-1.0, 1.0, \(3,\)"),
+        (lambda: BoundsEnv(spaces.Box(-2.0, 2.0, (1,))), r"action space Box\(-2.0, 2.0, \(1,\)"),
+    ],
+)
+def test_an_evaluation_env_of_another_task_is_refused_before_anything_runs(make_eval_env, message: str) -> None:
+    # Before, other actions were clipped or broadcast to the model's and the sweep returned figures of the wrong task.
+    model = GoGePo(BoundsEnv(spaces.Box(-1.0, 1.0, (1,))), **small_kwargs(), seed=0)
+    with pytest.raises(ValueError, match=f"env's {message}.* is not the model's"):
+        model.evaluate_commands(make_eval_env(), [0.0], n_eval_episodes=1)
+    with pytest.raises(ValueError, match=f"env's {message}"):
+        evaluate_commands(model.policy, DummyVecEnv([make_eval_env]), [0.0], n_eval_episodes=1)
+    with pytest.raises(ValueError, match=f"eval_env's {message}"):
+        model.learn(100, callback=CommandSweepCallback(make_eval_env(), eval_freq=10))
+    assert model.num_timesteps == 0
