@@ -296,6 +296,9 @@ class GoGePo(BaseAlgorithm):
         :return: The trained model.
         """
         check_learn_arguments(total_timesteps, callback, log_interval, tb_log_name, reset_num_timesteps, progress_bar)
+        if self.env is None:  # before SB3's _setup_learn, which resets the step count of the run it would continue
+            raise ValueError("learn() needs an environment: give one to GoGePo.load(path, env=...) or call set_env(env)")
+        self.check_hyperparameters(loaded=True)  # values set on the model since, as at construction
         steps_asked, last_obs = total_timesteps, self._last_obs
         total_timesteps, callback = self._setup_learn(
             int(total_timesteps), callback, reset_num_timesteps, tb_log_name, progress_bar

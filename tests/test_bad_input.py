@@ -195,3 +195,25 @@ def test_an_evaluation_env_of_another_task_is_refused_before_anything_runs(make_
     with pytest.raises(ValueError, match=f"eval_env's {message}"):
         model.learn(100, callback=CommandSweepCallback(make_eval_env(), eval_freq=10))
     assert model.num_timesteps == 0
+
+
+def test_learn_on_a_model_loaded_without_an_environment_is_refused_and_keeps_its_step_count(tmp_path) -> None:
+    trained().save(tmp_path / "model")
+    model = GoGePo.load(tmp_path / "model")
+    with pytest.raises(ValueError, match=r"learn\(\) needs an environment"):
+        model.learn(100)
+    assert model.num_timesteps == 1000  # SB3's _setup_learn had already reset it, so a continued run restarted at 0
+    model.set_env(make_vec_env("Pendulum-v1"))
+    assert model.learn(200, reset_num_timesteps=False).num_timesteps == 1200
+
+
+@pytest.mark.parametrize(
+    "attribute, value",
+    [("noise_std", math.nan), ("batch_size", 0), ("command_drive", math.inf), ("n_generator_updates", 2.5)],
+)
+def test_hyperparameters_set_on_the_model_are_checked_when_it_learns(attribute: str, value: float) -> None:
+    model = GoGePo(BoundsEnv(spaces.Box(-1.0, 1.0, (1,))), **small_kwargs(), seed=0)
+    setattr(model, attribute, value)
+    with pytest.raises(ValueError, match=attribute):
+        model.learn(60)
+    assert model.num_timesteps == 0
