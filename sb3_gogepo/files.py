@@ -1,9 +1,11 @@
 """Atomic file writes: a file being replaced holds either its previous content or the complete new one, never a part."""
 
 import contextlib
+import errno
 import io
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 
 
@@ -17,10 +19,19 @@ def atomic_write(path: str | os.PathLike) -> Iterator[io.BufferedWriter]:
     either the previous file or the new one. If the block raises, the temporary file is removed and ``path`` is
     left as it was. Missing parent folders are created.
 
+    As with ``open(path, "wb")``, a symbolic link is written through (its target is replaced, the link stays), a file
+    that may not be written is refused, and a file replaced keeps its permissions.
+
     :param path: The file to write.
     :return: A context manager giving a binary file open for writing.
+    :raises PermissionError: If ``path`` exists and may not be written, before anything is written.
     """
-    path = os.fspath(path)
+    path = os.path.realpath(os.fspath(path))
+    mode = None
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied: the file may not be written", path)
+        mode = stat.S_IMODE(os.stat(path).st_mode)
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
@@ -31,6 +42,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[io.BufferedWriter]:
             yield file
             file.flush()
             os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

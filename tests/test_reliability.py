@@ -6,6 +6,7 @@ import itertools
 import math
 import os
 import re
+import stat
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -104,6 +105,42 @@ def test_a_save_that_fails_halfway_leaves_the_previous_file_whole(
     monkeypatch.undo()
     assert load(path) == saved
     assert os.listdir(tmp_path) == [name]  # no half-written temporary file left behind
+
+
+@pytest.mark.parametrize("writer", ["model", "policy", "policy buffer"])
+def test_a_save_writes_through_a_symbolic_link_and_keeps_the_files_permissions(tmp_path: Path, writer: str) -> None:
+    save, load, *_, name = SAVES[writer]
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
+    target, link = tmp_path / "runs" / name, tmp_path / f"latest_{name}"
+    save(model, target)
+    saved = target.read_bytes()
+    target.chmod(0o600)
+    link.symlink_to(target)
+    model.learn(400, reset_num_timesteps=False)
+    save(model, link)
+    assert link.is_symlink() and target.read_bytes() != saved  # as open(link, "wb"): before, the link became a file
+    load(link)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("writer", ["model", "policy", "policy buffer"])
+def test_a_save_onto_a_file_that_may_not_be_written_is_refused_and_leaves_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    save, load, *_, name = SAVES[writer]
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
+    path = tmp_path / name
+    save(model, path)
+    saved = load(path)
+    path.chmod(0o444)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # root may write any file: play a user who may not
+        monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    model.learn(400, reset_num_timesteps=False)
+    with pytest.raises(PermissionError, match=name):
+        save(model, path)
+    monkeypatch.undo()
+    assert load(path) == saved
+    assert os.listdir(tmp_path) == [name]
 
 
 # ----------------------------------------------------------------------------- interrupted training
