@@ -15,6 +15,7 @@ from stable_baselines3.common.logger import HumanOutputFormat
 from stable_baselines3.common.type_aliases import GymEnv
 from stable_baselines3.common.vec_env import VecEnv
 
+from sb3_gogepo.commands import as_commands
 from sb3_gogepo.envs import training_return_offset
 from sb3_gogepo.eval_env import make_eval_env, recreatable_spec, sync_normalization
 from sb3_gogepo.evaluation import check_env_fits, evaluate_commands
@@ -97,9 +98,7 @@ class CommandSweepCallback(EventCallback):
         for name, value in (("eval_freq", eval_freq), ("n_commands", n_commands), ("n_eval_episodes", n_eval_episodes)):
             check_positive_integer(name, value)
         if commands is not None:
-            commands = np.asarray(commands, dtype=np.float64).reshape(-1)
-            if len(commands) == 0 or not np.isfinite(commands).all():
-                raise ValueError(f"commands must be a non-empty sequence of finite numbers, got {commands!r}")
+            commands = as_commands(commands)
         self.eval_env: GymEnv | str | None = eval_env
         self.eval_freq = int(eval_freq)
         self.n_commands = int(n_commands)

@@ -1,8 +1,59 @@
 """Return commands: which return to ask the generator for, and how a command enters the generator."""
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import torch as th
+
+from sb3_gogepo.validation import is_real
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def as_command(value: Any, name: str = "command") -> float:
+    """
+    :param value: A desired return given by the user: a real number, or an array or a tensor holding one.
+    :param name: The argument that gave it, for the error.
+    :return: It as a float.
+    :raises ValueError: Unless it is one finite real number within float32 range (a boolean or a string is not).
+    """
+    if isinstance(value, th.Tensor):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        value = value.reshape(()).item()
+    if not is_real(value):
+        raise ValueError(f"{name} must be a real number (a desired return), got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
+        raise ValueError(f"{name} must be a finite number within float32 range, got {value!r}")
+    return number
+
+
+def as_commands(values: Any, name: str = "commands") -> np.ndarray:
+    """
+    :param values: Desired returns given by the user: a sequence of real numbers, or an array or a tensor of them
+        (flattened).
+    :param name: The argument that gave them, for the error.
+    :return: Them as a flat float64 array.
+    :raises ValueError: Unless they are one or more finite real numbers within float32 range (booleans and strings
+        are not).
+    """
+    if isinstance(values, th.Tensor):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, np.ndarray):
+        valid = values.dtype.kind in "iuf"
+    else:
+        valid = isinstance(values, Sequence) and not isinstance(values, (str, bytes)) and all(map(is_real, values))
+    if not valid:
+        raise ValueError(f"{name} must be a sequence or an array of real numbers (desired returns), got {values!r}")
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not len(array):
+        raise ValueError(f"{name} must hold at least one desired return, got {values!r}")
+    if not np.isfinite(array).all() or np.abs(array).max() > FLOAT32_MAX:
+        raise ValueError(f"{name} must be finite numbers within float32 range, got {values!r}")
+    return array
 
 
 def symlog(values: th.Tensor) -> th.Tensor:

@@ -20,6 +20,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
+from sb3_gogepo.commands import as_command
 from sb3_gogepo.gogepo import GoGePo
 from sb3_gogepo.zoo import register
 
@@ -60,7 +61,7 @@ def commanded_gogepo(command: float) -> type[GoGePo]:
             chosen = replay_command if command is None else command
             return super().predict(observation, state, episode_start, deterministic, command=chosen)
 
-    replay_command = float(command)
+    replay_command = as_command(command, "--command")
     return CommandedGoGePo
 
 

@@ -7,6 +7,7 @@ from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv
 
+from sb3_gogepo.commands import as_commands
 from sb3_gogepo.policies import GoGePoPolicy
 from sb3_gogepo.validation import check_positive_integer
 
@@ -43,12 +44,14 @@ def evaluate_commands(
     :param policy: The policy whose generator is evaluated (``model.policy``).
     :param env: The environment, as it is: returns are read from its ``Monitor`` wrapper if it has one, and its
         observation statistics (``VecNormalize``) are used as they are.
-    :param commands: Desired returns.
+    :param commands: Desired returns (a sequence, an array or a tensor; flattened).
     :param n_eval_episodes: Episodes per command.
-    :return: Episode returns and episode lengths, each of shape ``(len(commands), n_eval_episodes)``.
-    :raises ValueError: If ``env``'s observation or action space is not the policy's.
+    :return: Episode returns and episode lengths, each of shape ``(number of commands, n_eval_episodes)``.
+    :raises ValueError: If ``env``'s observation or action space is not the policy's, or if ``commands`` are not
+        finite real numbers within float32 range.
     """
     check_positive_integer("n_eval_episodes", n_eval_episodes)
+    commands = as_commands(commands)
     check_env_fits(env, policy, "env")
     returns = np.zeros((len(commands), n_eval_episodes))
     lengths = np.zeros((len(commands), n_eval_episodes), dtype=np.int64)

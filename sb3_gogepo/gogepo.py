@@ -29,7 +29,7 @@ from sb3_gogepo.checks import (
     check_run_settings,
     check_spaces,
 )
-from sb3_gogepo.commands import next_command
+from sb3_gogepo.commands import as_commands, next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset, vec_normalize_statistics
 from sb3_gogepo.evaluation import evaluate_commands
 from sb3_gogepo.files import atomic_write
@@ -638,11 +638,12 @@ class GoGePo(BaseAlgorithm):
         :param env: Environment to evaluate in (an id, a ``gym.Env`` or a ``VecEnv``); returns are read from its
             ``Monitor`` wrapper if it has one, so they are true environment returns. If the model was trained with
             ``VecNormalize`` and ``env`` has none, observations are normalised with a copy of the training statistics.
-        :param commands: Desired returns.
+        :param commands: Desired returns (a sequence, an array or a tensor; flattened).
         :param n_eval_episodes: Episodes per command.
-        :return: Achieved returns, shape ``(len(commands), n_eval_episodes)``.
+        :return: Achieved returns, shape ``(number of commands, n_eval_episodes)``.
         """
         check_positive_integer("n_eval_episodes", n_eval_episodes)  # before an env is made
+        commands = as_commands(commands)
         vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
         vec_env = normalized_like_training(vec_env, self.get_vec_normalize_env())
         return evaluate_commands(self.policy, vec_env, commands, n_eval_episodes)[0]

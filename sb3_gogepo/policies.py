@@ -14,7 +14,7 @@ from stable_baselines3.common.utils import is_vectorized_observation
 from torch import nn
 
 from sb3_gogepo.action_heads import ActionHead
-from sb3_gogepo.commands import normalize_commands, running_command_scale
+from sb3_gogepo.commands import as_command, normalize_commands, running_command_scale
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.fingerprint import FingerprintEvaluator
 from sb3_gogepo.functional import FlatPolicy, GeneratedPolicy, InputStatistics, LayerParams, ParameterLayout
@@ -259,9 +259,7 @@ class GoGePoPolicy(BasePolicy):
         :param command: Desired return.
         :return: Flat parameters ``(n_params,)``.
         """
-        command = float(command)
-        if not math.isfinite(command) or abs(command) > th.finfo(th.float32).max:
-            raise ValueError(f"A command must be a finite number within float32 range, got {command}")
+        command = as_command(command)
         cache, _ = self._current_caches()
         params = cache.get(command)
         if params is None:
@@ -371,7 +369,7 @@ class GoGePoPolicy(BasePolicy):
         :return: Actions and ``state``.
         """
         if self._acts_in_numpy(observation):
-            return self._predict_numpy(observation, self.acting_command() if command is None else float(command)), state  # type: ignore[arg-type]
+            return self._predict_numpy(observation, self.acting_command() if command is None else as_command(command)), state  # type: ignore[arg-type]
         if command is None:
             return super().predict(observation, state, episode_start, deterministic)
         return self.commanded(command).predict(observation, state, episode_start, deterministic)
@@ -399,7 +397,7 @@ class CommandedPolicy(BasePolicy):
     def __init__(self, policy: GoGePoPolicy, command: float | None = None) -> None:
         super().__init__(policy.observation_space, policy.action_space, normalize_images=False)
         self.policy = policy
-        self.command = None if command is None else float(command)
+        self.command = None if command is None else as_command(command)
 
     def current_command(self) -> float:
         """:return: The command acted on now: ``command``, or the best training return seen."""

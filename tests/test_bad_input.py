@@ -1,6 +1,7 @@
 """Bad input is refused with a message naming it: spaces, hyperparameters, commands, non-finite rewards and observations."""
 
 import math
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -13,6 +14,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_gogepo import GoGePo, evaluate_commands
 from sb3_gogepo.callbacks import CommandSweepCallback
+from sb3_gogepo.enjoy import commanded_gogepo
 from tests.conftest import BoundsEnv, small_kwargs, trained
 
 # ----------------------------------------------------------------------------- bad input
@@ -113,15 +115,22 @@ def test_a_policy_alias_without_an_environment_is_refused_as_sb3_does() -> None:
         GoGePo("MlpPolicy")
 
 
-@pytest.mark.parametrize("command", [math.nan, math.inf, -math.inf, 1e40])
-def test_commands_that_are_not_finite_float32_numbers_are_refused(command: float) -> None:
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        *[(value, "command must be a finite number") for value in (math.nan, math.inf, -math.inf, 1e40)],
+        # Before, True acted as the return 1 and "5" as 5; arrays failed deep in NumPy without naming the command.
+        *[(value, "command must be a real number") for value in (True, np.bool_(False), "5", [5.0], np.array([5.0, 7.0]))],
+    ],
+)
+def test_a_command_that_is_not_one_finite_float32_number_is_refused(command: Any, message: str) -> None:
     model = trained()
-    with pytest.raises(ValueError, match="finite number"):
+    with pytest.raises(ValueError, match=message):
         model.predict(np.zeros(3, np.float32), command=command)
-    with pytest.raises(ValueError, match="finite number"):
+    with pytest.raises(ValueError, match=message):
         model.generate_policy(command)
-    with pytest.raises(ValueError, match="finite number"):
-        model.evaluate_commands("Pendulum-v1", [0.0, command], n_eval_episodes=1)
+    with pytest.raises(ValueError, match=message):
+        model.policy.commanded(command)
 
 
 def test_unknown_policy_alias_is_named() -> None:
@@ -217,3 +226,36 @@ def test_hyperparameters_set_on_the_model_are_checked_when_it_learns(attribute: 
     with pytest.raises(ValueError, match=attribute):
         model.learn(60)
     assert model.num_timesteps == 0
+
+
+def test_a_command_may_be_a_number_held_by_an_array_or_a_tensor() -> None:
+    model, obs = trained(), np.zeros(3, np.float32)
+    action = model.predict(obs, command=5.0)[0]
+    commands: tuple[Any, ...] = (5, np.float32(5.0), np.array([5.0]), th.tensor(5.0))
+    for command in commands:
+        np.testing.assert_array_equal(model.predict(obs, command=command)[0], action)
+
+
+def test_the_replay_launchers_command_is_checked_before_the_replay() -> None:
+    with pytest.raises(ValueError, match="--command must be a finite number"):
+        commanded_gogepo(math.nan)
+
+
+@pytest.mark.parametrize(
+    "make_commands, message",
+    [
+        (lambda: "12", "real numbers"),
+        (lambda: [True, False], "real numbers"),
+        (lambda: (command for command in [0.0, 1.0]), "real numbers"),
+        (lambda: [], "at least one"),
+        (lambda: [0.0, 1e39], "float32 range"),
+        (lambda: [0.0, 1.0, math.nan], "float32 range"),
+    ],
+)
+def test_commands_to_sweep_that_are_not_real_numbers_are_refused_before_anything_runs(make_commands, message: str) -> None:
+    # Before, "12" swept the commands 1 and 2, [] returned nothing, and a NaN was found after the commands before it ran.
+    model = trained()
+    with pytest.raises(ValueError, match=f"commands must .*{message}"):
+        model.evaluate_commands("Pendulum-v1", make_commands(), n_eval_episodes=1)
+    with pytest.raises(ValueError, match=f"commands must .*{message}"):
+        CommandSweepCallback("Pendulum-v1", commands=make_commands())
