@@ -1,6 +1,7 @@
 """GoGePo's policy object: generator, evaluator, observation statistics, and the policy generated for the best return."""
 
 import math
+import operator
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,8 @@ from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, check_positive_integer
 
 #: A policy's float32 acting copies (per layer ``W^T``, ``b``) and the offset its observations are centred by.
 NumpyActing = tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]
+
+_VERSION = operator.attrgetter("_version")  # a tensor's count of its in-place changes
 
 #: Optimizers whose state :meth:`SliceHypernetwork.rescale_command_input` knows how to rescale.
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
@@ -150,9 +153,11 @@ class GoGePoPolicy(BasePolicy):
         )
         # Generated parameters by command, and their NumPy acting copies by (command, statistics version), for the
         # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: optimizer
-        # steps (a hook), loads, device moves and command rescaling, so the caches check themselves.
+        # steps (a hook), loads, device moves and command rescaling, so the caches check themselves; the tensors'
+        # in-place counters catch changes made by other code (a user's own optimizer, a submodule's load_state_dict).
         self._generator_version = 0
-        self._cached_generator_version = 0
+        self._source_tensors: tuple[th.Tensor, ...] | None = None
+        self._cached_generator_version: tuple[int, int] = (0, self._tensor_versions())
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
         self.generator_optimizer.register_step_post_hook(self._generator_stepped)
@@ -238,18 +243,28 @@ class GoGePoPolicy(BasePolicy):
 
     def _generator_changed(self) -> None:
         self._generator_version = getattr(self, "_generator_version", 0) + 1
+        self._source_tensors = None
 
     def _generator_stepped(self, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
         self._generator_changed()
+
+    def _tensor_versions(self) -> int:
+        """:return: The sum of the in-place change counters of the tensors the generated policies are made from."""
+        if self._source_tensors is None:  # listed once per set of tensors (a device move or a load makes new ones)
+            normalizer = self.observation_normalizer
+            tensors = (*self.generator.parameters(), *self.generator.buffers(), *self.buffers(recurse=False))
+            self._source_tensors = (*tensors, normalizer.mean, normalizer.std)
+        return sum(map(_VERSION, self._source_tensors))
 
     def _current_caches(
         self,
     ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], NumpyActing]]:
         """:return: The caches of generated parameters and of acting copies, emptied if the generator has changed."""
-        if self._cached_generator_version != self._generator_version:
+        version = (self._generator_version, self._tensor_versions())
+        if self._cached_generator_version != version:
             self._params_cache.clear()
             self._numpy_cache.clear()
-            self._cached_generator_version = self._generator_version
+            self._cached_generator_version = version
         return self._params_cache, self._numpy_cache
 
     def params_for(self, command: float) -> th.Tensor:

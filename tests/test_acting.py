@@ -55,6 +55,42 @@ def test_predict_on_numpy_observations_matches_sb3s_torch_path(env_id: str, acti
         model.predict(np.zeros((2, space.shape[0] + 1), dtype=np.float32))
 
 
+def _own_optimizer_step(model: GoGePo) -> None:
+    optimizer = th.optim.SGD(model.policy.generator.parameters(), lr=0.1)
+    model.policy.generate(th.tensor([5.0])).pow(2).sum().backward()
+    optimizer.step()
+
+
+def _halve_generator(model: GoGePo) -> None:
+    with th.no_grad():
+        for parameter in model.policy.generator.parameters():
+            parameter.mul_(0.5)
+
+
+CHANGES_BY_OTHER_CODE = {
+    "the user's own optimizer step": _own_optimizer_step,
+    "an in-place edit": _halve_generator,
+    "a submodule's load_state_dict": lambda model: model.policy.generator.load_state_dict(
+        {name: 0.5 * value for name, value in model.policy.generator.state_dict().items()}
+    ),
+    "an edit of the observation statistics": lambda model: model.policy.observation_normalizer.mean.add_(1.0),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES_BY_OTHER_CODE)
+def test_predict_acts_with_the_generator_as_it_is_after_changes_made_by_other_code(change: str) -> None:
+    # Before, the cache of generated policies noticed only GoGePo's own changes, and predict acted as before them.
+    model, observation = trained(), np.array([0.3, -0.2, 0.5], np.float32)
+    before = model.predict(observation, command=5.0)[0]
+    CHANGES_BY_OTHER_CODE[change](model)
+    with th.no_grad():  # generate() is not cached
+        expected = model.policy.act_with(model.policy.generate(th.tensor([5.0]))[0], th.as_tensor(observation)[None])[0]
+    assert not np.allclose(expected, before)
+    np.testing.assert_allclose(model.predict(observation, command=5.0)[0], expected, rtol=1e-5, atol=1e-6)
+    exported = model.generate_policy(5.0)(th.as_tensor(observation)).detach()
+    np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_a_command_selects_a_different_generated_policy() -> None:
     model = trained()
     observations = np.random.uniform(-1, 1, (7, 3)).astype(np.float32)
