@@ -28,7 +28,7 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
 
     :param observation_space: Must be a ``Box`` that is not an image (by SB3's ``is_image_space``); other shapes are
         flattened.
-    :param action_space: Must be a ``Box`` with finite bounds or a ``Discrete``.
+    :param action_space: Must be a ``Box`` with finite bounds within float32 range or a ``Discrete``.
     """
     if not isinstance(observation_space, spaces.Box):
         raise ValueError(
@@ -39,10 +39,12 @@ def check_spaces(observation_space: spaces.Space, action_space: spaces.Space) ->
         raise ValueError(f"GoGePo does not support image observations (got a Box of shape {observation_space.shape})")
     if not isinstance(action_space, (spaces.Box, spaces.Discrete)):
         raise ValueError(f"GoGePo supports Box and Discrete action spaces, not {type(action_space).__name__}")
-    if isinstance(action_space, spaces.Box) and not (
-        np.isfinite(action_space.low).all() and np.isfinite(action_space.high).all()
-    ):
-        raise ValueError(f"GoGePo maps actions onto the Box bounds, which must be finite; got {action_space}")
+    if isinstance(action_space, spaces.Box):
+        bounds = np.abs(np.concatenate([action_space.low.ravel(), action_space.high.ravel()]))
+        if not np.isfinite(bounds).all():
+            raise ValueError(f"GoGePo maps actions onto the Box bounds, which must be finite; got {action_space}")
+        if bounds.max() > np.finfo(np.float32).max:
+            raise ValueError(f"GoGePo acts in float32, whose range the Box bounds must be within; got {action_space}")
     if isinstance(action_space, spaces.Discrete) and action_space.start != 0:
         raise ValueError(
             f"GoGePo's Discrete actions are 0 .. n-1; got {action_space} with start={action_space.start}. "

@@ -45,6 +45,7 @@ BOX = spaces.Box(-1, 1, (3,))
         (BOX, spaces.MultiDiscrete([2, 3]), "MultiDiscrete"),
         (BOX, spaces.MultiBinary(2), "MultiBinary"),
         (BOX, spaces.Box(-np.inf, np.inf, (2,)), "finite"),
+        (BOX, spaces.Box(-1e300, 1e300, (2,), np.float64), "float32"),  # before: NaN actions, every episode dropped
         (BOX, spaces.Discrete(3, start=1), "start=1"),
     ],
 )
