@@ -333,8 +333,15 @@ class GeneratedPolicy(nn.Module):
         """
         :param observations: Raw observations ``(..., *observation_shape)``.
         :return: Actions ``(..., *action_shape)`` (``Box``: within the bounds; ``Discrete``: indices).
+        :raises ValueError: If the observations' last dimensions are not ``observation_shape``.
         """
-        batch_shape = observations.shape[: observations.dim() - len(self.observation_shape)]
+        n_batch_dims = observations.dim() - len(self.observation_shape)
+        if not th.jit.is_tracing():  # a trace is made for the shapes it is traced with
+            if n_batch_dims < 0 or tuple(observations.shape[n_batch_dims:]) != tuple(self.observation_shape):
+                raise ValueError(
+                    f"observations must be of shape (..., *{tuple(self.observation_shape)}), got {tuple(observations.shape)}"
+                )
+        batch_shape = observations.shape[:n_batch_dims]
         observations = observations.reshape(*batch_shape, -1).float()
         if self.input_clip is not None:
             observations = th.clamp((observations - self.input_mean) / self.input_std, -self.input_clip, self.input_clip)

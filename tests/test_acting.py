@@ -114,6 +114,15 @@ def test_generated_policy_is_a_standalone_module(tmp_path) -> None:
     assert [type(m).__name__ for m in module.mlp] == ["Linear", "Tanh", "Linear"]
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (4,), (5, 4), (3, 1)])
+def test_the_exported_policy_refuses_observations_of_another_shape(shape: tuple[int, ...]) -> None:
+    # Before, a scalar was broadcast to every feature and a (3, 1) array read as one observation, without a word.
+    policy = trained().generate_policy()
+    assert policy(th.zeros(5, 3)).shape == (5, 1) and policy(th.zeros(3)).shape == (1,)
+    with pytest.raises(ValueError, match=r"observations must be of shape \(\.\.\., \*\(3,\)\)"):
+        policy(th.zeros(shape))
+
+
 def test_a_policy_trained_behind_vec_normalize_exports_with_its_statistics_and_takes_raw_observations(tmp_path) -> None:
     # The docs promise raw observations in; the module held only GoGePo's own statistics, so it acted on them as if normalised.
     training_env = VecNormalize(make_vec_env("Pendulum-v1", seed=0), norm_obs=True, norm_reward=False, clip_obs=1.5)
