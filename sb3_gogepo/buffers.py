@@ -225,10 +225,16 @@ class PolicyBuffer:
 
         :param params: Parameters ``(n, n_params)``, any floating dtype and device.
         :param returns: Their returns ``(n,)``.
-        :raises ValueError: When the policies have another number of parameters, or an entry cannot be trained on
-            (a return beyond :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE` or a parameter that is not finite);
-            the buffer is then left as it was.
+        :raises ValueError: When the policies have another number of parameters, the parameters and the returns are
+            not one row and one return per policy, or an entry cannot be trained on (a return beyond
+            :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE` or a parameter that is not finite in the buffer's
+            dtype); the buffer is then left as it was.
         """
+        if params.dim() != 2 or returns.dim() != 1 or len(params) != len(returns):
+            raise ValueError(
+                f"Policies need one row of parameters and one return each, got parameters of shape {tuple(params.shape)} "
+                f"and returns of shape {tuple(returns.shape)}"
+            )
         if params.shape[-1] != self.n_params:
             raise ValueError(f"Policies with {params.shape[-1]} parameters, this buffer's have {self.n_params}")
         unusable = ~(returns.abs() <= MAX_TRAINING_MAGNITUDE)  # NaN too
@@ -237,11 +243,11 @@ class PolicyBuffer:
                 f"{int(unusable.sum())} return(s) cannot be trained on (e.g. {float(returns[unusable][0]):g}; "
                 f"NaN, infinite or of magnitude above {MAX_TRAINING_MAGNITUDE:g})"
             )
+        params, returns = params[-self.buffer_size :].to(self.params.dtype), returns[-self.buffer_size :]
         if not th.isfinite(params).all():
-            raise ValueError("some policy parameters are NaN or infinite")
-        params, returns = params[-self.buffer_size :], returns[-self.buffer_size :]
+            raise ValueError(f"some policy parameters are NaN or infinite, or beyond the range of {self.params.dtype}")
         count = len(returns)
-        self.params[:count].copy_(params.to(self.params.dtype))
+        self.params[:count].copy_(params)
         self.returns[:count].copy_(returns)
         self.full = count == self.buffer_size
         self.pos = 0 if self.full else count

@@ -147,3 +147,20 @@ def test_a_pickled_buffer_holds_its_entries_on_the_cpu_not_its_whole_allocation(
     assert th.equal(restored.sample_indices(50), drawn)  # the same recency weights and positions
     restored.add(th.zeros(64), 9.0)
     assert restored.ordered()[1].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 9.0]
+
+
+@pytest.mark.parametrize("n_params_rows, n_returns", [(1, 3), (3, 2)])
+def test_entries_need_one_row_of_parameters_per_return(n_params_rows: int, n_returns: int) -> None:
+    # Before, one row with three returns became three copies of one policy, and 3 rows with 2 returns a torch error.
+    buffer = _filled(2)
+    with pytest.raises(ValueError, match="one row of parameters and one return each"):
+        buffer.set_entries(th.zeros(n_params_rows, 3), th.zeros(n_returns))
+    assert buffer.ordered()[1].tolist() == [0.0, 1.0]
+
+
+def test_entries_beyond_the_storage_dtypes_range_are_refused_as_they_would_be_stored() -> None:
+    # Before, the check ran before the conversion, and 1e5 became inf in a float16 buffer, to fail in training later.
+    buffer = _filled(2, storage_dtype="float16")
+    with pytest.raises(ValueError, match=r"beyond the range of torch\.float16"):
+        buffer.set_entries(th.full((3, 3), 1e5), th.zeros(3))
+    assert buffer.ordered()[1].tolist() == [0.0, 1.0]
