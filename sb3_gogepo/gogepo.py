@@ -662,12 +662,17 @@ class GoGePo(BaseAlgorithm):
 
     def load_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
-        Load a buffer written by :meth:`save_policy_buffer`; loading runs no code from the file.
+        Load a buffer written by :meth:`save_policy_buffer`; loading runs no code from the file. With
+        ``command_scale="auto"`` the command scale takes in the loaded returns, as it would have had they been trained
+        on here; the best return seen, from which the commands go on, stays the model's own.
 
         :param path: Source file, or a binary file object open for reading.
         """
         assert self.policy_buffer is not None
         self.policy_buffer.load(path)
+        returns = self.policy_buffer.ordered()[1]
+        if len(returns):
+            self.policy.observe_return(float(returns.abs().max()))
 
     @property
     def replay_buffer(self) -> PolicyBuffer | None:

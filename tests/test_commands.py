@@ -61,6 +61,16 @@ def test_auto_scale_follows_the_stored_training_returns() -> None:
     assert float(model.policy.command_input_scale) == pytest.approx(max(1.0, float(returns.abs().max())), rel=1e-6)
 
 
+def test_auto_scale_takes_in_the_returns_of_a_loaded_policy_buffer(tmp_path: Path) -> None:
+    # Before, a fresh model kept the scale 1 and trained its generator on commands of magnitude about 1000.
+    _auto_model().learn(1000).save_policy_buffer(tmp_path / "buffer.npz")
+    model = _auto_model()
+    model.load_policy_buffer(tmp_path / "buffer.npz")
+    returns = model.policy_buffer.ordered()[1]  # type: ignore[union-attr]
+    assert float(returns.abs().max()) > 100.0
+    assert float(model.policy.command_input_scale) == pytest.approx(float(returns.abs().max()), rel=1e-6)
+
+
 def test_rescaling_the_command_input_keeps_the_generator_function() -> None:
     model = _auto_model().learn(1000)  # the generator's optimizer has state by now
     policy = model.policy
