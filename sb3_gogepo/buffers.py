@@ -194,10 +194,21 @@ class PolicyBuffer:
         Replace the contents with a file written by :meth:`save`. The newest ``buffer_size`` entries are kept.
 
         :param path: Source file, or a binary file object open for reading.
-        :raises ValueError: When the file holds policies of another shape, or comes from a newer version.
+        :raises ValueError: When the file is not a policy buffer, holds policies of another shape, or comes from a
+            newer version.
         """
         name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
-        with np.load(path, allow_pickle=False) as data:
+        not_a_buffer = f"{name} is not a policy buffer (a file written by save_policy_buffer)"
+        try:
+            data = np.load(path, allow_pickle=False)
+        except ValueError as error:  # pickled data, such as an SB3 replay buffer
+            raise ValueError(f"{not_a_buffer}: it holds pickled data") from error
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"{not_a_buffer}: it holds a single array")
+        if "format_version" not in data.files:
+            data.close()
+            raise ValueError(f"{not_a_buffer}: it holds {sorted(data.files)[:5]}")
+        with data:
             version = int(data["format_version"])
             if version != _FORMAT_VERSION:
                 raise ValueError(f"{name} is a policy buffer of format {version}; this version reads format {_FORMAT_VERSION}")

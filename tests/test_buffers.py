@@ -1,5 +1,8 @@
 import pickle
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -103,6 +106,26 @@ def test_buffers_of_another_format_are_refused_with_its_version(tmp_path) -> Non
     np.savez(tmp_path / "v1.npz", **{**version_1, "format_version": np.array(1)})
     with pytest.raises(ValueError, match="format 1; this version reads format 2"):
         PolicyBuffer(4, 3).load(tmp_path / "v1.npz")
+
+
+def _write(path: Path, save: Callable[[Any], Any]) -> None:
+    with open(path, "wb") as file:
+        save(file)
+
+
+@pytest.mark.parametrize(
+    "save, holds",
+    [
+        (lambda file: pickle.dump({"observations": np.zeros(3)}, file), "pickled data"),  # an SB3 replay buffer, say
+        (lambda file: np.save(file, np.zeros(3)), "a single array"),
+        (lambda file: np.savez(file, data=np.zeros(3)), r"\['data'\]"),  # a zip of other files: a model, say
+    ],
+)
+def test_a_file_that_is_not_a_policy_buffer_is_refused(tmp_path: Path, save: Callable[[Any], Any], holds: str) -> None:
+    # Before: a KeyError on 'format_version', or numpy's advice to allow pickles.
+    _write(tmp_path / "other.npz", save)
+    with pytest.raises(ValueError, match=f"is not a policy buffer .*: it holds {holds}"):
+        _filled(2).load(tmp_path / "other.npz")
 
 
 def test_half_precision_storage_halves_memory_and_keeps_values_close() -> None:
