@@ -30,7 +30,7 @@ from sb3_gogepo.sweep_records import (
     sweep_rows,
     write_sweep_csv,
 )
-from sb3_gogepo.validation import check_positive_integer
+from sb3_gogepo.validation import check_positive_integer, is_integer
 
 
 class CommandSweepCallback(EventCallback):
@@ -94,9 +94,17 @@ class CommandSweepCallback(EventCallback):
         verbose: int = 1,
         callback_after_sweep: BaseCallback | None = None,
     ) -> None:
-        super().__init__(callback_after_sweep, verbose=verbose)
         for name, value in (("eval_freq", eval_freq), ("n_commands", n_commands), ("n_eval_episodes", n_eval_episodes)):
             check_positive_integer(name, value)
+        if not isinstance(sweep_on_training_end, (bool, np.bool_)):
+            raise TypeError(f"sweep_on_training_end must be True or False, got {sweep_on_training_end!r}")
+        if not is_integer(verbose):
+            raise ValueError(f"verbose must be an integer (0: silent, 1: one line per sweep), got {verbose!r}")
+        if log_path is not None and not isinstance(log_path, (str, os.PathLike)):
+            raise TypeError(f"log_path must be None or a folder, got {log_path!r}")
+        if callback_after_sweep is not None and not isinstance(callback_after_sweep, BaseCallback):
+            raise TypeError(f"callback_after_sweep must be None or a BaseCallback instance, got {callback_after_sweep!r}")
+        super().__init__(callback_after_sweep, verbose=verbose)
         if commands is not None:
             commands = as_commands(commands)
         self.eval_env: GymEnv | str | None = eval_env

@@ -340,11 +340,22 @@ def test_multiple_envs_count_steps(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [dict(eval_freq=0), dict(n_commands=0), dict(n_eval_episodes=0), dict(commands=[]), dict(commands=[1.0, np.nan])],
+    "kwargs, name",
+    [
+        (dict(eval_freq=0), "eval_freq"),
+        (dict(n_commands=0), "n_commands"),
+        (dict(n_eval_episodes=0), "n_eval_episodes"),
+        (dict(commands=[]), "commands"),
+        (dict(commands=[1.0, np.nan]), "commands"),
+        # Before: "no" meant yes, "1" failed after the first sweep, a function failed at learn() with an AttributeError.
+        (dict(sweep_on_training_end="no"), "sweep_on_training_end"),
+        (dict(verbose="1"), "verbose"),
+        (dict(log_path=3), "log_path"),
+        (dict(callback_after_sweep=lambda: True), "callback_after_sweep"),
+    ],
 )
-def test_invalid_arguments(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
+def test_invalid_arguments_are_refused_naming_them(kwargs: dict[str, Any], name: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=name):
         CommandSweepCallback(**kwargs)
 
 
