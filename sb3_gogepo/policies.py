@@ -354,7 +354,10 @@ class GoGePoPolicy(BasePolicy):
     def _acts_in_numpy(self, observation: Any) -> bool:
         """:return: Whether ``predict`` takes the NumPy path for this observation (on the CPU, without torch)."""
         return (
-            self.device.type == "cpu" and self.flat_policy.numpy_activation is not None and isinstance(observation, np.ndarray)
+            self.device.type == "cpu"
+            and self.flat_policy.numpy_activation is not None
+            and isinstance(observation, np.ndarray)
+            and observation.dtype.kind in "biuf"  # others (objects, strings) go to SB3's path, which refuses them
         )
 
     def commanded(self, command: float | None = None) -> "CommandedPolicy":

@@ -91,6 +91,12 @@ def test_predict_acts_with_the_generator_as_it_is_after_changes_made_by_other_co
     np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_predict_refuses_observations_that_are_not_numbers_as_sb3_does() -> None:
+    # Before, the NumPy path converted None to NaN and answered with a NaN action.
+    with pytest.raises(TypeError, match="object"):
+        trained().predict(np.array([None, 1.0, 2.0], dtype=object))
+
+
 def test_a_command_selects_a_different_generated_policy() -> None:
     model = trained()
     observations = np.random.uniform(-1, 1, (7, 3)).astype(np.float32)
