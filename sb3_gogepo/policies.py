@@ -27,6 +27,7 @@ from sb3_gogepo.validation import MAX_TRAINING_MAGNITUDE, check_positive_integer
 NumpyActing = tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray | None]
 
 _VERSION = operator.attrgetter("_version")  # a tensor's count of its in-place changes
+_DATA_PTR = th.Tensor.data_ptr  # where its data is: ``tensor.data = ...`` moves it
 
 #: Optimizers whose state :meth:`SliceHypernetwork.rescale_command_input` knows how to rescale.
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
@@ -153,11 +154,13 @@ class GoGePoPolicy(BasePolicy):
         )
         # Generated parameters by command, and their NumPy acting copies by (command, statistics version), for the
         # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: optimizer
-        # steps (a hook), loads, device moves and command rescaling, so the caches check themselves; the tensors'
-        # in-place counters catch changes made by other code (a user's own optimizer, a submodule's load_state_dict).
+        # steps (a hook), loads, device moves and command rescaling, so the caches check themselves. The tensors'
+        # in-place counters and data pointers catch changes made by other code to the tensors listed: a user's own
+        # optimizer, in-place edits, ``.data = ...`` (vector_to_parameters), a submodule's load_state_dict. A tensor
+        # replaced by another (``load_state_dict(assign=True)`` on a submodule) needs ``_generator_changed()``.
         self._generator_version = 0
         self._source_tensors: tuple[th.Tensor, ...] | None = None
-        self._cached_generator_version: tuple[int, int] = (0, self._tensor_versions())
+        self._cached_generator_version: tuple[int, tuple[int, tuple[int, ...]]] = (0, self._tensor_versions())
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
         self.generator_optimizer.register_step_post_hook(self._generator_stepped)
@@ -248,13 +251,18 @@ class GoGePoPolicy(BasePolicy):
     def _generator_stepped(self, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
         self._generator_changed()
 
-    def _tensor_versions(self) -> int:
-        """:return: The sum of the in-place change counters of the tensors the generated policies are made from."""
+    def _tensor_versions(self) -> tuple[int, tuple[int, ...]]:
+        """
+        :return: The sum of the in-place change counters of the tensors the generated policies are made from, and
+            where their data are (inference tensors have no counter, and can only be changed in inference mode).
+        """
         if self._source_tensors is None:  # listed once per set of tensors (a device move or a load makes new ones)
             normalizer = self.observation_normalizer
             tensors = (*self.generator.parameters(), *self.generator.buffers(), *self.buffers(recurse=False))
-            self._source_tensors = (*tensors, normalizer.mean, normalizer.std)
-        return sum(map(_VERSION, self._source_tensors))
+            self._source_tensors = tuple(
+                tensor for tensor in (*tensors, normalizer.mean, normalizer.std) if not tensor.is_inference()
+            )
+        return sum(map(_VERSION, self._source_tensors)), tuple(map(_DATA_PTR, self._source_tensors))
 
     def _current_caches(
         self,

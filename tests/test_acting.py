@@ -74,6 +74,9 @@ CHANGES_BY_OTHER_CODE = {
         {name: 0.5 * value for name, value in model.policy.generator.state_dict().items()}
     ),
     "an edit of the observation statistics": lambda model: model.policy.observation_normalizer.mean.add_(1.0),
+    "vector_to_parameters (which sets .data)": lambda model: th.nn.utils.vector_to_parameters(
+        0.5 * th.nn.utils.parameters_to_vector(model.policy.generator.parameters()), model.policy.generator.parameters()
+    ),
 }
 
 
@@ -89,6 +92,13 @@ def test_predict_acts_with_the_generator_as_it_is_after_changes_made_by_other_co
     np.testing.assert_allclose(model.predict(observation, command=5.0)[0], expected, rtol=1e-5, atol=1e-6)
     exported = model.generate_policy(5.0)(th.as_tensor(observation)).detach()
     np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_made_in_inference_mode_acts() -> None:
+    # Before the cache keyed on the tensors' counters, which inference tensors do not have, this worked; then it raised.
+    with th.inference_mode():
+        model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0)
+        assert model.predict(np.zeros(3, np.float32), command=5.0)[0].shape == (1,)
 
 
 def test_predict_refuses_observations_that_are_not_numbers_as_sb3_does() -> None:
