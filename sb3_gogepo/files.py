@@ -27,6 +27,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[io.BufferedWriter]:
     :raises PermissionError: If ``path`` exists and may not be written, before anything is written.
     """
     path = os.path.realpath(os.fspath(path))
+    if os.path.islink(path):  # a loop of links, which realpath leaves unresolved
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
     mode = None
     if os.path.exists(path):
         if not os.access(path, os.W_OK):

@@ -123,6 +123,14 @@ def test_a_save_writes_through_a_symbolic_link_and_keeps_the_files_permissions(t
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
+def test_a_save_onto_a_loop_of_links_is_refused_as_open_refuses_it(tmp_path: Path) -> None:
+    (tmp_path / "a.zip").symlink_to(tmp_path / "b.zip")
+    (tmp_path / "b.zip").symlink_to(tmp_path / "a.zip")
+    with pytest.raises(OSError, match="symbolic links"):
+        GoGePo("Pendulum-v1", **small_kwargs()).save(tmp_path / "a.zip")
+    assert (tmp_path / "a.zip").is_symlink() and sorted(os.listdir(tmp_path)) == ["a.zip", "b.zip"]
+
+
 @pytest.mark.parametrize("writer", ["model", "policy", "policy buffer"])
 def test_a_save_onto_a_file_that_may_not_be_written_is_refused_and_leaves_it_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
