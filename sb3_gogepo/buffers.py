@@ -2,6 +2,7 @@
 
 import io
 import os
+import zipfile
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -201,8 +202,10 @@ class PolicyBuffer:
         not_a_buffer = f"{name} is not a policy buffer (a file written by save_policy_buffer)"
         try:
             data = np.load(path, allow_pickle=False)
-        except ValueError as error:  # pickled data, such as an SB3 replay buffer
-            raise ValueError(f"{not_a_buffer}: it holds pickled data") from error
+        except ValueError as error:  # pickled data (an SB3 replay buffer, say) or another format
+            raise ValueError(f"{not_a_buffer}: it is not a NumPy file (pickled data or another format)") from error
+        except (EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{not_a_buffer}: it is empty or cut short ({error})") from error
         if not isinstance(data, np.lib.npyio.NpzFile):
             raise ValueError(f"{not_a_buffer}: it holds a single array")
         if "format_version" not in data.files:
@@ -239,7 +242,7 @@ class PolicyBuffer:
         :raises ValueError: When the policies have another number of parameters, the parameters and the returns are
             not one row and one return per policy, or an entry cannot be trained on (a return beyond
             :data:`~sb3_gogepo.validation.MAX_TRAINING_MAGNITUDE` or a parameter that is not finite in the buffer's
-            dtype); the buffer is then left as it was.
+            dtype; only the entries kept are checked); the buffer is then left as it was.
         """
         if params.dim() != 2 or returns.dim() != 1 or len(params) != len(returns):
             raise ValueError(
@@ -248,13 +251,13 @@ class PolicyBuffer:
             )
         if params.shape[-1] != self.n_params:
             raise ValueError(f"Policies with {params.shape[-1]} parameters, this buffer's have {self.n_params}")
+        params, returns = params[-self.buffer_size :].to(self.params.dtype), returns[-self.buffer_size :]
         unusable = ~(returns.abs() <= MAX_TRAINING_MAGNITUDE)  # NaN too
         if unusable.any():
             raise ValueError(
                 f"{int(unusable.sum())} return(s) cannot be trained on (e.g. {float(returns[unusable][0]):g}; "
                 f"NaN, infinite or of magnitude above {MAX_TRAINING_MAGNITUDE:g})"
             )
-        params, returns = params[-self.buffer_size :].to(self.params.dtype), returns[-self.buffer_size :]
         if not th.isfinite(params).all():
             raise ValueError(f"some policy parameters are NaN or infinite, or beyond the range of {self.params.dtype}")
         count = len(returns)
