@@ -629,7 +629,7 @@ class GoGePo(BaseAlgorithm):
     def evaluate_commands(
         self,
         env: GymEnv | str,
-        commands: Sequence[float] | np.ndarray,
+        commands: Sequence[float] | np.ndarray | th.Tensor,
         n_eval_episodes: int = 10,
     ) -> np.ndarray:
         """
@@ -671,8 +671,11 @@ class GoGePo(BaseAlgorithm):
         assert self.policy_buffer is not None
         self.policy_buffer.load(path)
         returns = self.policy_buffer.ordered()[1]
-        if len(returns):
-            self.policy.observe_return(float(returns.abs().max()))
+        # Compared at the buffer's float32 precision: a model's own buffer holds float32 copies of the returns it saw.
+        if self.policy.command_scale == "auto" and len(returns):
+            largest = returns.abs().max().float()
+            if largest > self.policy.command_input_scale.float():
+                self.policy.observe_return(float(largest))
 
     @property
     def replay_buffer(self) -> PolicyBuffer | None:

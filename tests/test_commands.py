@@ -63,12 +63,18 @@ def test_auto_scale_follows_the_stored_training_returns() -> None:
 
 def test_auto_scale_takes_in_the_returns_of_a_loaded_policy_buffer(tmp_path: Path) -> None:
     # Before, a fresh model kept the scale 1 and trained its generator on commands of magnitude about 1000.
-    _auto_model().learn(1000).save_policy_buffer(tmp_path / "buffer.npz")
+    source = _auto_model().learn(1000)
+    source.save_policy_buffer(tmp_path / "buffer.npz")
     model = _auto_model()
     model.load_policy_buffer(tmp_path / "buffer.npz")
     returns = model.policy_buffer.ordered()[1]  # type: ignore[union-attr]
     assert float(returns.abs().max()) > 100.0
     assert float(model.policy.command_input_scale) == pytest.approx(float(returns.abs().max()), rel=1e-6)
+    assert float(model.policy.best_return) == -math.inf  # the commands go on from the model's own best return
+    # A model's own buffer holds float32 copies of its returns, which do not move its float64 scale.
+    scale = float(source.policy.command_input_scale)
+    source.load_policy_buffer(tmp_path / "buffer.npz")
+    assert float(source.policy.command_input_scale) == scale
 
 
 def test_rescaling_the_command_input_keeps_the_generator_function() -> None:
