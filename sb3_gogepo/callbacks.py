@@ -155,7 +155,15 @@ class CommandSweepCallback(EventCallback):
         # Called at every learn(): a continued run (reset_num_timesteps=False) keeps the sweeps so far and appends.
         source = self._training_spec() if self.eval_env is None else self.eval_env
         self._vec_env = make_eval_env(source, self.model.get_vec_normalize_env())
-        check_env_fits(self._vec_env, self.model.policy, "eval_env")
+        if self.eval_env is None:
+            check_env_fits(
+                self._vec_env,
+                self.model.policy,
+                "The evaluation env made from the training env's id",
+                "a wrapper without recorded arguments is not re-made from the id; pass eval_env",
+            )
+        else:
+            check_env_fits(self._vec_env, self.model.policy, "eval_env")
         self.eval_env = self._vec_env
         if self.log_path is None:
             self.log_path = self._logger_folder()

@@ -1,7 +1,7 @@
 """Return commands: which return to ask the generator for, and how a command enters the generator."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -9,7 +9,19 @@ import torch as th
 
 from sb3_gogepo.validation import is_real
 
+#: The largest magnitude of a command: the generator takes commands in float32.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+#: What PyYAML reads ``1e3`` as, and how a YAML file gives the number.
+_YAML_HINT = " (YAML reads 1e3 as a string: write 1.0e+3 or !!float 1e3)"
+
+
+def _numpy(value: Any) -> Any:
+    """:return: A tensor as a NumPy array (floating ones in float64, which NumPy has for every torch dtype)."""
+    if not isinstance(value, th.Tensor):
+        return value
+    value = value.detach().cpu()
+    return (value.double() if value.is_floating_point() else value).numpy()
 
 
 def as_command(value: Any, name: str = "command") -> float:
@@ -19,12 +31,12 @@ def as_command(value: Any, name: str = "command") -> float:
     :return: It as a float.
     :raises ValueError: Unless it is one finite real number within float32 range (a boolean or a string is not).
     """
-    if isinstance(value, th.Tensor):
-        value = value.detach().cpu().numpy()
+    value = _numpy(value)
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         value = value.reshape(()).item()
     if not is_real(value):
-        raise ValueError(f"{name} must be a real number (a desired return), got {value!r}")
+        hint = _YAML_HINT if isinstance(value, str) else ""
+        raise ValueError(f"{name} must be a real number (a desired return), got {value!r}{hint}")
     number = float(value)
     if not math.isfinite(number) or abs(number) > FLOAT32_MAX:
         raise ValueError(f"{name} must be a finite number within float32 range, got {value!r}")
@@ -33,22 +45,28 @@ def as_command(value: Any, name: str = "command") -> float:
 
 def as_commands(values: Any, name: str = "commands") -> np.ndarray:
     """
-    :param values: Desired returns given by the user: a sequence of real numbers, or an array or a tensor of them
-        (flattened).
+    :param values: Desired returns given by the user: a sequence of real numbers, or anything NumPy reads as an array
+        of them (an array, a tensor, a pandas Series, a list of 0-d arrays; flattened).
     :param name: The argument that gave them, for the error.
     :return: Them as a flat float64 array.
     :raises ValueError: Unless they are one or more finite real numbers within float32 range (booleans and strings
         are not).
     """
-    if isinstance(values, th.Tensor):
-        values = values.detach().cpu().numpy()
-    if isinstance(values, np.ndarray):
-        valid = values.dtype.kind in "iuf"
-    else:
-        valid = isinstance(values, Sequence) and not isinstance(values, (str, bytes)) and all(map(is_real, values))
-    if not valid:
-        raise ValueError(f"{name} must be a sequence or an array of real numbers (desired returns), got {values!r}")
-    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    refused = f"{name} must be a sequence or an array of real numbers (desired returns), got {values!r}"
+    if isinstance(values, (str, bytes, Iterator)):  # an iterator would be used up by the check
+        raise ValueError(refused)
+    items = values if isinstance(values, (list, tuple)) else []
+    if any(isinstance(item, str) for item in items):
+        raise ValueError(refused + _YAML_HINT)
+    if any(isinstance(item, (bool, np.bool_)) for item in items):
+        raise ValueError(refused)
+    try:
+        array = np.asarray([_numpy(item) for item in items] if items else _numpy(values))
+    except (TypeError, ValueError):
+        raise ValueError(refused) from None
+    if array.dtype.kind not in "iuf":
+        raise ValueError(refused)
+    array = array.astype(np.float64).reshape(-1)
     if not len(array):
         raise ValueError(f"{name} must hold at least one desired return, got {values!r}")
     if not np.isfinite(array).all() or np.abs(array).max() > FLOAT32_MAX:

@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     register()
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--command", type=float, default=None)
+    parser.add_argument("--command", type=_command_argument, default=None)
     parser.add_argument("--algo", default="ppo")
     known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
     arguments = [arg for arg in (sys.argv[1:] if argv is None else argv)]
@@ -97,6 +97,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     finally:
         sys.argv = saved_argv
         rl_zoo3.ALGOS["gogepo"] = saved_gogepo
+
+
+def _command_argument(text: str) -> float:
+    try:
+        return as_command(float(text), "--command")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _option_index(arguments: list[str], option: str) -> int:

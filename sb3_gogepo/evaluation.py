@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 import numpy as np
+import torch as th
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import VecEnv
@@ -12,7 +13,7 @@ from sb3_gogepo.policies import GoGePoPolicy
 from sb3_gogepo.validation import check_positive_integer
 
 
-def check_env_fits(env: VecEnv, policy: BasePolicy, name: str) -> None:
+def check_env_fits(env: VecEnv, policy: BasePolicy, name: str, hint: str = "is it the task trained on?") -> None:
     """
     Refuse an evaluation env whose spaces are not the model's, before anything runs in it: SB3's ``predict`` catches
     only some observation shapes, and actions are clipped to the model's bounds whatever the env's, so other mismatches
@@ -21,6 +22,7 @@ def check_env_fits(env: VecEnv, policy: BasePolicy, name: str) -> None:
     :param env: The evaluation env.
     :param policy: The model's policy.
     :param name: The argument that gave ``env``, for the error.
+    :param hint: What the error suggests.
     :raises ValueError: If the observation or the action space differs from the policy's.
     """
     for kind, env_space, model_space in (
@@ -28,13 +30,13 @@ def check_env_fits(env: VecEnv, policy: BasePolicy, name: str) -> None:
         ("action", env.action_space, policy.action_space),
     ):
         if env_space != model_space:
-            raise ValueError(f"{name}'s {kind} space {env_space} is not the model's {model_space}: is it the task trained on?")
+            raise ValueError(f"{name}'s {kind} space {env_space} is not the model's {model_space}: {hint}")
 
 
 def evaluate_commands(
     policy: GoGePoPolicy,
     env: VecEnv,
-    commands: Sequence[float] | np.ndarray,
+    commands: Sequence[float] | np.ndarray | th.Tensor,
     n_eval_episodes: int = 10,
 ) -> tuple[np.ndarray, np.ndarray]:
     """

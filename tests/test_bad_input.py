@@ -5,6 +5,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+import pandas as pd
 import pytest
 import torch as th
 from gymnasium import spaces
@@ -14,7 +15,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_gogepo import GoGePo, evaluate_commands
 from sb3_gogepo.callbacks import CommandSweepCallback
+from sb3_gogepo.commands import as_commands
 from sb3_gogepo.enjoy import commanded_gogepo
+from sb3_gogepo.enjoy import main as enjoy_main
 from tests.conftest import BoundsEnv, small_kwargs, trained
 
 # ----------------------------------------------------------------------------- bad input
@@ -33,6 +36,17 @@ class _SpaceEnv(gym.Env):
 
 
 BOX = spaces.Box(-1, 1, (3,))
+
+
+class _DropFirstObservation(gym.ObservationWrapper):
+    """A wrapper made without recorded arguments (a lambda's), so gymnasium's spec of the env does not have it."""
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self.observation_space = spaces.Box(-np.inf, np.inf, (2,), np.float32)
+
+    def observation(self, observation: np.ndarray) -> np.ndarray:
+        return observation[1:]
 
 
 @pytest.mark.parametrize(
@@ -197,14 +211,20 @@ def test_a_non_finite_observation_is_left_out_of_the_statistics_with_a_warning()
 )
 def test_an_evaluation_env_of_another_task_is_refused_before_anything_runs(make_eval_env, message: str) -> None:
     # Before, other actions were clipped or broadcast to the model's and the sweep returned figures of the wrong task.
-    model = GoGePo(BoundsEnv(spaces.Box(-1.0, 1.0, (1,))), **small_kwargs(), seed=0)
+    model = GoGePo(BoundsEnv(spaces.Box(-1.0, 1.0, (1,))), **small_kwargs(), seed=0).learn(60)
     with pytest.raises(ValueError, match=f"env's {message}.* is not the model's"):
         model.evaluate_commands(make_eval_env(), [0.0], n_eval_episodes=1)
     with pytest.raises(ValueError, match=f"env's {message}"):
         evaluate_commands(model.policy, DummyVecEnv([make_eval_env]), [0.0], n_eval_episodes=1)
     with pytest.raises(ValueError, match=f"eval_env's {message}"):
-        model.learn(100, callback=CommandSweepCallback(make_eval_env(), eval_freq=10))
-    assert model.num_timesteps == 0
+        model.learn(100, callback=CommandSweepCallback(make_eval_env(), eval_freq=10), reset_num_timesteps=False)
+    assert model.num_timesteps == 60 and model.policy_buffer is not None and model.policy_buffer.size() == 3
+
+
+def test_a_default_evaluation_env_that_does_not_fit_says_a_wrapper_was_not_re_made() -> None:
+    model = GoGePo(make_vec_env("Pendulum-v1", wrapper_class=_DropFirstObservation), **small_kwargs(), seed=0)
+    with pytest.raises(ValueError, match=r"made from the training env's id.*not re-made from the id; pass eval_env"):
+        model.learn(100, callback=CommandSweepCallback(eval_freq=10))
 
 
 def test_learn_on_a_model_loaded_without_an_environment_is_refused_and_keeps_its_step_count(tmp_path) -> None:
@@ -222,30 +242,45 @@ def test_learn_on_a_model_loaded_without_an_environment_is_refused_and_keeps_its
     [("noise_std", math.nan), ("batch_size", 0), ("command_drive", math.inf), ("n_generator_updates", 2.5)],
 )
 def test_hyperparameters_set_on_the_model_are_checked_when_it_learns(attribute: str, value: float) -> None:
-    model = GoGePo(BoundsEnv(spaces.Box(-1.0, 1.0, (1,))), **small_kwargs(), seed=0)
+    model = GoGePo(BoundsEnv(spaces.Box(-1.0, 1.0, (1,))), **small_kwargs(), seed=0).learn(60)
     setattr(model, attribute, value)
     with pytest.raises(ValueError, match=attribute):
-        model.learn(60)
-    assert model.num_timesteps == 0
+        model.learn(60, reset_num_timesteps=False)
+    assert model.num_timesteps == 60 and model.policy_buffer is not None and model.policy_buffer.size() == 3
 
 
 def test_a_command_may_be_a_number_held_by_an_array_or_a_tensor() -> None:
     model, obs = trained(), np.zeros(3, np.float32)
     action = model.predict(obs, command=5.0)[0]
-    commands: tuple[Any, ...] = (5, np.float32(5.0), np.array([5.0]), th.tensor(5.0))
+    commands: tuple[Any, ...] = (5, np.float32(5.0), np.array([5.0]), th.tensor(5.0), th.tensor(5.0, dtype=th.bfloat16))
     for command in commands:
         np.testing.assert_array_equal(model.predict(obs, command=command)[0], action)
 
 
-def test_the_replay_launchers_command_is_checked_before_the_replay() -> None:
+def test_commands_to_sweep_may_be_anything_numpy_reads_as_numbers() -> None:
+    expected = np.array([0.0, 500.0, 1000.0])
+    for commands in (
+        [0, 500.0, np.float32(1000.0)],
+        [np.array(0.0), th.tensor(500.0), th.tensor(1000.0, dtype=th.bfloat16)],
+        th.tensor([[0.0], [500.0], [1000.0]]),
+        pd.Series(expected),
+    ):
+        np.testing.assert_array_equal(as_commands(commands), expected)
+
+
+def test_the_replay_launchers_command_is_checked_when_it_is_parsed(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(ValueError, match="--command must be a finite number"):
         commanded_gogepo(math.nan)
+    with pytest.raises(SystemExit):
+        enjoy_main(["--algo", "gogepo", "--env", "Pendulum-v1", "--command", "nan"])
+    assert "argument --command: --command must be a finite number within float32 range, got nan" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     "make_commands, message",
     [
         (lambda: "12", "real numbers"),
+        (lambda: [0, "1e3"], r"real numbers.*YAML reads 1e3 as a string"),
         (lambda: [True, False], "real numbers"),
         (lambda: (command for command in [0.0, 1.0]), "real numbers"),
         (lambda: [], "at least one"),
