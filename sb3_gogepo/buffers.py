@@ -3,7 +3,7 @@
 import io
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -164,12 +164,14 @@ class PolicyBuffer:
         order = th.remainder(th.arange(self.buffer_size, device=self.device) + self.pos, self.buffer_size)
         return self.params[order], self.returns[order]
 
-    def save(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
+    def save(self, path: str | os.PathLike | io.BufferedIOBase, policies: Mapping[str, np.ndarray] | None = None) -> None:
         """
         Write the buffer to a ``.npz`` file of plain arrays (no pickle, so loading runs no code). A file is written
         aside and moved onto ``path`` once complete (a failed save leaves the previous file whole).
 
         :param path: Target file, or a binary file object open for writing.
+        :param policies: What the parameters mean besides their layer sizes (the activation, the action bounds, ...),
+            stored for :meth:`load` to compare.
         """
         params, returns = self.ordered()
         if self.storage_dtype == "bfloat16":
@@ -183,6 +185,7 @@ class PolicyBuffer:
             storage_dtype=np.array(self.storage_dtype),
             n_params=np.array(self.n_params),
             layer_sizes=np.array(self.layer_sizes if self.layer_sizes is not None else [], dtype=np.int64),
+            **{f"policies_{key}": np.asarray(value) for key, value in (policies or {}).items()},
         )
         if isinstance(path, (str, os.PathLike)):
             with atomic_write(path) as file:  # a file object: numpy would append ".npz" to a name without it
@@ -190,13 +193,15 @@ class PolicyBuffer:
         else:
             np.savez(path, **arrays)
 
-    def load(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
+    def load(self, path: str | os.PathLike | io.BufferedIOBase, policies: Mapping[str, np.ndarray] | None = None) -> None:
         """
         Replace the contents with a file written by :meth:`save`. The newest ``buffer_size`` entries are kept.
 
         :param path: Source file, or a binary file object open for reading.
-        :raises ValueError: When the file is not a policy buffer, holds policies of another shape, or comes from a
-            newer version.
+        :param policies: What this buffer's parameters mean (as given to :meth:`save`); each entry the file also
+            records must be equal (files written without one are not checked for it).
+        :raises ValueError: When the file is not a policy buffer, holds policies of another shape or meaning, or comes
+            from a newer version.
         """
         name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else repr(path)
         not_a_buffer = f"{name} is not a policy buffer (a file written by save_policy_buffer)"
@@ -223,6 +228,13 @@ class PolicyBuffer:
                 raise ValueError(
                     f"{name} holds policies with layers {list(stored_sizes)}, this model's are {list(self.layer_sizes)}"
                 )
+            for key, expected in (policies or {}).items():
+                stored_key = f"policies_{key}"
+                if stored_key in data.files and not np.array_equal(data[stored_key], np.asarray(expected)):
+                    raise ValueError(
+                        f"{name} holds policies with {key} {data[stored_key].tolist()}, this model's have "
+                        f"{np.asarray(expected).tolist()}: are they of another task or another policy_kwargs?"
+                    )
             stored_dtype = str(data["storage_dtype"])
             params = th.from_numpy(data["params"])
             if stored_dtype == "bfloat16":

@@ -280,8 +280,8 @@ class GeneratedPolicy(nn.Module):
     :param observation_normalizer: Statistics to copy into the module.
     :param action_head: Output stage to copy into the module.
     :param activation_fn: Hidden non-linearity.
-    :param observation_shape: Shape of one observation (default: flat, ``(n_obs,)``); observations of another
-        shape are flattened, as in training.
+    :param observation_shape: Shape of one observation (default: flat, ``(n_obs,)``); the last dimensions of the
+        observations given must be it, and are flattened, as in training.
     :param input_statistics: The observation statistics of the ``VecNormalize`` the policy was trained behind, applied
         before everything else, so that the module takes the env's raw observations (default: none, for a policy
         trained without one).

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 import torch as th
 import torch.nn.functional as F
+from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm, maybe_make_env
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
@@ -658,7 +659,19 @@ class GoGePo(BaseAlgorithm):
         :param path: Target file, or a binary file object open for writing.
         """
         assert self.policy_buffer is not None
-        self.policy_buffer.save(path)
+        self.policy_buffer.save(path, self._buffer_policies())
+
+    def _buffer_policies(self) -> dict[str, np.ndarray]:
+        """:return: What the buffer's parameters mean besides their layer sizes, recorded in its files and compared."""
+        action_space = self.action_space
+        policies = {
+            "activation": np.array(self.policy.activation_fn.__name__),
+            "normalize_observations": np.array(self.policy.normalize_observations),
+            "action_space": np.array(type(action_space).__name__),
+        }
+        if isinstance(action_space, spaces.Box):
+            policies.update(action_low=action_space.low.astype(np.float64), action_high=action_space.high.astype(np.float64))
+        return policies
 
     def load_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:
         """
@@ -669,7 +682,7 @@ class GoGePo(BaseAlgorithm):
         :param path: Source file, or a binary file object open for reading.
         """
         assert self.policy_buffer is not None
-        self.policy_buffer.load(path)
+        self.policy_buffer.load(path, self._buffer_policies())
         returns = self.policy_buffer.ordered()[1]
         # Compared at the buffer's float32 precision: a model's own buffer holds float32 copies of the returns it saw.
         if self.policy.command_scale == "auto" and len(returns):

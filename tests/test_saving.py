@@ -7,13 +7,14 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
+from gymnasium import spaces
 from stable_baselines3.common.callbacks import (
     CheckpointCallback,
 )
 from stable_baselines3.common.env_util import make_vec_env
 
 from sb3_gogepo import GoGePo, GoGePoPolicy
-from tests.conftest import SMALL_POLICY, small_kwargs, trained
+from tests.conftest import SMALL_POLICY, BoundsEnv, small_kwargs, trained
 
 # ----------------------------------------------------------------------------- save / load
 
@@ -85,6 +86,31 @@ def _stored_minus_true_returns(model: GoGePo) -> np.ndarray:
     true = np.array([info["r"] for info in model.ep_info_buffer])[-len(stored) :]
     lengths = np.array([info["l"] for info in model.ep_info_buffer])[-len(stored) :]
     return (stored - true) / lengths
+
+
+def _bounds_model(low: float = -1.0, **policy_kwargs: Any) -> GoGePo:
+    return GoGePo(
+        BoundsEnv(spaces.Box(low, -low, (1,))), **small_kwargs(policy_kwargs=dict(SMALL_POLICY, **policy_kwargs)), seed=0
+    )
+
+
+@pytest.mark.parametrize(
+    "make_model, what",
+    [
+        (lambda: _bounds_model(activation_fn=th.nn.ReLU), "activation"),
+        (lambda: _bounds_model(normalize_observations=False), "normalize_observations"),
+        (lambda: _bounds_model(low=-2.0), "action_low"),
+    ],
+)
+def test_a_policy_buffer_of_policies_that_mean_something_else_is_refused(tmp_path, make_model, what: str) -> None:
+    # Before, only the layer sizes were compared: such a buffer loaded, its returns those of other policies.
+    source = _bounds_model().learn(60)
+    source.save_policy_buffer(tmp_path / "buffer.npz")
+    _bounds_model().load_policy_buffer(tmp_path / "buffer.npz")
+    model = make_model()
+    with pytest.raises(ValueError, match=f"holds policies with {what} .* this model's have"):
+        model.load_policy_buffer(tmp_path / "buffer.npz")
+    assert model.policy_buffer is not None and model.policy_buffer.size() == 0
 
 
 def test_an_automatic_survival_bonus_follows_the_env_the_model_is_moved_to(tmp_path) -> None:
