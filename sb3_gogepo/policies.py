@@ -156,14 +156,17 @@ class GoGePoPolicy(BasePolicy):
         # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: optimizer
         # steps (a hook), loads, device moves and command rescaling, so the caches check themselves. The tensors'
         # in-place counters and data pointers catch changes made by other code to the tensors listed: a user's own
-        # optimizer, in-place edits, ``.data = ...`` (vector_to_parameters), a submodule's load_state_dict. A tensor
-        # replaced by another (``load_state_dict(assign=True)`` on a submodule) needs ``_generator_changed()``.
+        # optimizer, in-place edits, ``.data = ...`` (vector_to_parameters), a submodule's load_state_dict. A load into
+        # a submodule, which may replace its tensors (``assign=True``), counts as a change (a hook on each). A tensor
+        # replaced by attribute assignment (``layer.weight = nn.Parameter(...)``) needs ``_generator_changed()``.
         self._generator_version = 0
         self._source_tensors: tuple[th.Tensor, ...] | None = None
         self._cached_generator_version: tuple[int, tuple[int, tuple[int, ...]]] = (0, self._tensor_versions())
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
         self.generator_optimizer.register_step_post_hook(self._generator_stepped)
+        for module in (*self.generator.modules(), *self.observation_normalizer.modules()):
+            module.register_load_state_dict_post_hook(self._submodule_loaded)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
@@ -249,6 +252,9 @@ class GoGePoPolicy(BasePolicy):
         self._source_tensors = None
 
     def _generator_stepped(self, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        self._generator_changed()
+
+    def _submodule_loaded(self, module: nn.Module, incompatible_keys: Any) -> None:
         self._generator_changed()
 
     def _tensor_versions(self) -> tuple[int, tuple[int, ...]]:

@@ -73,6 +73,9 @@ CHANGES_BY_OTHER_CODE = {
     "a submodule's load_state_dict": lambda model: model.policy.generator.load_state_dict(
         {name: 0.5 * value for name, value in model.policy.generator.state_dict().items()}
     ),
+    "a submodule's load_state_dict(assign=True)": lambda model: model.policy.generator.load_state_dict(
+        {name: 0.5 * value for name, value in model.policy.generator.state_dict().items()}, assign=True
+    ),
     "an edit of the observation statistics": lambda model: model.policy.observation_normalizer.mean.add_(1.0),
     "vector_to_parameters (which sets .data)": lambda model: th.nn.utils.vector_to_parameters(
         0.5 * th.nn.utils.parameters_to_vector(model.policy.generator.parameters()), model.policy.generator.parameters()
