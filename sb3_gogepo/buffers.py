@@ -233,7 +233,8 @@ class PolicyBuffer:
                 if stored_key in data.files and not np.array_equal(data[stored_key], np.asarray(expected)):
                     raise ValueError(
                         f"{name} holds policies with {key} {data[stored_key].tolist()}, this model's have "
-                        f"{np.asarray(expected).tolist()}: are they of another task or another policy_kwargs?"
+                        f"{np.asarray(expected).tolist()}: are they of another task, or of other policy_kwargs or "
+                        "alive_bonus_offset?"
                     )
             stored_dtype = str(data["storage_dtype"])
             params = th.from_numpy(data["params"])

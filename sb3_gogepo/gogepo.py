@@ -662,7 +662,11 @@ class GoGePo(BaseAlgorithm):
         self.policy_buffer.save(path, self._buffer_policies())
 
     def _buffer_policies(self) -> dict[str, np.ndarray]:
-        """:return: What the buffer's parameters mean besides their layer sizes, recorded in its files and compared."""
+        """
+        :return: What the buffer's entries mean besides their layer sizes, recorded in its files and compared: the
+            policies' activation, observation normalisation and action space, and the returns' units (the training
+            return's offset, where it is known: a set ``alive_bonus_offset``, or an automatic one with an env).
+        """
         action_space = self.action_space
         policies = {
             "activation": np.array(self.policy.activation_fn.__name__),
@@ -671,6 +675,8 @@ class GoGePo(BaseAlgorithm):
         }
         if isinstance(action_space, spaces.Box):
             policies.update(action_low=action_space.low.astype(np.float64), action_high=action_space.high.astype(np.float64))
+        if self.alive_bonus_offset is not None or self.env is not None:
+            policies["training_return_offset"] = np.array(self.training_return_offset, dtype=np.float64)
         return policies
 
     def load_policy_buffer(self, path: str | os.PathLike | io.BufferedIOBase) -> None:

@@ -88,10 +88,9 @@ def _stored_minus_true_returns(model: GoGePo) -> np.ndarray:
     return (stored - true) / lengths
 
 
-def _bounds_model(low: float = -1.0, **policy_kwargs: Any) -> GoGePo:
-    return GoGePo(
-        BoundsEnv(spaces.Box(low, -low, (1,))), **small_kwargs(policy_kwargs=dict(SMALL_POLICY, **policy_kwargs)), seed=0
-    )
+def _bounds_model(low: float = -1.0, alive_bonus_offset: float | None = None, **policy_kwargs: Any) -> GoGePo:
+    kwargs = small_kwargs(policy_kwargs=dict(SMALL_POLICY, **policy_kwargs), alive_bonus_offset=alive_bonus_offset)
+    return GoGePo(BoundsEnv(spaces.Box(low, -low, (1,))), **kwargs, seed=0)
 
 
 @pytest.mark.parametrize(
@@ -100,10 +99,12 @@ def _bounds_model(low: float = -1.0, **policy_kwargs: Any) -> GoGePo:
         (lambda: _bounds_model(activation_fn=th.nn.ReLU), "activation"),
         (lambda: _bounds_model(normalize_observations=False), "normalize_observations"),
         (lambda: _bounds_model(low=-2.0), "action_low"),
+        (lambda: _bounds_model(alive_bonus_offset=1.0), "training_return_offset"),
     ],
 )
 def test_a_policy_buffer_of_policies_that_mean_something_else_is_refused(tmp_path, make_model, what: str) -> None:
-    # Before, only the layer sizes were compared: such a buffer loaded, its returns those of other policies.
+    # Before, only the layer sizes were compared: such a buffer loaded, its returns those of other policies, or in
+    # other units (the survival bonus removed in one model's training returns and kept in the other's).
     source = _bounds_model().learn(60)
     source.save_policy_buffer(tmp_path / "buffer.npz")
     _bounds_model().load_policy_buffer(tmp_path / "buffer.npz")
@@ -111,6 +112,18 @@ def test_a_policy_buffer_of_policies_that_mean_something_else_is_refused(tmp_pat
     with pytest.raises(ValueError, match=f"holds policies with {what} .* this model's have"):
         model.load_policy_buffer(tmp_path / "buffer.npz")
     assert model.policy_buffer is not None and model.policy_buffer.size() == 0
+
+
+def test_a_model_whose_training_return_offset_is_not_known_yet_loads_a_buffer_of_any(tmp_path) -> None:
+    # An automatic alive_bonus_offset is resolved only for an env: a model loaded without one has nothing to compare.
+    source = _bounds_model(alive_bonus_offset=1.0).learn(60)
+    source.save_policy_buffer(tmp_path / "buffer.npz")
+    _bounds_model().save(tmp_path / "model.zip")
+    loaded = GoGePo.load(tmp_path / "model.zip")
+    assert loaded.alive_bonus_offset is None and loaded.env is None
+    loaded.load_policy_buffer(tmp_path / "buffer.npz")
+    assert loaded.policy_buffer is not None and source.policy_buffer is not None
+    assert th.equal(loaded.policy_buffer.ordered()[1], source.policy_buffer.ordered()[1])
 
 
 def test_an_automatic_survival_bonus_follows_the_env_the_model_is_moved_to(tmp_path) -> None:
