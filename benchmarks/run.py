@@ -137,7 +137,10 @@ def resolve_budget(budget: str | int, algo: str, env_id: str) -> int:
     :return: Number of environment steps.
     """
     if isinstance(budget, int) or str(budget).replace("_", "").isdigit():
-        return int(str(budget).replace("_", ""))
+        steps = int(str(budget).replace("_", ""))
+        if steps <= 0:
+            raise ValueError(f"budget must be a positive number of steps, got {budget!r}")
+        return steps
     if budget == "paper":
         return paper_budget(algo, env_id)
     if budget == "reduced":
@@ -653,6 +656,23 @@ def _latest_checkpoint(folder: Path) -> Path | None:
     return None
 
 
+def check_same_protocol(spec: RunSpec) -> None:
+    """
+    :raises ValueError: When the run's folder holds a run (finished or not) evaluated with another ``--eval-freq`` or
+        ``--n-eval-episodes``: resuming would mix two protocols in its evaluations, and a skip would report another run.
+    """
+    meta = read_meta(spec.run_dir)
+    for option, key, value in (
+        ("--eval-freq", "eval_freq", spec.eval_freq),
+        ("--n-eval-episodes", "n_eval_episodes", spec.n_eval_episodes),
+    ):
+        if key in meta and int(meta[key]) != value:
+            raise ValueError(
+                f"{spec.run_dir} holds a run evaluated with {option} {meta[key]}, not {value}: use that value, another "
+                "seed or --results-dir"
+            )
+
+
 def check_same_overrides(spec: RunSpec) -> None:
     """
     An override that restates the value of the YAML entry counts as none, so a run made by older code with the
@@ -691,6 +711,7 @@ def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = N
     torch.set_num_threads(spec.threads)
     folder = spec.run_dir
     check_same_overrides(spec)
+    check_same_protocol(spec)
     return run_once(folder, lambda: _run_locked(spec, report))
 
 
@@ -856,25 +877,122 @@ def _run_locked(spec: RunSpec, report: Callable[[dict[str, float]], None] | None
 
 
 def parse_seeds(values: Sequence[str]) -> list[int]:
-    """``["0-2", "5"]`` -> ``[0, 1, 2, 5]``."""
+    """
+    ``["0-2", "5"]`` -> ``[0, 1, 2, 5]``.
+
+    :raises ValueError: For a part that is not a seed (a non-negative integer) or a range of them (``low-high``,
+        ``low <= high``).
+    """
     seeds: list[int] = []
     for value in values:
         for part in value.split(","):
-            if "-" in part.strip("-"):
-                low, high = part.split("-")
-                seeds += range(int(low), int(high) + 1)
-            elif part:
-                seeds.append(int(part))
+            if not part:
+                continue
+            low, dash, high = part.partition("-")
+            if not (low.isdigit() and (high.isdigit() if dash else True)):
+                raise ValueError(f"seeds are non-negative integers or ranges like 0-4, got {part!r}")
+            if dash and int(high) < int(low):
+                raise ValueError(f"the range {part!r} holds no seed (write it low-high)")
+            seeds += range(int(low), int(high) + 1) if dash else [int(low)]
+    if not seeds:
+        raise ValueError(f"no seed in {list(values)}")
     return seeds
 
 
 def parse_hyperparams(values: Sequence[str]) -> dict[str, Any]:
-    """``["n_delta:2", "policy_kwargs:dict(net_arch=[8])"]`` -> a dict (YAML values; strings as the zoo's)."""
+    """
+    ``["n_delta:2", "policy_kwargs:dict(net_arch=[8])"]`` -> a dict (YAML values; strings as the zoo's).
+
+    :raises ValueError: For an override without a ``key:value`` form.
+    """
     result = {}
     for value in values:
-        key, _, text = value.partition(":")
+        key, colon, text = value.partition(":")
+        if not key or not colon:
+            raise ValueError(f"overrides are key:value, got {value!r}")
         result[key] = yaml.safe_load(text)
     return result
+
+
+#: Keys of a YAML entry that the zoo's experiment manager takes itself; the others go to the algorithm's constructor.
+ZOO_KEYS = frozenset(
+    {
+        "n_timesteps",
+        "policy",
+        "n_envs",
+        "normalize",
+        "frame_stack",
+        "env_wrapper",
+        "vec_env_wrapper",
+        "callback",
+        "monitor_kwargs",
+        "env_kwargs",
+        "noise_type",
+        "noise_std",
+    }
+)
+
+
+def constructor_keys(algo: str) -> frozenset[str]:
+    """:return: The keywords the algorithm's constructor takes (through ``**kwargs`` to its parents too)."""
+    import inspect
+
+    from rl_zoo3 import ALGOS as ZOO_ALGOS
+
+    from sb3_gogepo.zoo import register
+
+    register()
+    keys: set[str] = set()
+    for cls in ZOO_ALGOS[algo].__mro__:
+        if "__init__" not in vars(cls):
+            continue
+        parameters = inspect.signature(vars(cls)["__init__"]).parameters.values()
+        keys |= {parameter.name for parameter in parameters if parameter.kind is not parameter.VAR_KEYWORD}
+        if not any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+            break
+    return frozenset(keys - {"self", "env"})
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """
+    Check what a command line asks for before any run starts, so that a grid does not stop at its first bad run after
+    hours of good ones.
+
+    :raises ValueError: Naming the option: an env id that is not registered, a budget or override an algorithm does not
+        take, seeds that are not seeds.
+    """
+    import gymnasium as gym
+
+    from sb3_gogepo.zoo import register
+
+    register()
+    try:
+        parse_seeds(args.seeds)
+    except ValueError as error:
+        raise ValueError(f"--seeds: {error}") from None
+    try:
+        overrides = parse_hyperparams(args.hyperparams)
+    except ValueError as error:
+        raise ValueError(f"--hyperparams: {error}") from None
+    for algo in args.algos:
+        unknown = sorted(set(overrides) - ZOO_KEYS - constructor_keys(algo))
+        if unknown:
+            raise ValueError(f"--hyperparams: {algo} takes no {', '.join(unknown)} (run one --algos per set of overrides)")
+    for env in args.envs:
+        env_id = canonical_env(env)
+        try:
+            gym.spec(env_id)
+        except gym.error.Error as error:
+            raise ValueError(
+                f"--envs: {env!r} is neither a registered env id nor a short name ({', '.join(ENV_ALIASES)}): {error}"
+            ) from None
+        for algo in args.algos:
+            for option, budget in (("--budget", args.budget), ("--extend-from", args.extend_from)):
+                if budget:
+                    try:
+                        resolve_budget(budget, algo, env_id)
+                    except ValueError as error:
+                        raise ValueError(f"{option}: {error}") from None
 
 
 def build_specs(args: argparse.Namespace) -> list[RunSpec]:
@@ -958,6 +1076,7 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
             return 0
         try:
             check_same_overrides(spec)
+            check_same_protocol(spec)
         except ValueError as error:
             print(f"[refused] {error}", flush=True)
             return 1
@@ -987,18 +1106,49 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
         return list(pool.map(launch, specs))
 
 
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive integer, got 0")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number of seconds, got {text!r}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--algos", nargs="+", default=list(ALGOS), choices=ALGOS)
     parser.add_argument("--envs", nargs="+", default=["MountainCarContinuous-v0"], help="ids or short names")
     parser.add_argument("--seeds", nargs="+", default=["0"], help="seeds, ranges like 0-4")
     parser.add_argument("--budget", default="paper", help="'paper' (YAML n_timesteps), 'reduced', or a number of steps")
-    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (child processes, 1 torch thread each)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads of a run when --jobs is 1")
+    parser.add_argument(
+        "--jobs", type=_positive_int, default=1, help="runs in parallel (child processes, 1 torch thread each)"
+    )
+    parser.add_argument("--threads", type=_positive_int, default=1, help="torch threads of a run when --jobs is 1")
     parser.add_argument("--results-dir", default=os.fspath(RESULTS))
-    parser.add_argument("--eval-freq", type=int, default=0, help="override the paper's evaluation interval")
-    parser.add_argument("--n-eval-episodes", type=int, default=10)
-    parser.add_argument("--checkpoint-interval", type=float, default=600.0, help="seconds between checkpoints")
+    parser.add_argument(
+        "--eval-freq", type=_non_negative_int, default=0, help="override the paper's evaluation interval (0: the paper's)"
+    )
+    parser.add_argument("--n-eval-episodes", type=_positive_int, default=10)
+    parser.add_argument("--checkpoint-interval", type=_positive_seconds, default=600.0, help="seconds between checkpoints")
     parser.add_argument("--hyperparams", nargs="*", default=[], help="overrides of the YAML entry, key:value")
     parser.add_argument(
         "--device", default="cpu", help="torch device of the models: cpu, cuda or cuda:N (recorded in run.json)"
@@ -1012,10 +1162,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     ray.add_argument("--address", default=None, help="Ray cluster to join ('auto', HOST:PORT); default: start one here")
     ray.add_argument("--storage-path", default=None, help="Ray Tune's experiment folder (default: <results-dir>/ray_tune)")
-    ray.add_argument("--cpus-per-run", type=int, default=1, help="CPUs (and torch threads) of each run")
+    ray.add_argument("--cpus-per-run", type=_positive_int, default=1, help="CPUs (and torch threads) of each run")
     args = parser.parse_args(argv)
     try:
         check_device(args.device)
+        check_arguments(args)
     except ValueError as error:
         parser.error(str(error))
     if args.executor == "ray" and args.device != "cpu":

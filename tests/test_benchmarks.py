@@ -262,6 +262,22 @@ def test_a_run_folder_is_not_resumed_or_reported_with_other_overrides(tmp_path: 
     assert bench.run_one(restated) == "skipped"
 
 
+def test_a_run_folder_is_not_resumed_or_reported_with_another_evaluation_protocol(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, the resumed part's rows came at the new interval with the new episode count, and run.json named only those.
+    spec = tiny_spec(tmp_path, "gogepo", budget=2000)
+    monkeypatch.setattr(bench._Runner, "evaluate", lambda runner: setattr(bench._StopFlag, "requested", True))
+    assert bench.run_one(spec) == "stopped"
+    bench._StopFlag.requested = False
+    for change, message in (
+        ({"eval_freq": spec.eval_freq * 2}, "evaluated with --eval-freq"),
+        ({"n_eval_episodes": spec.n_eval_episodes + 1}, "evaluated with --n-eval-episodes"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            bench.run_one(dataclasses.replace(spec, **change))
+
+
 def test_a_resumed_run_reports_where_its_checkpoint_stands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = tiny_spec(tmp_path, "gogepo", budget=3000)
     monkeypatch.setattr(bench._Runner, "evaluate", lambda runner: setattr(bench._StopFlag, "requested", True))
@@ -555,6 +571,50 @@ def test_budgets_and_command_line() -> None:
     assert [(spec.algo, spec.seed) for spec in specs] == [("ars", 0), ("gogepo", 0), ("ars", 1), ("gogepo", 1)]
     assert all(spec.env_id == "Swimmer-v3" and spec.budget == 300_000 and spec.eval_freq == 10_000 for spec in specs)
     assert specs[0].run_dir.parts[-4:] == ("Swimmer-v3", "ars", "budget_300000", "seed_0")
+
+
+BAD_COMMAND_LINES = {
+    # Before, each of these was met when its run started: after the runs before it in the grid, or never.
+    "an env id nobody registered (a bare KeyError after the grid's first env)": (
+        ["--envs", "pendulum", "Foo-v0"],
+        "--envs: 'Foo-v0' is neither a registered env id nor a short name",
+    ),
+    "an override one of the algorithms does not take (after the other's runs)": (
+        ["--algos", "gogepo", "ars", "--hyperparams", "batch_size:4"],
+        "--hyperparams: ars takes no batch_size",
+    ),
+    "an override without its value": (["--hyperparams", "batch_size"], "--hyperparams: overrides are key:value"),
+    "a negative evaluation interval (the run hung, deaf to SIGTERM)": (["--eval-freq", "-1"], "--eval-freq: must not be"),
+    "no evaluation episodes (NaN rows, a run marked finished)": (["--n-eval-episodes", "0"], "--n-eval-episodes: must be"),
+    "a checkpoint interval that is not a number of seconds (no checkpoint ever)": (
+        ["--checkpoint-interval", "nan"],
+        "--checkpoint-interval: must be a positive finite",
+    ),
+    "a budget of no steps (a run marked finished)": (["--budget", "0"], "--budget: budget must be a positive number"),
+    "a budget to extend from that is not one": (["--extend-from", "abc"], "--extend-from: budget must be"),
+    "no threads": (["--threads", "0"], "--threads: must be a positive integer"),
+    "an empty range of seeds (nothing ran, exit 0)": (["--seeds", "3-1"], "--seeds: the range '3-1' holds no seed"),
+    "a seed that is not a number": (["--seeds", "a"], "--seeds: seeds are non-negative integers"),
+    "a range without its end": (["--seeds", "1-"], "--seeds: seeds are non-negative integers"),
+    "a negative seed (refused by the env after the run's folder was made)": (
+        ["--seeds", "-1"],
+        "--seeds: seeds are non-negative",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_COMMAND_LINES)
+def test_a_bad_command_line_is_refused_before_any_run_naming_the_option(case: str, capsys: pytest.CaptureFixture) -> None:
+    arguments, message = BAD_COMMAND_LINES[case]
+    with pytest.raises(SystemExit):
+        bench.parse_args(arguments)
+    assert message in capsys.readouterr().err
+
+
+def test_overrides_of_the_zoos_own_keys_and_of_a_parents_constructor_are_taken() -> None:
+    # SpinningUpDDPG passes **kwargs on to SB3's DDPG; noise_std is the zoo's, not the constructor's.
+    args = bench.parse_args(["--algos", "ddpg", "--hyperparams", "tau:0.01", "noise_std:0.2", "n_envs:1"])
+    assert bench.parse_hyperparams(args.hyperparams) == {"tau": 0.01, "noise_std": 0.2, "n_envs": 1}
 
 
 @pytest.mark.skipif(th.cuda.is_available(), reason="checks the error on a machine without CUDA")
