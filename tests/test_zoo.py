@@ -453,6 +453,18 @@ def test_linear_schedule_for_the_evaluator_learning_rate() -> None:
     assert hyperparams["learning_rate"](0.3) == 2e-6
 
 
+@pytest.mark.parametrize("key", ["learning_rate", "evaluator_learning_rate"])
+@pytest.mark.parametrize(
+    "value", [True, 0, -0.1, float("inf"), float("nan"), "lin_0", "lin_-0.1", "lin_nan", "abc", "lin_abc", "exp_0.001"]
+)
+def test_a_learning_rate_the_constructor_would_refuse_is_refused_before_the_zoo_wraps_it(key: str, value: Any) -> None:
+    # Before, the zoo made a constant schedule of any number (True trained at 1.0, 0 froze the networks), the
+    # constructor saw only a schedule, and strings failed in the parsing with errors that named neither the key nor
+    # the form (or, for "exp_", made a linear schedule).
+    with pytest.raises(ValueError, match=f"{key} must be a positive number or 'lin_<positive number>'"):
+        GoGePoExperimentManager._preprocess_schedules({key: value})
+
+
 def test_registration() -> None:
     register()
     register()

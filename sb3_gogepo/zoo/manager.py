@@ -2,6 +2,7 @@
 the command sweep given the zoo's evaluation environment and the run's folder."""
 
 import importlib
+import math
 import os
 import re
 import warnings
@@ -20,11 +21,41 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.callbacks import CommandSweepCallback, GoGePoCheckpointCallback
 from sb3_gogepo.gogepo import GoGePo
+from sb3_gogepo.validation import is_real
 from sb3_gogepo.zoo.baselines import continue_ars_from_its_policy
 from sb3_gogepo.zoo.sampler import ENTRY_POLICY_KWARGS
 
 #: File name of GoGePo's policy buffer in a run's folder (``--save-replay-buffer``).
 POLICY_BUFFER_FILE = "policy_buffer.npz"
+
+
+#: The learning rates of a YAML entry that the zoo turns into schedules (``evaluator_learning_rate`` is GoGePo's).
+LEARNING_RATES = ("learning_rate", "evaluator_learning_rate")
+
+
+def check_learning_rate(key: str, value: Any) -> None:
+    """
+    Check a learning rate of a YAML entry before the zoo wraps it in a schedule, which the algorithm's constructor then
+    cannot see into: the zoo makes a schedule of any number (``True`` included) and reads ``<anything>_<number>`` as a
+    linear schedule.
+
+    :param key: The entry's key.
+    :param value: Its value: a number, a ``lin_<number>`` string or a schedule.
+    :raises ValueError: Unless it is a positive finite number, ``lin_`` and one, or callable.
+    """
+    if callable(value):
+        return
+    rate: Any = value
+    if isinstance(value, str):
+        kind, _, initial = value.partition("_")
+        try:
+            rate = float(initial) if kind == "lin" else None
+        except ValueError:
+            rate = None
+    if not (is_real(rate) and math.isfinite(rate) and rate > 0):
+        raise ValueError(
+            f"{key} must be a positive number or 'lin_<positive number>' (a linear schedule from it to 0), got {value!r}"
+        )
 
 
 class GoGePoExperimentManager(ExperimentManager):
@@ -61,11 +92,13 @@ class GoGePoExperimentManager(ExperimentManager):
 
     @staticmethod
     def _preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
+        for key in LEARNING_RATES:
+            if key in hyperparams:
+                check_learning_rate(key, hyperparams[key])
         hyperparams = ExperimentManager._preprocess_schedules(hyperparams)
         value = hyperparams.get("evaluator_learning_rate")
         if isinstance(value, str):
-            _, initial_value = value.split("_")
-            hyperparams["evaluator_learning_rate"] = SimpleLinearSchedule(float(initial_value))
+            hyperparams["evaluator_learning_rate"] = SimpleLinearSchedule(float(value.partition("_")[2]))
         return hyperparams
 
     def save_trained_model(self, model: BaseAlgorithm) -> None:
