@@ -37,6 +37,7 @@ from sb3_gogepo.zoo import (
     register,
     sample_gogepo_params,
 )
+from tests.conftest import small_kwargs
 
 th.set_num_threads(1)
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -282,6 +283,17 @@ def test_continuing_a_gogepo_run_without_its_policy_buffer_says_so(tmp_path: Pat
     checkpoint = run_folder(logs, "gogepo", "Pendulum-v1") / "rl_model_300_steps.zip"
     with pytest.warns(UserWarning, match=r"empty policy buffer.*--save-replay-buffer"):
         train([*common, "--seed", "2", "-i", str(checkpoint)])
+
+
+@pytest.mark.parametrize("saved, algo", [("ars", "gogepo"), ("gogepo", "ars"), ("gogepo", "ddpg")])
+def test_continuing_a_model_of_another_algorithm_is_refused_naming_its_policy(saved: str, algo: str, tmp_path: Path) -> None:
+    # Before: "policy must be one of ['MlpPolicy']", a KeyError 'policy.optimizer', or an AttributeError 'actor'.
+    models = {"ars": lambda: ARS("LinearPolicy", "Pendulum-v1"), "gogepo": lambda: GoGePo("Pendulum-v1", **small_kwargs())}
+    path = tmp_path / "model.zip"
+    models[saved]().save(path)
+    with pytest.raises(ValueError, match=f"holds a model with the policy .*, which .* \\(--algo {algo}\\) does not take"):
+        train(["--algo", algo, "--env", "Pendulum-v1", "-i", str(path), "-n", "10", "-f", str(tmp_path / "logs"),
+               "--eval-freq", "-1", "--num-threads", "1"])  # fmt: skip
 
 
 def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:

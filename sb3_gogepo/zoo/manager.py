@@ -6,10 +6,12 @@ import math
 import os
 import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import optuna
+import rl_zoo3
 import rl_zoo3.exp_manager
 import yaml
 from rl_zoo3.exp_manager import ExperimentManager
@@ -17,6 +19,7 @@ from rl_zoo3.utils import SimpleLinearSchedule
 from sb3_contrib import ARS
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import CheckpointCallback
+from stable_baselines3.common.save_util import json_to_data
 from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.callbacks import CommandSweepCallback, GoGePoCheckpointCallback
@@ -55,6 +58,29 @@ def check_learning_rate(key: str, value: Any) -> None:
     if not (is_real(rate) and math.isfinite(rate) and rate > 0):
         raise ValueError(
             f"{key} must be a positive number or 'lin_<positive number>' (a linear schedule from it to 0), got {value!r}"
+        )
+
+
+def check_saved_algorithm(path: str, algo: str) -> None:
+    """
+    Refuse to continue a model file saved by another algorithm, by its policy class (read from the file's data, without
+    its parameters); a file that cannot be read so is left to the algorithm's ``load`` to refuse.
+
+    :param path: The model file (``-i``).
+    :param algo: The zoo's name of the algorithm that is to continue it (``--algo``).
+    :raises ValueError: If the file's policy is not one the algorithm takes.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            policy_class = json_to_data(archive.read("data").decode()).get("policy_class")
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return
+    algo_class = rl_zoo3.ALGOS[algo]
+    accepted = tuple(algo_class.policy_aliases.values())
+    if isinstance(policy_class, type) and accepted and not issubclass(policy_class, accepted):
+        raise ValueError(
+            f"{path} holds a model with the policy {policy_class.__name__}, which {algo_class.__name__} (--algo {algo}) "
+            "does not take: continue it with the algorithm that saved it"
         )
 
 
@@ -118,6 +144,7 @@ class GoGePoExperimentManager(ExperimentManager):
             self.save_replay_buffer = save_buffer
 
     def _load_pretrained_agent(self, hyperparams: dict[str, Any], env: VecEnv) -> BaseAlgorithm:
+        check_saved_algorithm(self.trained_agent, self.algo)
         model = super()._load_pretrained_agent(hyperparams, env)
         if isinstance(model, ARS):
             continue_ars_from_its_policy(model)
