@@ -48,6 +48,29 @@ def with_default_config(argv: Sequence[str]) -> list[str]:
     return argv
 
 
+def check_counts(argv: Sequence[str]) -> None:
+    """
+    Refuse the counts that ``rl_zoo3 train`` takes without a word and then ignores or fails on later: ``-n 0`` (or
+    below -1) trains for the YAML's ``n_timesteps``, ``--eval-episodes 0`` logs NaN evaluations, ``--n-eval-envs 0``
+    fails inside the evaluation env.
+
+    :param argv: Command-line arguments, without the program name.
+    :raises SystemExit: With a usage error naming the option.
+    """
+    parser = argparse.ArgumentParser(prog="python -m sb3_gogepo.train", add_help=False)
+    parser.add_argument("-n", "--n-timesteps", type=int, default=-1)
+    parser.add_argument("--eval-episodes", type=int, default=5)
+    parser.add_argument("--n-eval-envs", type=int, default=1)
+    known, _ = parser.parse_known_args(list(argv))
+    if known.n_timesteps == 0 or known.n_timesteps < -1:
+        parser.error(
+            f"-n/--n-timesteps: a positive number of steps, or -1 for the YAML's n_timesteps, got {known.n_timesteps}"
+        )
+    for option, value in (("--eval-episodes", known.eval_episodes), ("--n-eval-envs", known.n_eval_envs)):
+        if value < 1:
+            parser.error(f"{option}: must be a positive integer, got {value}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """
     Run ``rl_zoo3 train`` with GoGePo registered.
@@ -58,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     register()
     arguments = with_default_config(sys.argv[1:] if argv is None else argv)
+    check_counts(arguments)
     saved_argv = sys.argv
     sys.argv = ["python -m sb3_gogepo.train", *arguments]  # the program name in --help
     try:

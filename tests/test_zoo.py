@@ -296,6 +296,31 @@ def test_continuing_a_model_of_another_algorithm_is_refused_naming_its_policy(sa
                "--eval-freq", "-1", "--num-threads", "1"])  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["-n", "0"], "-n/--n-timesteps: a positive number of steps, or -1"),  # trained the YAML's 1M steps
+        (["-n", "-5"], "-n/--n-timesteps: a positive number of steps, or -1"),
+        (["--eval-episodes", "0"], "--eval-episodes: must be a positive integer"),  # NaN evaluations
+        (["--n-eval-envs", "0"], "--n-eval-envs: must be a positive integer"),  # an IndexError in DummyVecEnv
+    ],
+)
+def test_counts_the_zoo_would_ignore_or_fail_on_later_are_refused_first(
+    arguments: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        train(["--algo", "gogepo", "--env", "Pendulum-v1", "-f", str(tmp_path / "logs"), *arguments])
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "logs").exists()
+
+
+def test_no_envs_are_refused_naming_n_envs(tmp_path: Path) -> None:
+    # Before: an IndexError inside DummyVecEnv.
+    with pytest.raises(ValueError, match="n_envs must be a positive integer, got 0"):
+        train(["--algo", "gogepo", "--env", "Pendulum-v1", "-f", str(tmp_path / "logs"), "-n", "10", "--eval-freq", "-1",
+               "--hyperparams", "n_envs:0"])  # fmt: skip
+
+
 def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:
     logs = tmp_path / "logs"
     train(

@@ -24,7 +24,7 @@ from stable_baselines3.common.vec_env import VecEnv
 
 from sb3_gogepo.callbacks import CommandSweepCallback, GoGePoCheckpointCallback
 from sb3_gogepo.gogepo import GoGePo
-from sb3_gogepo.validation import is_real
+from sb3_gogepo.validation import is_integer, is_real
 from sb3_gogepo.zoo.baselines import continue_ars_from_its_policy
 from sb3_gogepo.zoo.sampler import ENTRY_POLICY_KWARGS
 
@@ -115,6 +115,12 @@ class GoGePoExperimentManager(ExperimentManager):
             return super().load_trial(storage, study_name, trial_id, convert)
         finally:
             ENTRY_POLICY_KWARGS.reset(token)
+
+    def _preprocess_hyperparams(self, hyperparams: dict[str, Any]) -> Any:
+        n_envs = hyperparams.get("n_envs", 1)
+        if not is_integer(n_envs) or n_envs < 1:
+            raise ValueError(f"n_envs must be a positive integer, got {n_envs!r}")
+        return super()._preprocess_hyperparams(hyperparams)
 
     @staticmethod
     def _preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
