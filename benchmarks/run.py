@@ -177,6 +177,17 @@ class RunSpec:
     #: The torch device of the model ("cpu", "cuda", "cuda:1"); a run may resume on another device.
     device: str = "cpu"
 
+    def __post_init__(self) -> None:
+        # A spec may come from another entry point than this command line (the Ray executor, the tuner, a script).
+        for name in ("budget", "eval_freq", "n_eval_episodes", "threads"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not (isinstance(self.extend_from, int) and 0 <= self.extend_from):
+            raise ValueError(f"extend_from must be a budget or 0 (none), got {self.extend_from!r}")
+        if not self.checkpoint_interval >= 0:
+            raise ValueError(f"checkpoint_interval must be a number of seconds, 0 or more, got {self.checkpoint_interval!r}")
+
     @property
     def run_dir(self) -> Path:
         return run_dir(self.results_dir, self.env_id, self.algo, self.budget, self.seed)
@@ -737,8 +748,8 @@ def extend_finished_run(spec: RunSpec) -> None:
     """
     Copy the finished run at budget ``spec.extend_from`` into ``spec.run_dir`` as a checkpoint to resume from.
 
-    :raises ValueError: when that run is not finished, has no checkpoint, used other overrides or a learning-rate
-        schedule, or its budget is not below ``spec.budget``.
+    :raises ValueError: when that run is not finished, has no checkpoint, used other overrides, another evaluation
+        protocol or a learning-rate schedule, or its budget is not below ``spec.budget``.
     """
     source = run_dir(spec.results_dir, spec.env_id, spec.algo, spec.extend_from, spec.seed)
     meta = read_meta(source)
@@ -748,6 +759,10 @@ def extend_finished_run(spec: RunSpec) -> None:
     if not meta.get("finished") or checkpoint is None:
         raise ValueError(f"--extend-from: {source} is not a finished run with a checkpoint")
     check_same_overrides(dataclasses.replace(spec, budget=spec.extend_from))
+    try:
+        check_same_protocol(dataclasses.replace(spec, budget=spec.extend_from))
+    except ValueError as error:
+        raise ValueError(f"--extend-from: {error}") from None
     schedules = sorted(key for key, value in meta.get("hyperparams", {}).items() if "lin_" in str(value))
     if schedules:
         raise ValueError(f"--extend-from: {source} uses schedules that depend on the budget: {schedules}")
@@ -886,9 +901,9 @@ def parse_seeds(values: Sequence[str]) -> list[int]:
     seeds: list[int] = []
     for value in values:
         for part in value.split(","):
-            if not part:
+            if not part.strip():
                 continue
-            low, dash, high = part.partition("-")
+            low, dash, high = (text.strip() for text in part.partition("-"))
             if not (low.isdigit() and (high.isdigit() if dash else True)):
                 raise ValueError(f"seeds are non-negative integers or ranges like 0-4, got {part!r}")
             if dash and int(high) < int(low):
@@ -933,6 +948,10 @@ ZOO_KEYS = frozenset(
 )
 
 
+#: Constructor keywords the zoo's experiment manager (or the runner) sets itself: an override of one would be given twice.
+MANAGER_KEYS = frozenset({"self", "env", "seed", "device", "verbose", "tensorboard_log", "_init_setup_model"})
+
+
 def constructor_keys(algo: str) -> frozenset[str]:
     """:return: The keywords the algorithm's constructor takes (through ``**kwargs`` to its parents too)."""
     import inspect
@@ -943,14 +962,15 @@ def constructor_keys(algo: str) -> frozenset[str]:
 
     register()
     keys: set[str] = set()
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     for cls in ZOO_ALGOS[algo].__mro__:
         if "__init__" not in vars(cls):
             continue
         parameters = inspect.signature(vars(cls)["__init__"]).parameters.values()
-        keys |= {parameter.name for parameter in parameters if parameter.kind is not parameter.VAR_KEYWORD}
+        keys |= {parameter.name for parameter in parameters if parameter.kind in named}
         if not any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
             break
-    return frozenset(keys - {"self", "env"})
+    return frozenset(keys - MANAGER_KEYS)
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -987,12 +1007,17 @@ def check_arguments(args: argparse.Namespace) -> None:
                 f"--envs: {env!r} is neither a registered env id nor a short name ({', '.join(ENV_ALIASES)}): {error}"
             ) from None
         for algo in args.algos:
-            for option, budget in (("--budget", args.budget), ("--extend-from", args.extend_from)):
+            for option, budget in (("--budget", args.budget), ("--extend-from", _extend_from(args))):
                 if budget:
                     try:
                         resolve_budget(budget, algo, env_id)
                     except ValueError as error:
                         raise ValueError(f"{option}: {error}") from None
+
+
+def _extend_from(args: argparse.Namespace) -> str:
+    """:return: ``--extend-from``, or ``""`` where it names no budget (``0`` as well as nothing)."""
+    return "" if str(args.extend_from).replace("_", "") in ("", "0") else str(args.extend_from)
 
 
 def build_specs(args: argparse.Namespace) -> list[RunSpec]:
@@ -1016,7 +1041,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
                         hyperparams=parse_hyperparams(args.hyperparams),
                         checkpoint_interval=args.checkpoint_interval,
                         threads=args.threads,
-                        extend_from=resolve_budget(args.extend_from, algo, env_id) if args.extend_from else 0,
+                        extend_from=resolve_budget(_extend_from(args), algo, env_id) if _extend_from(args) else 0,
                         device=args.device,
                     )
                 )
@@ -1051,8 +1076,8 @@ def spec_arguments(spec: RunSpec, args: argparse.Namespace) -> list[str]:
         arguments += ["--eval-freq", str(args.eval_freq)]
     if args.hyperparams:
         arguments += ["--hyperparams", *args.hyperparams]
-    if args.extend_from:
-        arguments += ["--extend-from", str(args.extend_from)]
+    if _extend_from(args):
+        arguments += ["--extend-from", _extend_from(args)]
     return arguments
 
 
@@ -1106,14 +1131,16 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
         return list(pool.map(launch, specs))
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = non_negative_int(text)
     if value == 0:
         raise argparse.ArgumentTypeError("must be a positive integer, got 0")
     return value
 
 
-def _non_negative_int(text: str) -> int:
+def non_negative_int(text: str) -> int:
+    """An argparse type: an integer of at least 0."""
     try:
         value = int(text)
     except ValueError:
@@ -1123,13 +1150,14 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def _positive_seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more (``inf`` included)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number of seconds, got {text!r}")
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text!r}")
     return value
 
 
@@ -1139,16 +1167,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--envs", nargs="+", default=["MountainCarContinuous-v0"], help="ids or short names")
     parser.add_argument("--seeds", nargs="+", default=["0"], help="seeds, ranges like 0-4")
     parser.add_argument("--budget", default="paper", help="'paper' (YAML n_timesteps), 'reduced', or a number of steps")
-    parser.add_argument(
-        "--jobs", type=_positive_int, default=1, help="runs in parallel (child processes, 1 torch thread each)"
-    )
-    parser.add_argument("--threads", type=_positive_int, default=1, help="torch threads of a run when --jobs is 1")
+    parser.add_argument("--jobs", type=positive_int, default=1, help="runs in parallel (child processes, 1 torch thread each)")
+    parser.add_argument("--threads", type=positive_int, default=1, help="torch threads of a run when --jobs is 1")
     parser.add_argument("--results-dir", default=os.fspath(RESULTS))
     parser.add_argument(
-        "--eval-freq", type=_non_negative_int, default=0, help="override the paper's evaluation interval (0: the paper's)"
+        "--eval-freq", type=non_negative_int, default=0, help="override the paper's evaluation interval (0: the paper's)"
     )
-    parser.add_argument("--n-eval-episodes", type=_positive_int, default=10)
-    parser.add_argument("--checkpoint-interval", type=_positive_seconds, default=600.0, help="seconds between checkpoints")
+    parser.add_argument("--n-eval-episodes", type=positive_int, default=10)
+    parser.add_argument(
+        "--checkpoint-interval",
+        type=seconds,
+        default=600.0,
+        help="seconds between checkpoints (0: at every evaluation; inf: only when stopped and at the end)",
+    )
     parser.add_argument("--hyperparams", nargs="*", default=[], help="overrides of the YAML entry, key:value")
     parser.add_argument(
         "--device", default="cpu", help="torch device of the models: cpu, cuda or cuda:N (recorded in run.json)"
@@ -1162,7 +1193,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     ray.add_argument("--address", default=None, help="Ray cluster to join ('auto', HOST:PORT); default: start one here")
     ray.add_argument("--storage-path", default=None, help="Ray Tune's experiment folder (default: <results-dir>/ray_tune)")
-    ray.add_argument("--cpus-per-run", type=_positive_int, default=1, help="CPUs (and torch threads) of each run")
+    ray.add_argument("--cpus-per-run", type=positive_int, default=1, help="CPUs (and torch threads) of each run")
     args = parser.parse_args(argv)
     try:
         check_device(args.device)

@@ -40,7 +40,9 @@ from benchmarks.run import (
     canonical_env,
     default_eval_freq,
     final_return,
+    non_negative_int,
     paper_budget,
+    positive_int,
     read_rows,
     resolve_budget,
     run_one,
@@ -254,17 +256,19 @@ def search(
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.tune", description=__doc__.split("\n\n")[0])
     parser.add_argument("--env", required=True, help="env id or the runner's short name (swimmer, hopper, ...)")
-    parser.add_argument("--trials", type=int, default=20, help="number of trials")
+    parser.add_argument("--trials", type=positive_int, default=20, help="number of trials")
     parser.add_argument("--budget", default="reduced", help="steps of a full trial: 'reduced', 'paper' or a number")
-    parser.add_argument("--eval-freq", type=int, default=0, help="steps between evaluations (default: the runner's)")
-    parser.add_argument("--n-eval-episodes", type=int, default=10)
-    parser.add_argument("--grace-period", type=int, default=0, help="steps before ASHA may stop a trial")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--eval-freq", type=non_negative_int, default=0, help="steps between evaluations (default: the runner's)"
+    )
+    parser.add_argument("--n-eval-episodes", type=positive_int, default=10)
+    parser.add_argument("--grace-period", type=non_negative_int, default=0, help="steps before ASHA may stop a trial")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--executor", default="ray", choices=("ray",), help="only Ray (see the zoo's -optimize otherwise)")
     parser.add_argument("--address", default=None, help="Ray cluster to join ('auto', HOST:PORT); default: start one here")
     parser.add_argument("--results-dir", default=os.fspath(TUNE_DIR), help="folder of the trials' run folders")
     parser.add_argument("--storage-path", default=None, help="Ray Tune's experiment folder (default: <results-dir>/ray_tune)")
-    parser.add_argument("--cpus-per-trial", type=int, default=1, help="CPUs (and torch threads) of each trial")
+    parser.add_argument("--cpus-per-trial", type=positive_int, default=1, help="CPUs (and torch threads) of each trial")
     parser.add_argument("--name", default="", help="name of the search (the same name restores an interrupted one)")
     return parser.parse_args(argv)
 

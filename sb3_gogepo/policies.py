@@ -33,6 +33,19 @@ _DATA_PTR = th.Tensor.data_ptr  # where its data is: ``tensor.data = ...`` moves
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
 
 
+class _LoadCounter:
+    """
+    Counts the loads into the modules it hooks. The modules hold this counter and not the policy, so a generator kept,
+    saved or copied on its own does not carry the whole policy with it.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def loaded(self, module: nn.Module, incompatible_keys: Any) -> None:
+        self.count += 1
+
+
 class GoGePoPolicy(BasePolicy):
     """
     Policy class of GoGePo: the generator ``G(c)``, the evaluator ``V(theta)`` and their optimizers, the running
@@ -157,16 +170,19 @@ class GoGePoPolicy(BasePolicy):
         # steps (a hook), loads, device moves and command rescaling, so the caches check themselves. The tensors'
         # in-place counters and data pointers catch changes made by other code to the tensors listed: a user's own
         # optimizer, in-place edits, ``.data = ...`` (vector_to_parameters), a submodule's load_state_dict. A load into
-        # a submodule, which may replace its tensors (``assign=True``), counts as a change (a hook on each). A tensor
-        # replaced by attribute assignment (``layer.weight = nn.Parameter(...)``) needs ``_generator_changed()``.
+        # a submodule, which may replace its tensors (``assign=True``), counts as a change (a load counter hooked on
+        # each). A tensor replaced by attribute assignment (``layer.weight = nn.Parameter(...)``) needs
+        # ``_generator_changed()``.
         self._generator_version = 0
         self._source_tensors: tuple[th.Tensor, ...] | None = None
         self._cached_generator_version: tuple[int, tuple[int, tuple[int, ...]]] = (0, self._tensor_versions())
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
         self.generator_optimizer.register_step_post_hook(self._generator_stepped)
+        self._submodule_loads = _LoadCounter()
+        self._seen_submodule_loads = 0
         for module in (*self.generator.modules(), *self.observation_normalizer.modules()):
-            module.register_load_state_dict_post_hook(self._submodule_loaded)
+            module.register_load_state_dict_post_hook(self._submodule_loads.loaded)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
@@ -254,9 +270,6 @@ class GoGePoPolicy(BasePolicy):
     def _generator_stepped(self, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
         self._generator_changed()
 
-    def _submodule_loaded(self, module: nn.Module, incompatible_keys: Any) -> None:
-        self._generator_changed()
-
     def _tensor_versions(self) -> tuple[int, tuple[int, ...]]:
         """
         :return: The sum of the in-place change counters of the tensors the generated policies are made from, and
@@ -274,6 +287,9 @@ class GoGePoPolicy(BasePolicy):
         self,
     ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], NumpyActing]]:
         """:return: The caches of generated parameters and of acting copies, emptied if the generator has changed."""
+        if self._submodule_loads.count != self._seen_submodule_loads:
+            self._seen_submodule_loads = self._submodule_loads.count
+            self._generator_changed()
         version = (self._generator_version, self._tensor_versions())
         if self._cached_generator_version != version:
             self._params_cache.clear()

@@ -51,14 +51,18 @@ def with_default_config(argv: Sequence[str]) -> list[str]:
 def check_counts(argv: Sequence[str]) -> None:
     """
     Refuse the counts that ``rl_zoo3 train`` takes without a word and then ignores or fails on later: ``-n 0`` (or
-    below -1) trains for the YAML's ``n_timesteps``, ``--eval-episodes 0`` logs NaN evaluations, ``--n-eval-envs 0``
-    fails inside the evaluation env.
+    below -1) trains for the YAML's ``n_timesteps``; where the zoo evaluates (``--eval-freq`` above 0, or a search),
+    ``--eval-episodes 0`` logs NaN evaluations and ``--n-eval-envs 0`` fails inside the evaluation env.
 
     :param argv: Command-line arguments, without the program name.
     :raises SystemExit: With a usage error naming the option.
     """
-    parser = argparse.ArgumentParser(prog="python -m sb3_gogepo.train", add_help=False)
+    parser = argparse.ArgumentParser(
+        prog="python -m sb3_gogepo.train", usage="%(prog)s [options] (--help lists them)", add_help=False
+    )
     parser.add_argument("-n", "--n-timesteps", type=int, default=-1)
+    parser.add_argument("--eval-freq", type=int, default=25000)
+    parser.add_argument("-optimize", "--optimize-hyperparameters", action="store_true")
     parser.add_argument("--eval-episodes", type=int, default=5)
     parser.add_argument("--n-eval-envs", type=int, default=1)
     known, _ = parser.parse_known_args(list(argv))
@@ -66,9 +70,10 @@ def check_counts(argv: Sequence[str]) -> None:
         parser.error(
             f"-n/--n-timesteps: a positive number of steps, or -1 for the YAML's n_timesteps, got {known.n_timesteps}"
         )
-    for option, value in (("--eval-episodes", known.eval_episodes), ("--n-eval-envs", known.n_eval_envs)):
-        if value < 1:
-            parser.error(f"{option}: must be a positive integer, got {value}")
+    if known.eval_freq > 0 or known.optimize_hyperparameters:
+        for option, value in (("--eval-episodes", known.eval_episodes), ("--n-eval-envs", known.n_eval_envs)):
+            if value < 1:
+                parser.error(f"{option}: must be a positive integer, got {value}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,6 +1,8 @@
 """Acting: ``predict`` with the best return or a command, the exported policy, and command evaluations."""
 
+import gc
 import math
+import weakref
 from typing import Any
 
 import gymnasium as gym
@@ -95,6 +97,17 @@ def test_predict_acts_with_the_generator_as_it_is_after_changes_made_by_other_co
     np.testing.assert_allclose(model.predict(observation, command=5.0)[0], expected, rtol=1e-5, atol=1e-6)
     exported = model.generate_policy(5.0)(th.as_tensor(observation)).detach()
     np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_generator_kept_on_its_own_does_not_keep_the_rest_of_the_policy_alive() -> None:
+    # The first hook that noticed loads into submodules was a method of the policy: every generator module held the
+    # policy, and a generator kept, saved or copied alone carried the evaluator and both optimizers with it.
+    model = trained()
+    generator, evaluator = model.policy.generator, weakref.ref(model.policy.evaluator)
+    del model
+    gc.collect()
+    assert evaluator() is None
+    assert generator(th.zeros(1, 1)).shape[0] == 1
 
 
 def test_a_model_made_in_inference_mode_acts() -> None:

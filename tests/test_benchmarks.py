@@ -552,6 +552,9 @@ def test_extending_refuses_runs_that_would_not_continue_the_same_experiment(tmp_
     assert bench.run_one(scheduled) == "finished"
     with pytest.raises(ValueError, match="schedules"):
         bench.run_one(dataclasses.replace(scheduled, budget=2000, extend_from=1000))
+    # Before, the extension's rows came at its own interval after the copied ones, and its run.json named only its own.
+    with pytest.raises(ValueError, match=r"--extend-from: .* evaluated with --eval-freq 1000, not 500"):
+        bench.run_one(tiny_spec(tmp_path, "gogepo", budget=2000, extend_from=1000, eval_freq=500))
 
 
 def test_budgets_and_command_line() -> None:
@@ -586,11 +589,16 @@ BAD_COMMAND_LINES = {
     "no evaluation episodes (NaN rows, a run marked finished)": (["--n-eval-episodes", "0"], "--n-eval-episodes: must be"),
     "a checkpoint interval that is not a number of seconds (no checkpoint ever)": (
         ["--checkpoint-interval", "nan"],
-        "--checkpoint-interval: must be a positive finite",
+        "--checkpoint-interval: must be a number of seconds, 0 or more",
     ),
     "a budget of no steps (a run marked finished)": (["--budget", "0"], "--budget: budget must be a positive number"),
     "a budget to extend from that is not one": (["--extend-from", "abc"], "--extend-from: budget must be"),
     "no threads": (["--threads", "0"], "--threads: must be a positive integer"),
+    "a negative checkpoint interval": (["--checkpoint-interval", "-1"], "--checkpoint-interval: must be a number of seconds"),
+    "an override the runner sets itself (given twice when the model was built)": (
+        ["--algos", "ars", "--hyperparams", "seed:1"],
+        "--hyperparams: ars takes no seed",
+    ),
     "an empty range of seeds (nothing ran, exit 0)": (["--seeds", "3-1"], "--seeds: the range '3-1' holds no seed"),
     "a seed that is not a number": (["--seeds", "a"], "--seeds: seeds are non-negative integers"),
     "a range without its end": (["--seeds", "1-"], "--seeds: seeds are non-negative integers"),
@@ -607,6 +615,21 @@ def test_a_bad_command_line_is_refused_before_any_run_naming_the_option(case: st
     with pytest.raises(SystemExit):
         bench.parse_args(arguments)
     assert message in capsys.readouterr().err
+
+
+def test_the_command_line_takes_what_it_took_before_its_checks() -> None:
+    args = bench.parse_args(["--seeds", "0, 1", " 3", "4 - 5", "--extend-from", "0", "--checkpoint-interval", "0"])
+    assert bench.parse_seeds(args.seeds) == [0, 1, 3, 4, 5]
+    assert {spec.extend_from for spec in bench.build_specs(args)} == {0}  # 0: no run to extend
+    assert bench.parse_args(["--checkpoint-interval", "inf"]).checkpoint_interval == float("inf")
+
+
+def test_a_run_spec_from_another_entry_point_is_checked_too(tmp_path: Path) -> None:
+    # Before, a spec with a negative interval made by the tuner or a script hung its run.
+    fields: dict[str, Any] = {"eval_freq": -1, "n_eval_episodes": 0, "budget": 0, "checkpoint_interval": float("nan")}
+    for field, value in fields.items():
+        with pytest.raises(ValueError, match=f"{field} must be"):
+            tiny_spec(tmp_path, "gogepo", **{field: value})
 
 
 def test_overrides_of_the_zoos_own_keys_and_of_a_parents_constructor_are_taken() -> None:

@@ -24,8 +24,8 @@ from stable_baselines3.common.vec_env import VecNormalize
 from sb3_gogepo import GoGePo
 from sb3_gogepo.callbacks import SWEEP_CSV, CommandSweepCallback
 from sb3_gogepo.enjoy import main as enjoy
+from sb3_gogepo.train import check_counts, with_default_config
 from sb3_gogepo.train import main as train
-from sb3_gogepo.train import with_default_config
 from sb3_gogepo.zoo import (
     HYPERPARAMS_DIR,
     NET_ARCHS,
@@ -312,6 +312,13 @@ def test_counts_the_zoo_would_ignore_or_fail_on_later_are_refused_first(
         train(["--algo", "gogepo", "--env", "Pendulum-v1", "-f", str(tmp_path / "logs"), *arguments])
     assert message in capsys.readouterr().err
     assert not (tmp_path / "logs").exists()
+
+
+def test_evaluation_counts_are_not_checked_where_the_zoo_does_not_evaluate(capsys: pytest.CaptureFixture[str]) -> None:
+    check_counts(["--eval-freq", "-1", "--n-eval-envs", "0", "--eval-episodes", "0"])
+    with pytest.raises(SystemExit):
+        check_counts(["-optimize", "--eval-freq", "-1", "--eval-episodes", "0"])
+    assert "--eval-episodes: must be a positive integer" in capsys.readouterr().err
 
 
 def test_no_envs_are_refused_naming_n_envs(tmp_path: Path) -> None:
