@@ -321,11 +321,23 @@ def test_evaluation_counts_are_not_checked_where_the_zoo_does_not_evaluate(capsy
     assert "--eval-episodes: must be a positive integer" in capsys.readouterr().err
 
 
-def test_no_envs_are_refused_naming_n_envs(tmp_path: Path) -> None:
-    # Before: an IndexError inside DummyVecEnv.
-    with pytest.raises(ValueError, match="n_envs must be a positive integer, got 0"):
-        train(["--algo", "gogepo", "--env", "Pendulum-v1", "-f", str(tmp_path / "logs"), "-n", "10", "--eval-freq", "-1",
-               "--hyperparams", "n_envs:0"])  # fmt: skip
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            ["-n", "10", "--hyperparams", "n_envs:0"],
+            "n_envs must be a positive integer, got 0",
+        ),  # an IndexError in DummyVecEnv
+        (["--hyperparams", "n_timesteps:'1e6'"], r"n_timesteps must be .* \(YAML reads 1e6 as a string"),  # int() failed
+        (["--hyperparams", "n_timesteps:float('nan')"], "n_timesteps must be a positive number of steps, got nan"),
+        (["-n", "10", "--hyperparams", "policy:None"], "policy must be a policy's name"),  # "NoneType is not iterable"
+    ],
+)
+def test_yaml_entries_the_zoo_fails_on_inside_are_refused_naming_them(
+    arguments: list[str], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        train(["--algo", "gogepo", "--env", "Pendulum-v1", "-f", str(tmp_path / "logs"), "--eval-freq", "-1", *arguments])
 
 
 def test_train_ars_from_yaml_with_paper_ids(tmp_path: Path) -> None:

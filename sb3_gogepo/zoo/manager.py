@@ -120,6 +120,13 @@ class GoGePoExperimentManager(ExperimentManager):
         n_envs = hyperparams.get("n_envs", 1)
         if not is_integer(n_envs) or n_envs < 1:
             raise ValueError(f"n_envs must be a positive integer, got {n_envs!r}")
+        budget: Any = hyperparams.get("n_timesteps")
+        if self.n_timesteps <= 0 and not (is_real(budget) and math.isfinite(budget) and budget >= 1):
+            hint = " (YAML reads 1e6 as a string: write 1.0e6)" if isinstance(budget, str) else ""
+            raise ValueError(f"n_timesteps must be a positive number of steps{hint}, got {budget!r}")
+        policy = hyperparams.get("policy")
+        if not isinstance(policy, (str, type)):
+            raise ValueError(f"policy must be a policy's name, such as 'MlpPolicy', or its class, got {policy!r}")
         return super()._preprocess_hyperparams(hyperparams)
 
     @staticmethod
