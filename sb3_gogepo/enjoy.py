@@ -76,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     import rl_zoo3.enjoy
 
     register()
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(
+        prog="python -m sb3_gogepo.enjoy", usage="%(prog)s [options] (--help lists them)", add_help=False
+    )
     parser.add_argument("--command", type=_command_argument, default=None)
     parser.add_argument("--algo", default="ppo")
     known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))

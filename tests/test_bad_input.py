@@ -273,7 +273,9 @@ def test_the_replay_launchers_command_is_checked_when_it_is_parsed(capsys: pytes
         commanded_gogepo(math.nan)
     with pytest.raises(SystemExit):
         enjoy_main(["--algo", "gogepo", "--env", "Pendulum-v1", "--command", "nan"])
-    assert "argument --command: --command must be a finite number within float32 range, got nan" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "argument --command: --command must be a finite number within float32 range, got nan" in error
+    assert error.startswith("usage: python -m sb3_gogepo.enjoy [options]")  # it named the test runner, or enjoy.py
 
 
 @pytest.mark.parametrize(
