@@ -708,6 +708,12 @@ def check_same_overrides(spec: RunSpec) -> None:
         )
 
 
+def check_same_run(spec: RunSpec) -> None:
+    """:raises ValueError: When the run's folder holds a run with other overrides or another evaluation protocol."""
+    check_same_overrides(spec)
+    check_same_protocol(spec)
+
+
 def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = None) -> str:
     """
     Run (or resume, or skip) one benchmark run in this process.
@@ -721,8 +727,7 @@ def run_one(spec: RunSpec, report: Callable[[dict[str, float]], None] | None = N
 
     torch.set_num_threads(spec.threads)
     folder = spec.run_dir
-    check_same_overrides(spec)
-    check_same_protocol(spec)
+    check_same_run(spec)
     return run_once(folder, lambda: _run_locked(spec, report))
 
 
@@ -983,9 +988,6 @@ def check_arguments(args: argparse.Namespace) -> None:
     """
     import gymnasium as gym
 
-    from sb3_gogepo.zoo import register
-
-    register()
     try:
         parse_seeds(args.seeds)
     except ValueError as error:
@@ -1023,6 +1025,7 @@ def _extend_from(args: argparse.Namespace) -> str:
 def build_specs(args: argparse.Namespace) -> list[RunSpec]:
     """:return: The runs of a command line (in order: env, seed, algo)."""
     specs = []
+    extend_from = _extend_from(args)
     for env in args.envs:
         env_id = canonical_env(env)
         for seed in parse_seeds(args.seeds):
@@ -1041,7 +1044,7 @@ def build_specs(args: argparse.Namespace) -> list[RunSpec]:
                         hyperparams=parse_hyperparams(args.hyperparams),
                         checkpoint_interval=args.checkpoint_interval,
                         threads=args.threads,
-                        extend_from=resolve_budget(_extend_from(args), algo, env_id) if _extend_from(args) else 0,
+                        extend_from=resolve_budget(extend_from, algo, env_id) if extend_from else 0,
                         device=args.device,
                     )
                 )
@@ -1100,8 +1103,7 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
             print(f"[not started] {spec.run_dir}: the grid was asked to stop", flush=True)
             return 0
         try:
-            check_same_overrides(spec)
-            check_same_protocol(spec)
+            check_same_run(spec)
         except ValueError as error:
             print(f"[refused] {error}", flush=True)
             return 1
