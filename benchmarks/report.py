@@ -668,8 +668,9 @@ def write_report(
         table,
         *([f"### Where it falls short\n\n{notes}"] if notes else []),
         "## Every run\n",
-        "Wall-clock includes the evaluations (their share in the next column); partial runs are resumable and "
-        "their values are those reached so far. Runs shared a 2-core machine; the last column is its 1-minute load "
+        "Wall-clock includes the evaluations (their share in the next column); a partial run's values are those "
+        "reached so far, and it continues from its checkpoint, or from step 0 where its machine was replaced (its "
+        "`run.json` counts the restart). Runs shared a 2-core machine; the last column is its 1-minute load "
         "average when the run finished (above 2: runs competed for the cores).\n",
         runs_table(runs),
     ]
