@@ -13,6 +13,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from stable_baselines3.common.utils import is_vectorized_observation
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import as_command, normalize_commands, running_command_scale
@@ -44,6 +45,23 @@ class _LoadCounter:
 
     def loaded(self, module: nn.Module, incompatible_keys: Any) -> None:
         self.count += 1
+
+
+class _OptimizerSteps:
+    """
+    Counts the steps of every torch optimizer in this process, through a global step hook. A policy's caches cannot
+    rely on its optimizer's own hooks, which a copy or a pickle of the optimizer drops, nor on the tensors' in-place
+    counters, which fused kernels leave as they were (the default Adam here is fused).
+    """
+
+    count = 0
+
+    @classmethod
+    def stepped(cls, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        cls.count += 1
+
+
+register_optimizer_step_post_hook(_OptimizerSteps.stepped)
 
 
 class GoGePoPolicy(BasePolicy):
@@ -166,10 +184,10 @@ class GoGePoPolicy(BasePolicy):
             **self.optimizer_kwargs,
         )
         # Generated parameters by command, and their NumPy acting copies by (command, statistics version), for the
-        # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: optimizer
-        # steps (a hook), loads, device moves and command rescaling, so the caches check themselves. The tensors'
-        # in-place counters and data pointers catch changes made by other code to the tensors listed: a user's own
-        # optimizer, in-place edits, ``.data = ...`` (vector_to_parameters), a submodule's load_state_dict. A load into
+        # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: the steps of
+        # any optimizer (a global hook: a user's own, fused or copied, included), loads, device moves and command
+        # rescaling, so the caches check themselves. The tensors' in-place counters and data pointers catch changes made
+        # by other code to the tensors listed: in-place edits, ``.data = ...`` (vector_to_parameters). A load into
         # a submodule, which may replace its tensors (``assign=True``), counts as a change (a load counter hooked on
         # each). A tensor replaced by attribute assignment (``layer.weight = nn.Parameter(...)``) needs
         # ``_generator_changed()``.
@@ -178,9 +196,9 @@ class GoGePoPolicy(BasePolicy):
         self._cached_generator_version: tuple[int, tuple[int, tuple[int, ...]]] = (0, self._tensor_versions())
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
-        self.generator_optimizer.register_step_post_hook(self._generator_stepped)
         self._submodule_loads = _LoadCounter()
         self._seen_submodule_loads = 0
+        self._seen_optimizer_steps = _OptimizerSteps.count
         for module in (*self.generator.modules(), *self.observation_normalizer.modules()):
             module.register_load_state_dict_post_hook(self._submodule_loads.loaded)
 
@@ -267,9 +285,6 @@ class GoGePoPolicy(BasePolicy):
         self._generator_version = getattr(self, "_generator_version", 0) + 1
         self._source_tensors = None
 
-    def _generator_stepped(self, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        self._generator_changed()
-
     def _tensor_versions(self) -> tuple[int, tuple[int, ...]]:
         """
         :return: The sum of the in-place change counters of the tensors the generated policies are made from, and
@@ -287,8 +302,9 @@ class GoGePoPolicy(BasePolicy):
         self,
     ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], NumpyActing]]:
         """:return: The caches of generated parameters and of acting copies, emptied if the generator has changed."""
-        if self._submodule_loads.count != self._seen_submodule_loads:
+        if self._submodule_loads.count != self._seen_submodule_loads or _OptimizerSteps.count != self._seen_optimizer_steps:
             self._seen_submodule_loads = self._submodule_loads.count
+            self._seen_optimizer_steps = _OptimizerSteps.count
             self._generator_changed()
         version = (self._generator_version, self._tensor_versions())
         if self._cached_generator_version != version:

@@ -1,7 +1,9 @@
 """Acting: ``predict`` with the best return or a command, the exported policy, and command evaluations."""
 
+import copy
 import gc
 import math
+import pickle
 import weakref
 from typing import Any
 
@@ -63,6 +65,13 @@ def _own_optimizer_step(model: GoGePo) -> None:
     optimizer.step()
 
 
+def _own_fused_optimizer_step(model: GoGePo) -> None:
+    # A fused kernel changes the tensors without counting in their in-place counters.
+    optimizer = th.optim.Adam(model.policy.generator.parameters(), lr=0.1, fused=True)
+    model.policy.generate(th.tensor([5.0])).pow(2).sum().backward()
+    optimizer.step()
+
+
 def _halve_generator(model: GoGePo) -> None:
     with th.no_grad():
         for parameter in model.policy.generator.parameters():
@@ -71,6 +80,7 @@ def _halve_generator(model: GoGePo) -> None:
 
 CHANGES_BY_OTHER_CODE = {
     "the user's own optimizer step": _own_optimizer_step,
+    "the user's own fused optimizer step": _own_fused_optimizer_step,
     "an in-place edit": _halve_generator,
     "a submodule's load_state_dict": lambda model: model.policy.generator.load_state_dict(
         {name: 0.5 * value for name, value in model.policy.generator.state_dict().items()}
@@ -97,6 +107,22 @@ def test_predict_acts_with_the_generator_as_it_is_after_changes_made_by_other_co
     np.testing.assert_allclose(model.predict(observation, command=5.0)[0], expected, rtol=1e-5, atol=1e-6)
     exported = model.generate_policy(5.0)(th.as_tensor(observation)).detach()
     np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("copy_model", [copy.deepcopy, lambda model: pickle.loads(pickle.dumps(model))])
+def test_a_copied_model_acts_with_its_generator_as_it_is_after_a_step_of_its_optimizer(copy_model: Any) -> None:
+    # A copied optimizer loses its step hooks; the copy's cache relied on one, and the copy's own fused Adam leaves the
+    # tensors' in-place counters as they were: predict acted with the generator before the step.
+    model, observation = trained(), np.array([0.3, -0.2, 0.5], np.float32)
+    copied = copy_model(model)
+    before = copied.predict(observation, command=5.0)[0]
+    copied.policy.generator_optimizer.zero_grad()
+    copied.policy.generate(th.tensor([5.0])).pow(2).sum().backward()
+    copied.policy.generator_optimizer.step()
+    with th.no_grad():
+        expected = copied.policy.act_with(copied.policy.generate(th.tensor([5.0]))[0], th.as_tensor(observation)[None])[0]
+    assert not np.allclose(expected, before)
+    np.testing.assert_allclose(copied.predict(observation, command=5.0)[0], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_a_generator_kept_on_its_own_does_not_keep_the_rest_of_the_policy_alive() -> None:
