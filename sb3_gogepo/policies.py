@@ -11,7 +11,7 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
-from stable_baselines3.common.utils import is_vectorized_observation
+from stable_baselines3.common.utils import get_device, is_vectorized_observation
 from torch import nn
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
@@ -490,6 +490,33 @@ class CommandedPolicy(BasePolicy):
         if self.policy._acts_in_numpy(observation):
             return self.policy._predict_numpy(observation, self.current_command()), state  # type: ignore[arg-type]
         return super().predict(observation, state, episode_start, deterministic)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """
+        Save the commanded policy atomically: the policy it comes from (as :meth:`GoGePoPolicy.save` writes it, so
+        ``GoGePoPolicy.load`` reads the file too) and the command.
+
+        :param path: Target file.
+        """
+        with atomic_write(path) as file:
+            data = self.policy._get_constructor_parameters()
+            th.save({"state_dict": self.policy.state_dict(), "data": data, "command": self.command}, file)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: th.device | str = "auto") -> "CommandedPolicy":  # type: ignore[override]
+        """
+        Load a commanded policy saved by :meth:`save`; a file of :meth:`GoGePoPolicy.save` loads as the policy for the
+        best training return seen.
+
+        :param path: The file.
+        :param device: Device to load the policy on.
+        :return: The commanded policy, with the policy it comes from.
+        """
+        device = get_device(device)
+        saved = th.load(path, map_location=device, weights_only=False)  # as BasePolicy.load: the spaces are pickled
+        policy = GoGePoPolicy(**saved["data"])
+        policy.load_state_dict(saved["state_dict"])
+        return cls(policy.to(device), saved.get("command"))
 
     def export(self) -> GeneratedPolicy:
         """

@@ -9,7 +9,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.policies import BasePolicy
 
-from sb3_gogepo import GoGePo, evaluate_commands
+from sb3_gogepo import CommandedPolicy, GoGePo, GoGePoPolicy, evaluate_commands
 from sb3_gogepo.commands import next_command, normalize_commands, running_command_scale, symlog
 from tests.conftest import SMALL_POLICY, small_kwargs
 
@@ -142,3 +142,23 @@ def test_a_commanded_policy_is_an_sb3_policy_acting_with_the_policy_generated_fo
     np.testing.assert_array_equal(swept_lengths[0], lengths)
     exported = commanded.export()(th.as_tensor(observations)).detach().numpy()
     np.testing.assert_allclose(exported, commanded.predict(observations)[0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("command", [-50.0, None])
+def test_a_commanded_policy_saves_and_loads_as_an_sb3_policy_does(tmp_path: Path, command: float | None) -> None:
+    # Before, save wrote SB3's default file, which neither CommandedPolicy.load nor GoGePoPolicy.load could read, and
+    # failed where the folder did not exist.
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
+    observations = np.stack([model.observation_space.sample() for _ in range(4)])
+    commanded = model.policy.commanded(command)
+    path = tmp_path / "new folder" / "commanded.pt"
+    commanded.save(path)
+    loaded = CommandedPolicy.load(path)
+    assert loaded.command == command
+    np.testing.assert_array_equal(loaded.predict(observations)[0], commanded.predict(observations)[0])
+    # The file holds the whole policy it comes from, so the generator answers other commands too.
+    np.testing.assert_array_equal(
+        GoGePoPolicy.load(str(path)).commanded(-300.0).predict(observations)[0], model.predict(observations, command=-300.0)[0]
+    )
+    model.policy.save(tmp_path / "policy.pt")  # a policy's file loads as the policy for the best return seen
+    assert CommandedPolicy.load(tmp_path / "policy.pt").command is None
