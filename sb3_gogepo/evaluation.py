@@ -1,12 +1,14 @@
 """Evaluating the policies the generator produces for given commands (the data of the paper's Figure 4)."""
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import torch as th
 from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.policies import BasePolicy
-from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env import VecEnv, VecMonitor, is_vecenv_wrapped
 
 from sb3_gogepo.commands import as_commands
 from sb3_gogepo.policies import GoGePoPolicy
@@ -38,6 +40,7 @@ def evaluate_commands(
     env: VecEnv,
     commands: Sequence[float] | np.ndarray | th.Tensor,
     n_eval_episodes: int = 10,
+    warn: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """
     Run the policy generated for each command (:class:`~sb3_gogepo.policies.CommandedPolicy`) with SB3's
@@ -48,6 +51,7 @@ def evaluate_commands(
         observation statistics (``VecNormalize``) are used as they are.
     :param commands: Desired returns (a sequence, an array or a tensor; flattened).
     :param n_eval_episodes: Episodes per command.
+    :param warn: Warn, as SB3's ``evaluate_policy`` does, if ``env`` has no ``Monitor`` to read the true returns from.
     :return: Episode returns and episode lengths, each of shape ``(number of commands, n_eval_episodes)``.
     :raises ValueError: If ``env``'s observation or action space is not the policy's, or if ``commands`` are not
         finite real numbers within float32 range.
@@ -55,6 +59,13 @@ def evaluate_commands(
     check_positive_integer("n_eval_episodes", n_eval_episodes)
     commands = as_commands(commands)
     check_env_fits(env, policy, "env")
+    if warn and not (is_vecenv_wrapped(env, VecMonitor) or env.env_is_wrapped(Monitor)[0]):
+        warnings.warn(
+            "The evaluation env is not wrapped with a ``Monitor`` wrapper: the returns and lengths are those its other "
+            "wrappers make (a VecNormalize's normalised rewards, say). Wrap its envs with ``Monitor`` first.",
+            UserWarning,
+            stacklevel=2,
+        )
     returns = np.zeros((len(commands), n_eval_episodes))
     lengths = np.zeros((len(commands), n_eval_episodes), dtype=np.int64)
     for index, command in enumerate(commands):

@@ -4,6 +4,7 @@ import copy
 import gc
 import math
 import pickle
+import warnings
 import weakref
 from typing import Any
 
@@ -227,6 +228,18 @@ def test_evaluate_commands_refuses_a_count_of_episodes_that_is_not_a_positive_in
         model.evaluate_commands("Pendulum-v1", [-100.0], n_eval_episodes=n_eval_episodes)
     with pytest.raises(ValueError, match=r"n_eval_episodes must be a positive integer"):
         evaluate_commands(model.policy, make_vec_env("Pendulum-v1"), [-100.0], n_eval_episodes=n_eval_episodes)
+
+
+def test_evaluate_commands_warns_as_sb3_does_when_the_returns_cannot_come_from_a_monitor() -> None:
+    # Before, a VecEnv without Monitor gave the returns its wrappers made (here normalised rewards) without a word.
+    model = trained()
+    with pytest.warns(UserWarning, match="not wrapped with a ``Monitor``"):
+        model.evaluate_commands(DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], n_eval_episodes=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.evaluate_commands(make_vec_env("Pendulum-v1"), [-100.0], n_eval_episodes=1)
+        model.evaluate_commands("Pendulum-v1", [-100.0], n_eval_episodes=1)
+        evaluate_commands(model.policy, DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], 1, warn=False)
 
 
 def test_evaluate_commands_normalises_observations_as_training_did() -> None:
