@@ -134,9 +134,13 @@ def check_hyperparameters(
     for name, value in (("n_evaluator_updates", n_evaluator_updates), ("n_generator_updates", n_generator_updates)):
         if not is_integer(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    for name, value in (("noise_std", noise_std), ("recency_exponent", recency_exponent)):
-        if not is_real(value) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if not is_real(recency_exponent) or not math.isfinite(recency_exponent) or recency_exponent < 0:
+        raise ValueError(f"recency_exponent must be a finite number >= 0, got {recency_exponent!r}")
+    if not is_real(noise_std) or not 0 <= noise_std <= MAX_TRAINING_MAGNITUDE:
+        raise ValueError(
+            f"noise_std must be a number from 0 to {MAX_TRAINING_MAGNITUDE:g} (larger noise makes policies whose actions "
+            f"are not finite), got {noise_std!r}"
+        )
     for name, value in (("command_drive", command_drive), ("initial_command", initial_command)):
         if not is_real(value) or not abs(value) <= MAX_TRAINING_MAGNITUDE:
             raise ValueError(
@@ -157,10 +161,20 @@ def check_hyperparameters(
         raise ValueError(f"buffer_dtype must be one of {sorted(BUFFER_DTYPES)}, got {buffer_dtype!r}")
 
 
-def check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any, stats_window_size: Any) -> None:
-    """The settings that SB3's ``BaseAlgorithm`` takes, checked before it does."""
+def checked_seed(seed: Any) -> int | None:
+    """
+    :param seed: A seed: None or an integer in NumPy's range.
+    :return: The seed as a Python integer (``random.seed`` refuses NumPy's).
+    :raises ValueError: If it is not.
+    """
     if seed is not None and not (is_integer(seed) and 0 <= seed < 2**32):
         raise ValueError(f"seed must be None or an integer from 0 to 2**32 - 1 (NumPy's range), got {seed!r}")
+    return None if seed is None else int(seed)
+
+
+def check_run_settings(seed: Any, verbose: Any, tensorboard_log: Any, stats_window_size: Any) -> None:
+    """The settings that SB3's ``BaseAlgorithm`` takes, checked before it does."""
+    checked_seed(seed)
     if not is_integer(verbose):
         raise ValueError(f"verbose must be an integer (0: no output, 1: info, 2: debug), got {verbose!r}")
     if tensorboard_log is not None and not isinstance(tensorboard_log, (str, os.PathLike)):

@@ -29,6 +29,7 @@ from sb3_gogepo.checks import (
     check_learn_arguments,
     check_run_settings,
     check_spaces,
+    checked_seed,
 )
 from sb3_gogepo.commands import as_commands, next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset, vec_normalize_statistics
@@ -113,7 +114,7 @@ class GoGePo(BaseAlgorithm):
         policy_kwargs: dict[str, Any] | None = None,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
-        seed: int | None = None,
+        seed: int | np.integer | None = None,
         verbose: int = 0,
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
@@ -139,7 +140,7 @@ class GoGePo(BaseAlgorithm):
             verbose=verbose,
             device=device,
             support_multi_env=True,
-            seed=seed,
+            seed=checked_seed(seed),
         )
         self.evaluator_learning_rate = evaluator_learning_rate
         self.buffer_size = buffer_size
@@ -189,6 +190,7 @@ class GoGePo(BaseAlgorithm):
         self._resolve_alive_bonus_offset()
         self._setup_lr_schedule()
         self.evaluator_lr_schedule = FloatSchedule(self.evaluator_learning_rate)
+        self.seed = checked_seed(self.seed)
         self.set_random_seed(self.seed)
         self.policy = self.policy_class(  # type: ignore[assignment]
             self.observation_space,
@@ -236,6 +238,15 @@ class GoGePo(BaseAlgorithm):
         )
         if loaded:
             check_run_settings(self.seed, self.verbose, self.tensorboard_log, self._stats_window_size)
+
+    def set_random_seed(self, seed: int | np.integer | None = None) -> None:
+        """
+        Seed the pseudo-random generators as SB3 does, the seed checked first and taken as a Python integer
+        (``random.seed`` refuses NumPy's).
+
+        :param seed: None or an integer from 0 to 2**32 - 1.
+        """
+        super().set_random_seed(checked_seed(seed))
 
     def _excluded_save_params(self) -> list[str]:
         return [
@@ -300,6 +311,7 @@ class GoGePo(BaseAlgorithm):
         if self.env is None:  # before SB3's _setup_learn, which resets the step count of the run it would continue
             raise ValueError("learn() needs an environment: give one to GoGePo.load(path, env=...) or call set_env(env)")
         self.check_hyperparameters(loaded=True)  # values set on the model since, as at construction
+        self._check_finite_networks()
         steps_asked, last_obs = total_timesteps, self._last_obs
         total_timesteps, callback = self._setup_learn(
             int(total_timesteps), callback, reset_num_timesteps, tb_log_name, progress_bar
@@ -531,6 +543,22 @@ class GoGePo(BaseAlgorithm):
         finally:
             evaluator.requires_grad_(True)
         return evaluator_losses, generator_losses
+
+    def _check_finite_networks(self) -> None:
+        """
+        :raises ValueError: If a parameter or an observation statistic is not finite (set so by ``set_parameters``, a
+            load or an edit): training would act with NaN actions and fail at its first update block.
+        """
+        tensors = (
+            *self.policy.named_parameters(),
+            *self.policy.observation_normalizer.named_buffers("observation_normalizer"),
+        )
+        for name, tensor in tensors:
+            if not bool(th.isfinite(tensor).all()):
+                raise ValueError(
+                    f"The policy parameter {name} is not finite (NaN or inf), so training cannot start: the model's "
+                    "parameters were set so (set_parameters, a load or an edit)"
+                )
 
     def _non_finite_error(self, what: str, generator_lr: float, evaluator_lr: float) -> FloatingPointError:
         """:return: The error of an update block that met ``what``, with the likely cause."""

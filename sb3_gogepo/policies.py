@@ -1,5 +1,6 @@
 """GoGePo's policy object: generator, evaluator, observation statistics, and the policy generated for the best return."""
 
+import inspect
 import math
 import operator
 import os
@@ -546,6 +547,12 @@ def _check_policy_arguments(
     ):
         if not (isinstance(value, type) and issubclass(value, base)):
             raise ValueError(f"{name} must be a subclass of {base.__module__}.{base.__name__} (e.g. {example}), got {value!r}")
+    closure = inspect.signature(optimizer_class.step).parameters.get("closure")
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        raise ValueError(
+            f"optimizer_class must step without a closure (GoGePo's updates call step()), and "
+            f"{optimizer_class.__name__}.step needs one"
+        )
     if optimizer_kwargs is not None and not isinstance(optimizer_kwargs, dict):
         raise ValueError(f"optimizer_kwargs must be None or a dict of keyword arguments, got {optimizer_kwargs!r}")
     for name, arch in (

@@ -380,7 +380,7 @@ INVALID_ARGUMENTS: dict[str, dict[str, list[Any]]] = {
         "evaluator_learning_rate": [0.0, -1.0, math.nan, "5e-3"],
         "buffer_size": [0, -5, 1.5, "100", True, 10**12],
         "batch_size": [0, -1, 2.5, None],
-        "noise_std": [-0.1, math.nan, math.inf, "0.1", True],
+        "noise_std": [-0.1, math.nan, math.inf, "0.1", True, 1e39],
         "n_evaluator_updates": [-1, 1.5, "5"],
         "n_generator_updates": [-1, 2.5, None],
         "command_drive": [math.nan, math.inf, 1e30, "20"],
@@ -409,7 +409,7 @@ INVALID_ARGUMENTS: dict[str, dict[str, list[Any]]] = {
         "output_scaling": [0, "yes"],
         "separate_bias_networks": [None],
         "normalize_observations": ["no"],
-        "optimizer_class": [str, "Adam", th.nn.Linear],
+        "optimizer_class": [str, "Adam", th.nn.Linear, th.optim.LBFGS],
         "optimizer_kwargs": ["lr=1e-3", [1]],
     },
     "learn": {
@@ -449,6 +449,35 @@ def test_an_invalid_argument_gets_an_error_that_names_it(where: str, name: str, 
     arguments = {"policy": "MlpPolicy", "env": "Pendulum-v1", **kwargs}
     with pytest.raises((ValueError, TypeError), match=name):
         GoGePo(**arguments)
+
+
+def test_learn_refuses_a_model_whose_networks_hold_nan_before_any_step() -> None:
+    # Before, NaN parameters set by set_parameters ran episodes with NaN actions (all dropped) until the first update
+    # block, whose error blamed the learning rates.
+    model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
+    parameters = model.get_parameters()
+    parameters["policy"] = {
+        name: value * math.nan if name.startswith("generator.") else value for name, value in parameters["policy"].items()
+    }
+    model.set_parameters(parameters)
+    with pytest.raises(ValueError, match=r"policy parameter generator\.\S+ is not finite"):
+        model.learn(400, reset_num_timesteps=False)
+    assert model.num_timesteps == 400
+
+
+def test_a_numpy_integer_seed_seeds_as_the_same_python_integer_does(tmp_path: Path) -> None:
+    # Before, the seed check took NumPy integers and random.seed then refused them, in the constructor, in
+    # set_random_seed and in load(seed=...), with an error that did not name the seed.
+    by_int = GoGePo("Pendulum-v1", **small_kwargs(), seed=3).learn(400)
+    by_numpy = GoGePo("Pendulum-v1", **small_kwargs(), seed=np.int64(3)).learn(400)
+    assert type(by_numpy.seed) is int
+    for name, value in by_int.policy.state_dict().items():
+        th.testing.assert_close(by_numpy.policy.state_dict()[name], value, rtol=0, atol=0)
+    by_numpy.set_random_seed(np.uint32(4))
+    by_numpy.save(tmp_path / "model")
+    assert GoGePo.load(tmp_path / "model", seed=np.int32(5)).seed == 5
+    with pytest.raises(ValueError, match="seed must be None or an integer"):
+        by_numpy.set_random_seed(-1)
 
 
 @pytest.mark.parametrize("name", ["learning_rate", "evaluator_learning_rate"])
