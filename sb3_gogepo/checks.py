@@ -93,6 +93,11 @@ def check_constructor_arguments(
         raise TypeError(f"env must be an environment id, a gymnasium.Env or a VecEnv, got {env!r}")
     if policy_kwargs is not None and not isinstance(policy_kwargs, dict):
         raise TypeError(f"policy_kwargs must be None or a dict of the policy's keyword arguments, got {policy_kwargs!r}")
+    check_device(device)
+
+
+def check_device(device: Any) -> None:
+    """:raises ValueError, TypeError: If ``device`` is neither ``"auto"`` nor a torch device or its name."""
     if isinstance(device, str) and device != "auto":
         try:
             th.device(device)

@@ -25,6 +25,7 @@ from sb3_gogepo.buffers import PolicyBuffer
 from sb3_gogepo.checks import (
     check_compile_updates,
     check_constructor_arguments,
+    check_device,
     check_hyperparameters,
     check_learn_arguments,
     check_run_settings,
@@ -238,6 +239,32 @@ class GoGePo(BaseAlgorithm):
         )
         if loaded:
             check_run_settings(self.seed, self.verbose, self.tensorboard_log, self._stats_window_size)
+
+    @classmethod
+    def load(  # type: ignore[override]
+        cls: type[SelfGoGePo],
+        path: str | pathlib.Path | io.BufferedIOBase,
+        env: GymEnv | None = None,
+        device: th.device | str = "auto",
+        custom_objects: dict[str, Any] | None = None,
+        print_system_info: bool = False,
+        force_reset: bool = True,
+        **kwargs: Any,
+    ) -> SelfGoGePo:
+        """
+        Load a model as SB3's ``BaseAlgorithm.load`` does, the device checked first as the constructor checks it.
+
+        :param path: The file (``.zip`` added if missing) or a file object.
+        :param env: The env to continue training in (its spaces must be the model's), or None.
+        :param device: Device to load the model on.
+        :param custom_objects: Saved values to replace instead of loading them (as SB3's).
+        :param print_system_info: Print the system the model was saved on and this one.
+        :param force_reset: Reset the env before training continues (as SB3's).
+        :param kwargs: Attributes to set on the loaded model (``seed=...``, hyperparameters).
+        :return: The loaded model.
+        """
+        check_device(device)
+        return super().load(path, env, device, custom_objects, print_system_info, force_reset, **kwargs)
 
     def set_random_seed(self, seed: int | np.integer | None = None) -> None:
         """

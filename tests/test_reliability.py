@@ -455,7 +455,7 @@ def test_learn_refuses_a_model_whose_networks_hold_nan_before_any_step() -> None
     # Before, NaN parameters set by set_parameters ran episodes with NaN actions (all dropped) until the first update
     # block, whose error blamed the learning rates.
     model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
-    parameters = model.get_parameters()
+    parameters: Any = model.get_parameters()  # SB3 annotates set_parameters' dict as of tensors; it takes state dicts
     parameters["policy"] = {
         name: value * math.nan if name.startswith("generator.") else value for name, value in parameters["policy"].items()
     }
@@ -463,6 +463,14 @@ def test_learn_refuses_a_model_whose_networks_hold_nan_before_any_step() -> None
     with pytest.raises(ValueError, match=r"policy parameter generator\.\S+ is not finite"):
         model.learn(400, reset_num_timesteps=False)
     assert model.num_timesteps == 400
+
+
+@pytest.mark.parametrize("device", ["gpu", 5])
+def test_load_names_a_device_that_is_not_one_as_the_constructor_does(tmp_path: Path, device: Any) -> None:
+    # Before, load gave torch's "Expected one of cpu, cuda, ... device type at start of device string: gpu".
+    GoGePo("Pendulum-v1", **small_kwargs()).save(tmp_path / "model")
+    with pytest.raises((ValueError, TypeError), match="device must be 'auto', a torch device or its name"):
+        GoGePo.load(tmp_path / "model", device=device)
 
 
 def test_a_numpy_integer_seed_seeds_as_the_same_python_integer_does(tmp_path: Path) -> None:
