@@ -80,6 +80,8 @@ class CommandSweepCallback(EventCallback):
     :param callback_after_sweep: Called after every sweep, as SB3's ``EvalCallback`` calls its ``callback_after_eval``
         (its ``parent`` is this callback: ``last_commands``, ``last_returns``, ...); training stops if it returns False.
     :param verbose: 0: silent, 1: one line per sweep.
+    :param warn: Warn, as SB3's ``EvalCallback`` does, if the evaluation env has no ``Monitor`` to read the true
+        returns from.
     """
 
     def __init__(
@@ -93,11 +95,13 @@ class CommandSweepCallback(EventCallback):
         sweep_on_training_end: bool = True,
         verbose: int = 1,
         callback_after_sweep: BaseCallback | None = None,
+        warn: bool = True,
     ) -> None:
         for name, value in (("eval_freq", eval_freq), ("n_commands", n_commands), ("n_eval_episodes", n_eval_episodes)):
             check_positive_integer(name, value)
-        if not isinstance(sweep_on_training_end, (bool, np.bool_)):
-            raise TypeError(f"sweep_on_training_end must be True or False, got {sweep_on_training_end!r}")
+        for name, flag in (("sweep_on_training_end", sweep_on_training_end), ("warn", warn)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {flag!r}")
         if not is_integer(verbose):
             raise ValueError(f"verbose must be an integer (0: silent, 1: one line per sweep), got {verbose!r}")
         if log_path is not None and not isinstance(log_path, (str, os.PathLike)):
@@ -114,6 +118,7 @@ class CommandSweepCallback(EventCallback):
         self.commands = commands
         self.log_path: str | None = None if log_path is None else os.fspath(log_path)
         self.sweep_on_training_end = sweep_on_training_end
+        self.warn = bool(warn)
         #: Path of the CSV file (None when no files are written).
         self.csv_path: str | None = None
         #: Commands, achieved true returns ``(n_commands, n_eval_episodes)`` and episode lengths of the last sweep.
@@ -263,7 +268,13 @@ class CommandSweepCallback(EventCallback):
             return None
         assert self._vec_env is not None
         sync_normalization(self.model.get_vec_normalize_env(), self._vec_env)
-        returns, lengths = evaluate_commands(self.model.policy, self._vec_env, commands, self.n_eval_episodes)  # type: ignore[arg-type]
+        returns, lengths = evaluate_commands(
+            self.model.policy,  # type: ignore[arg-type]
+            self._vec_env,
+            commands,
+            self.n_eval_episodes,
+            warn=self.warn,
+        )
         self.last_commands, self.last_returns, self.last_lengths = commands, returns, lengths
         self._last_sweep = self._training_state()
         self._record(commands, returns, lengths)

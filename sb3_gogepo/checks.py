@@ -143,8 +143,8 @@ def check_hyperparameters(
         raise ValueError(f"recency_exponent must be a finite number >= 0, got {recency_exponent!r}")
     if not is_real(noise_std) or not 0 <= noise_std <= MAX_TRAINING_MAGNITUDE:
         raise ValueError(
-            f"noise_std must be a number from 0 to {MAX_TRAINING_MAGNITUDE:g} (larger noise makes policies whose actions "
-            f"are not finite), got {noise_std!r}"
+            f"noise_std must be a number from 0 to {MAX_TRAINING_MAGNITUDE:g}, the bound of the numbers trained on (noise "
+            f"near it makes policies whose actions are not finite already), got {noise_std!r}"
         )
     for name, value in (("command_drive", command_drive), ("initial_command", initial_command)):
         if not is_real(value) or not abs(value) <= MAX_TRAINING_MAGNITUDE:

@@ -573,18 +573,15 @@ class GoGePo(BaseAlgorithm):
 
     def _check_finite_networks(self) -> None:
         """
-        :raises ValueError: If a parameter or an observation statistic is not finite (set so by ``set_parameters``, a
-            load or an edit): training would act with NaN actions and fail at its first update block.
+        :raises ValueError: If a parameter or a buffer (observation statistics, command scale, ...) is not finite (set
+            so by ``set_parameters``, a load or an edit): training would act with NaN actions and fail at its first
+            update block.
         """
-        tensors = (
-            *self.policy.named_parameters(),
-            *self.policy.observation_normalizer.named_buffers("observation_normalizer"),
-        )
-        for name, tensor in tensors:
-            if not bool(th.isfinite(tensor).all()):
+        for name, tensor in (*self.policy.named_parameters(), *self.policy.named_buffers()):
+            if name != "best_return" and not bool(th.isfinite(tensor).all()):  # -inf before any episode
                 raise ValueError(
-                    f"The policy parameter {name} is not finite (NaN or inf), so training cannot start: the model's "
-                    "parameters were set so (set_parameters, a load or an edit)"
+                    f"The policy's tensor {name} is not finite (NaN or inf), so training cannot start: the model's "
+                    "state was set so (set_parameters, a load or an edit)"
                 )
 
     def _non_finite_error(self, what: str, generator_lr: float, evaluator_lr: float) -> FloatingPointError:
@@ -687,6 +684,7 @@ class GoGePo(BaseAlgorithm):
         env: GymEnv | str,
         commands: Sequence[float] | np.ndarray | th.Tensor,
         n_eval_episodes: int = 10,
+        warn: bool = True,
     ) -> np.ndarray:
         """
         Run the policy generated for each command (the data of the paper's Figure 4).
@@ -696,13 +694,14 @@ class GoGePo(BaseAlgorithm):
             ``VecNormalize`` and ``env`` has none, observations are normalised with a copy of the training statistics.
         :param commands: Desired returns (a sequence, an array or a tensor; flattened).
         :param n_eval_episodes: Episodes per command.
+        :param warn: Warn, as SB3's ``evaluate_policy`` does, if a ``VecEnv`` given has no ``Monitor``.
         :return: Achieved returns, shape ``(number of commands, n_eval_episodes)``.
         """
         check_positive_integer("n_eval_episodes", n_eval_episodes)  # before an env is made
         commands = as_commands(commands)
         vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
         vec_env = normalized_like_training(vec_env, self.get_vec_normalize_env())
-        return evaluate_commands(self.policy, vec_env, commands, n_eval_episodes)[0]
+        return evaluate_commands(self.policy, vec_env, commands, n_eval_episodes, warn=warn)[0]
 
     # ------------------------------------------------------------------ policy buffer persistence
 

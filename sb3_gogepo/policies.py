@@ -15,6 +15,7 @@ from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from stable_baselines3.common.utils import get_device, is_vectorized_observation
 from torch import nn
 from torch.optim.optimizer import register_optimizer_step_post_hook
+from torch.utils.weak import WeakIdKeyDictionary
 
 from sb3_gogepo.action_heads import ActionHead
 from sb3_gogepo.commands import as_command, normalize_commands, running_command_scale
@@ -35,10 +36,11 @@ _DATA_PTR = th.Tensor.data_ptr  # where its data is: ``tensor.data = ...`` moves
 RESCALABLE_OPTIMIZERS = (th.optim.Adam, th.optim.AdamW, th.optim.SGD, th.optim.RMSprop)
 
 
-class _LoadCounter:
+class _ChangeCounter:
     """
-    Counts the loads into the modules it hooks. The modules hold this counter and not the policy, so a generator kept,
-    saved or copied on its own does not carry the whole policy with it.
+    Counts the changes other code makes to a policy's generator: loads into the modules that hook it, and steps of any
+    optimizer over its tensors. The modules and the tensors' entry hold this counter and not the policy, so a generator
+    kept, saved or copied on its own does not carry the whole policy with it.
     """
 
     def __init__(self) -> None:
@@ -48,21 +50,24 @@ class _LoadCounter:
         self.count += 1
 
 
-class _OptimizerSteps:
+#: The change counter of the policy each listed tensor belongs to (entries go with their tensors).
+_COUNTERS_BY_TENSOR: WeakIdKeyDictionary = WeakIdKeyDictionary()
+
+
+def _count_optimizer_step(optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
     """
-    Counts the steps of every torch optimizer in this process, through a global step hook. A policy's caches cannot
-    rely on its optimizer's own hooks, which a copy or a pickle of the optimizer drops, nor on the tensors' in-place
-    counters, which fused kernels leave as they were (the default Adam here is fused).
+    A global step hook: the caches cannot rely on a hook of the policy's own optimizer, which a copy or a pickle drops
+    and a user's optimizer lacks, nor on the tensors' in-place counters, which fused kernels (the default Adam here)
+    leave as they were.
     """
+    for group in optimizer.param_groups:
+        for parameter in group["params"]:
+            counter = _COUNTERS_BY_TENSOR.get(parameter)
+            if counter is not None:
+                counter.count += 1
 
-    count = 0
 
-    @classmethod
-    def stepped(cls, optimizer: th.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        cls.count += 1
-
-
-register_optimizer_step_post_hook(_OptimizerSteps.stepped)
+register_optimizer_step_post_hook(_count_optimizer_step)
 
 
 class GoGePoPolicy(BasePolicy):
@@ -185,23 +190,21 @@ class GoGePoPolicy(BasePolicy):
             **self.optimizer_kwargs,
         )
         # Generated parameters by command, and their NumPy acting copies by (command, statistics version), for the
-        # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: the steps of
-        # any optimizer (a global hook: a user's own, fused or copied, included), loads, device moves and command
-        # rescaling, so the caches check themselves. The tensors' in-place counters and data pointers catch changes made
-        # by other code to the tensors listed: in-place edits, ``.data = ...`` (vector_to_parameters). A load into
-        # a submodule, which may replace its tensors (``assign=True``), counts as a change (a load counter hooked on
-        # each). A tensor replaced by attribute assignment (``layer.weight = nn.Parameter(...)``) needs
-        # ``_generator_changed()``.
+        # generator as it was at ``_cached_generator_version``. The version counts the generator's changes: the steps
+        # of any optimizer over its tensors (a global hook: a user's own, fused or copied, included), loads into its
+        # submodules (a hook on each: a load may replace tensors, ``assign=True``), device moves and command
+        # rescaling, so the caches check themselves. The tensors' in-place counters and data pointers catch other
+        # changes to the tensors listed: in-place edits, ``.data = ...`` (vector_to_parameters). A tensor replaced by
+        # attribute assignment (``layer.weight = nn.Parameter(...)``) needs ``_generator_changed()``.
         self._generator_version = 0
         self._source_tensors: tuple[th.Tensor, ...] | None = None
+        self._changes = _ChangeCounter()
+        self._seen_changes = 0
         self._cached_generator_version: tuple[int, tuple[int, tuple[int, ...]]] = (0, self._tensor_versions())
         self._params_cache: dict[float, th.Tensor] = {}
         self._numpy_cache: dict[tuple[float, int], NumpyActing] = {}
-        self._submodule_loads = _LoadCounter()
-        self._seen_submodule_loads = 0
-        self._seen_optimizer_steps = _OptimizerSteps.count
         for module in (*self.generator.modules(), *self.observation_normalizer.modules()):
-            module.register_load_state_dict_post_hook(self._submodule_loads.loaded)
+            module.register_load_state_dict_post_hook(self._changes.loaded)
 
     def _get_constructor_parameters(self) -> dict[str, Any]:
         data = super()._get_constructor_parameters()
@@ -282,6 +285,10 @@ class GoGePoPolicy(BasePolicy):
         best = float(self.best_return)
         return best if np.isfinite(best) else 0.0
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._source_tensors = None  # a copy's tensors are its own: listed (and their optimizer steps counted) anew
+
     def _generator_changed(self) -> None:
         self._generator_version = getattr(self, "_generator_version", 0) + 1
         self._source_tensors = None
@@ -297,15 +304,16 @@ class GoGePoPolicy(BasePolicy):
             self._source_tensors = tuple(
                 tensor for tensor in (*tensors, normalizer.mean, normalizer.std) if not tensor.is_inference()
             )
+            for tensor in self._source_tensors:
+                _COUNTERS_BY_TENSOR[tensor] = self._changes
         return sum(map(_VERSION, self._source_tensors)), tuple(map(_DATA_PTR, self._source_tensors))
 
     def _current_caches(
         self,
     ) -> tuple[dict[float, th.Tensor], dict[tuple[float, int], NumpyActing]]:
         """:return: The caches of generated parameters and of acting copies, emptied if the generator has changed."""
-        if self._submodule_loads.count != self._seen_submodule_loads or _OptimizerSteps.count != self._seen_optimizer_steps:
-            self._seen_submodule_loads = self._submodule_loads.count
-            self._seen_optimizer_steps = _OptimizerSteps.count
+        if self._changes.count != self._seen_changes:
+            self._seen_changes = self._changes.count
             self._generator_changed()
         version = (self._generator_version, self._tensor_versions())
         if self._cached_generator_version != version:
@@ -501,7 +509,8 @@ class CommandedPolicy(BasePolicy):
         """
         with atomic_write(path) as file:
             data = self.policy._get_constructor_parameters()
-            th.save({"state_dict": self.policy.state_dict(), "data": data, "command": self.command}, file)
+            saved = {"state_dict": self.policy.state_dict(), "data": data, "command": self.command}
+            th.save({**saved, "policy_class": type(self.policy)}, file)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: th.device | str = "auto") -> "CommandedPolicy":  # type: ignore[override]
@@ -515,7 +524,7 @@ class CommandedPolicy(BasePolicy):
         """
         device = get_device(device)
         saved = th.load(path, map_location=device, weights_only=False)  # as BasePolicy.load: the spaces are pickled
-        policy = GoGePoPolicy(**saved["data"])
+        policy = saved.get("policy_class", GoGePoPolicy)(**saved["data"])
         policy.load_state_dict(saved["state_dict"])
         return cls(policy.to(device), saved.get("command"))
 

@@ -18,6 +18,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from sb3_gogepo import GeneratedPolicy, GoGePo
+from sb3_gogepo.callbacks import CommandSweepCallback
 from sb3_gogepo.evaluation import evaluate_commands
 from tests.conftest import SMALL_POLICY, small_kwargs, trained
 
@@ -108,6 +109,25 @@ def test_predict_acts_with_the_generator_as_it_is_after_changes_made_by_other_co
     np.testing.assert_allclose(model.predict(observation, command=5.0)[0], expected, rtol=1e-5, atol=1e-6)
     exported = model.generate_policy(5.0)(th.as_tensor(observation)).detach()
     np.testing.assert_allclose(exported, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_predict_keeps_its_generated_policy_across_steps_of_optimizers_over_other_tensors() -> None:
+    # The first version of the global step hook emptied every policy's cache at any optimizer step in the process:
+    # predict after a step of another network's optimizer ran the generator again (40 times slower).
+    model, observation = trained(), np.array([0.3, -0.2, 0.5], np.float32)
+    generator_runs = []
+    model.policy.generator.register_forward_hook(lambda *args: generator_runs.append(1))
+    model.predict(observation, command=5.0)
+    other = th.nn.Linear(3, 1)
+    optimizer = th.optim.Adam(other.parameters(), fused=True)
+    other(th.ones(3)).sum().backward()
+    optimizer.step()
+    model.policy.evaluator_optimizer.zero_grad()  # nor its own evaluator's
+    model.policy.evaluator(model.policy.generate_layers(th.tensor([5.0]))).sum().backward()
+    model.policy.evaluator_optimizer.step()
+    runs_before = len(generator_runs)
+    model.predict(observation, command=5.0)
+    assert len(generator_runs) == runs_before
 
 
 @pytest.mark.parametrize("copy_model", [copy.deepcopy, lambda model: pickle.loads(pickle.dumps(model))])
@@ -231,7 +251,8 @@ def test_evaluate_commands_refuses_a_count_of_episodes_that_is_not_a_positive_in
 
 
 def test_evaluate_commands_warns_as_sb3_does_when_the_returns_cannot_come_from_a_monitor() -> None:
-    # Before, a VecEnv without Monitor gave the returns its wrappers made (here normalised rewards) without a word.
+    # Before, a VecEnv without Monitor gave the returns its wrappers made (a VecNormalize's normalised rewards, say)
+    # without a word.
     model = trained()
     with pytest.warns(UserWarning, match="not wrapped with a ``Monitor``"):
         model.evaluate_commands(DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], n_eval_episodes=1)
@@ -240,6 +261,13 @@ def test_evaluate_commands_warns_as_sb3_does_when_the_returns_cannot_come_from_a
         model.evaluate_commands(make_vec_env("Pendulum-v1"), [-100.0], n_eval_episodes=1)
         model.evaluate_commands("Pendulum-v1", [-100.0], n_eval_episodes=1)
         evaluate_commands(model.policy, DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], 1, warn=False)
+        model.evaluate_commands(DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], 1, warn=False)
+        quiet = CommandSweepCallback(DummyVecEnv([lambda: gym.make("Pendulum-v1")]), 200, 2, 1, verbose=0, warn=False)
+        model.learn(200, callback=quiet, reset_num_timesteps=False)
+        assert len(quiet.last_commands) == 2  # it swept
+    with pytest.warns(UserWarning, match="not wrapped with a ``Monitor``"):
+        sweep = CommandSweepCallback(DummyVecEnv([lambda: gym.make("Pendulum-v1")]), 200, 2, 1, verbose=0)
+        model.learn(200, callback=sweep, reset_num_timesteps=False)
 
 
 def test_evaluate_commands_normalises_observations_as_training_did() -> None:

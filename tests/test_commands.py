@@ -162,3 +162,13 @@ def test_a_commanded_policy_saves_and_loads_as_an_sb3_policy_does(tmp_path: Path
     )
     model.policy.save(tmp_path / "policy.pt")  # a policy's file loads as the policy for the best return seen
     assert CommandedPolicy.load(tmp_path / "policy.pt").command is None
+
+
+class _OwnPolicy(GoGePoPolicy):
+    pass
+
+
+def test_a_commanded_policy_of_a_policy_subclass_loads_as_that_subclass(tmp_path: Path) -> None:
+    model = GoGePo(_OwnPolicy, "Pendulum-v1", **small_kwargs(), seed=0)
+    model.policy.commanded(-50.0).save(tmp_path / "commanded.pt")
+    assert type(CommandedPolicy.load(tmp_path / "commanded.pt").policy) is _OwnPolicy

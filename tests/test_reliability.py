@@ -460,9 +460,13 @@ def test_learn_refuses_a_model_whose_networks_hold_nan_before_any_step() -> None
         name: value * math.nan if name.startswith("generator.") else value for name, value in parameters["policy"].items()
     }
     model.set_parameters(parameters)
-    with pytest.raises(ValueError, match=r"policy parameter generator\.\S+ is not finite"):
+    with pytest.raises(ValueError, match=r"tensor generator\.\S+ is not finite"):
         model.learn(400, reset_num_timesteps=False)
     assert model.num_timesteps == 400
+    scaled = GoGePo("Pendulum-v1", **small_kwargs(policy_kwargs=dict(SMALL_POLICY, command_scale="auto")), seed=0)
+    scaled.policy.command_input_scale.fill_(math.nan)  # every generated policy would act with NaN
+    with pytest.raises(ValueError, match=r"tensor command_input_scale is not finite"):
+        scaled.learn(400)
 
 
 @pytest.mark.parametrize("device", ["gpu", 5])
