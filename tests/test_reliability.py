@@ -20,7 +20,7 @@ from gymnasium import spaces
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from sb3_gogepo import GoGePo, GoGePoPolicy
+from sb3_gogepo import CommandedPolicy, GoGePo, GoGePoPolicy
 from tests.conftest import SMALL_POLICY, small_kwargs
 
 # ----------------------------------------------------------------------------- atomic saves
@@ -71,6 +71,14 @@ SAVES: dict[str, tuple[Callable[[GoGePo, Path], None], Callable[[Path], Any], An
         _failing_torch_save,
         "policy.pth",
     ),
+    "commanded policy": (
+        lambda model, path: model.policy.commanded(-50.0).save(path),
+        lambda path: float(CommandedPolicy.load(path).policy.best_return),
+        th,
+        "save",
+        _failing_torch_save,
+        "commanded.pth",
+    ),
     "policy buffer": (
         lambda model, path: model.save_policy_buffer(path),
         lambda path: _buffer_size(path),
@@ -89,7 +97,7 @@ def _buffer_size(path: Path) -> int:
     return model.policy_buffer.size()
 
 
-@pytest.mark.parametrize("writer", ["model", "policy", "policy buffer"])
+@pytest.mark.parametrize("writer", list(SAVES))
 def test_a_save_that_fails_halfway_leaves_the_previous_file_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
 ) -> None:
@@ -107,7 +115,7 @@ def test_a_save_that_fails_halfway_leaves_the_previous_file_whole(
     assert os.listdir(tmp_path) == [name]  # no half-written temporary file left behind
 
 
-@pytest.mark.parametrize("writer", ["model", "policy", "policy buffer"])
+@pytest.mark.parametrize("writer", list(SAVES))
 def test_a_save_writes_through_a_symbolic_link_and_keeps_the_files_permissions(tmp_path: Path, writer: str) -> None:
     save, load, *_, name = SAVES[writer]
     model = GoGePo("Pendulum-v1", **small_kwargs(), seed=0).learn(400)
@@ -131,7 +139,7 @@ def test_a_save_onto_a_loop_of_links_is_refused_as_open_refuses_it(tmp_path: Pat
     assert (tmp_path / "a.zip").is_symlink() and sorted(os.listdir(tmp_path)) == ["a.zip", "b.zip"]
 
 
-@pytest.mark.parametrize("writer", ["model", "policy", "policy buffer"])
+@pytest.mark.parametrize("writer", list(SAVES))
 def test_a_save_onto_a_file_that_may_not_be_written_is_refused_and_leaves_it_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
 ) -> None:
