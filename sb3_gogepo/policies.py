@@ -238,7 +238,11 @@ class GoGePoPolicy(BasePolicy):
         :param path: Target file.
         """
         with atomic_write(path) as file:
-            th.save({"state_dict": self.state_dict(), "data": self._get_constructor_parameters()}, file)
+            th.save(self._saved_variables(), file)
+
+    def _saved_variables(self) -> dict[str, Any]:
+        """:return: What :meth:`save` writes, as SB3's ``BasePolicy.save``: the state dict and the constructor's arguments."""
+        return {"state_dict": self.state_dict(), "data": self._get_constructor_parameters()}
 
     def generate(self, commands: th.Tensor) -> th.Tensor:
         """
@@ -508,9 +512,7 @@ class CommandedPolicy(BasePolicy):
         :param path: Target file.
         """
         with atomic_write(path) as file:
-            data = self.policy._get_constructor_parameters()
-            saved = {"state_dict": self.policy.state_dict(), "data": data, "command": self.command}
-            th.save({**saved, "policy_class": type(self.policy)}, file)
+            th.save({**self.policy._saved_variables(), "command": self.command, "policy_class": type(self.policy)}, file)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: th.device | str = "auto") -> "CommandedPolicy":  # type: ignore[override]
