@@ -35,6 +35,22 @@ def check_env_fits(env: VecEnv, policy: BasePolicy, name: str, hint: str = "is i
             raise ValueError(f"{name}'s {kind} space {env_space} is not the model's {model_space}: {hint}")
 
 
+def warn_if_unmonitored(env: VecEnv, stacklevel: int) -> None:
+    """
+    Warn, as SB3's ``evaluate_policy`` does, if the returns of ``env`` cannot come from a ``Monitor``.
+
+    :param env: The evaluation environment.
+    :param stacklevel: ``warnings.warn``'s, counted from this function: the warning names the user's line.
+    """
+    if not (is_vecenv_wrapped(env, VecMonitor) or env.env_is_wrapped(Monitor)[0]):
+        warnings.warn(
+            "The evaluation env is not wrapped with a ``Monitor`` wrapper: the returns and lengths are those its other "
+            "wrappers make (a VecNormalize's normalised rewards, say). Wrap its envs with ``Monitor`` first.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+
+
 def evaluate_commands(
     policy: GoGePoPolicy,
     env: VecEnv,
@@ -59,13 +75,8 @@ def evaluate_commands(
     check_positive_integer("n_eval_episodes", n_eval_episodes)
     commands = as_commands(commands)
     check_env_fits(env, policy, "env")
-    if warn and not (is_vecenv_wrapped(env, VecMonitor) or env.env_is_wrapped(Monitor)[0]):
-        warnings.warn(
-            "The evaluation env is not wrapped with a ``Monitor`` wrapper: the returns and lengths are those its other "
-            "wrappers make (a VecNormalize's normalised rewards, say). Wrap its envs with ``Monitor`` first.",
-            UserWarning,
-            stacklevel=2,
-        )
+    if warn:
+        warn_if_unmonitored(env, stacklevel=3)
     returns = np.zeros((len(commands), n_eval_episodes))
     lengths = np.zeros((len(commands), n_eval_episodes), dtype=np.int64)
     for index, command in enumerate(commands):

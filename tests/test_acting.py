@@ -254,8 +254,12 @@ def test_evaluate_commands_warns_as_sb3_does_when_the_returns_cannot_come_from_a
     # Before, a VecEnv without Monitor gave the returns its wrappers made (a VecNormalize's normalised rewards, say)
     # without a word.
     model = trained()
-    with pytest.warns(UserWarning, match="not wrapped with a ``Monitor``"):
+    with pytest.warns(UserWarning, match="not wrapped with a ``Monitor``") as method_warnings:
         model.evaluate_commands(DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], n_eval_episodes=1)
+    with pytest.warns(UserWarning, match="not wrapped with a ``Monitor``") as function_warnings:
+        evaluate_commands(model.policy, DummyVecEnv([lambda: gym.make("Pendulum-v1")]), [-100.0], n_eval_episodes=1)
+    # Both name the caller's line (the method's named gogepo.py before), as SB3's warnings do.
+    assert [warning.filename for warning in (*method_warnings, *function_warnings)] == [__file__, __file__]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.evaluate_commands(make_vec_env("Pendulum-v1"), [-100.0], n_eval_episodes=1)
