@@ -299,8 +299,11 @@ class GoGePo(BaseAlgorithm):
 
         :param path: Target file, or a binary file object open for writing (written to directly).
         :param exclude: Names of attributes to leave out, besides the default ones.
-        :param include: Names of attributes to save although they are left out by default (``"policy_buffer"``).
+        :param include: Names of attributes to save although they are left out by default (``"policy_buffer"``, or
+            SB3's name for it, ``"replay_buffer"``).
         """
+        if include is not None:
+            include = ["policy_buffer" if name == "replay_buffer" else name for name in include]
         if not isinstance(path, (str, os.PathLike)):
             super().save(path, exclude, include)
             return
@@ -365,7 +368,7 @@ class GoGePo(BaseAlgorithm):
                 self._store_ended_episodes()
                 raise
         callback.on_training_end()
-        if self._episode_num == episodes_before and self.num_timesteps > steps_before:
+        if continue_training and self._episode_num == episodes_before and self.num_timesteps > steps_before:
             warnings.warn(
                 f"learn({steps_asked}) ended no episode in {self.num_timesteps - steps_before} steps, so nothing was stored "
                 "or trained: GoGePo learns from whole episodes. Give the env a time limit (gymnasium's TimeLimit wrapper, "
@@ -673,9 +676,10 @@ class GoGePo(BaseAlgorithm):
         The policy the generator produces for a desired return, as a standalone ``torch.nn.Module``.
 
         :param command: Desired return (default: the best training return seen).
-        :return: A plain MLP with the observation statistics and action mapping built in. If the model was trained
-            behind ``VecNormalize``, the module applies a copy of its observation statistics (and clipping) too, so it
-            takes the env's raw observations (SB3's own policies leave that step to the ``VecNormalize``).
+        :return: A plain MLP with the observation statistics and action mapping built in. If the model's env is a
+            ``VecNormalize``, the module applies a copy of its observation statistics (and clipping) too, so it takes
+            the env's raw observations (SB3's own policies leave that step to the ``VecNormalize``). A model loaded
+            without its env knows no such statistics: load it with ``env=VecNormalize.load(...)`` first.
         """
         return self.policy.export(command, vec_normalize_statistics(self.get_vec_normalize_env()))
 
@@ -690,8 +694,9 @@ class GoGePo(BaseAlgorithm):
         Run the policy generated for each command (the data of the paper's Figure 4).
 
         :param env: Environment to evaluate in (an id, a ``gym.Env`` or a ``VecEnv``); returns are read from its
-            ``Monitor`` wrapper if it has one, so they are true environment returns. If the model was trained with
-            ``VecNormalize`` and ``env`` has none, observations are normalised with a copy of the training statistics.
+            ``Monitor`` wrapper if it has one, so they are true environment returns. If the model's env is a
+            ``VecNormalize`` and ``env`` has none, observations are normalised with a copy of its statistics (a model
+            loaded without its env knows none: load it with ``env=VecNormalize.load(...)`` first).
         :param commands: Desired returns (a sequence, an array or a tensor; flattened).
         :param n_eval_episodes: Episodes per command.
         :param warn: Warn, as SB3's ``evaluate_policy`` does, if a ``VecEnv`` given has no ``Monitor``.

@@ -300,6 +300,21 @@ def test_learning_without_a_finished_episode_warns_that_nothing_was_trained() ->
         episodic.learn(5)  # one episode, one update block: nothing to warn about
 
 
+class _StopAtOnce(BaseCallback):
+    def _on_step(self) -> bool:
+        return False
+
+
+def test_a_callback_that_stops_training_before_an_episode_ends_is_not_taken_for_an_env_without_a_time_limit() -> None:
+    # learn warned that the env needs a time limit or a longer learn, although the callback (an EvalCallback's
+    # StopTrainingOnRewardThreshold, say) had stopped it: SB3 says nothing then.
+    model = GoGePo(_FiveStepEnv(), **small_kwargs(), seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.learn(500, callback=_StopAtOnce())
+    assert model.num_timesteps == 1 and model._n_updates == 0
+
+
 def test_the_no_episode_warning_counts_the_steps_and_episodes_of_this_learn_call_after_a_reset() -> None:
     # The counters were read before learn reset them: a new run of 9 steps that ended an episode (after one of 8) was
     # warned about with 1 step, and one of 3 steps that ended none (after 50 steps) was not warned about.

@@ -69,6 +69,16 @@ def test_a_policy_buffer_saved_inside_the_model_file_is_kept_on_load(tmp_path) -
     assert whole is not None and whole.size() == model.policy_buffer.size()
 
 
+def test_sb3s_name_replay_buffer_in_include_saves_the_policy_buffer_inside_the_model_file(tmp_path) -> None:
+    # SB3's off-policy users write include=["replay_buffer"]; it saved nothing, without a word.
+    model = trained()
+    model.save(tmp_path / "model.zip", include=["replay_buffer"])
+    loaded = GoGePo.load(tmp_path / "model.zip").policy_buffer
+    assert model.policy_buffer is not None and loaded is not None
+    assert loaded.size() == model.policy_buffer.size() > 0
+    assert th.equal(loaded.ordered()[0], model.policy_buffer.ordered()[0])
+
+
 def test_policy_buffers_save_to_and_load_from_file_objects(tmp_path) -> None:
     model = trained()
     stream = io.BytesIO()
