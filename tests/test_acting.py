@@ -224,6 +224,26 @@ def test_a_policy_trained_behind_vec_normalize_exports_with_its_statistics_and_t
     assert "input_mean" not in trained().generate_policy(-300.0).state_dict()
 
 
+def test_a_model_loaded_with_its_saved_vec_normalize_exports_and_evaluates_as_before_the_save(tmp_path) -> None:
+    # The statistics are saved apart from the model, as in SB3: the docs' way back to them is load(env=...).
+    training_env = VecNormalize(make_vec_env("Pendulum-v1", seed=0), norm_obs=True, norm_reward=False)
+    model = GoGePo(training_env, **small_kwargs(), seed=0).learn(600)
+    model.save(tmp_path / "model")
+    training_env.save(str(tmp_path / "vec_normalize.pkl"))
+    loaded = GoGePo.load(
+        tmp_path / "model", env=VecNormalize.load(str(tmp_path / "vec_normalize.pkl"), make_vec_env("Pendulum-v1"))
+    )
+    raw = th.as_tensor(training_env.get_original_obs())
+    with th.no_grad():
+        th.testing.assert_close(loaded.generate_policy(-300.0)(raw), model.generate_policy(-300.0)(raw))
+        assert "input_mean" not in GoGePo.load(tmp_path / "model").generate_policy(-300.0).state_dict()  # without
+    commands = [-1000.0, -300.0]
+    np.testing.assert_array_equal(
+        loaded.evaluate_commands(make_vec_env("Pendulum-v1", seed=3), commands, 1),
+        model.evaluate_commands(make_vec_env("Pendulum-v1", seed=3), commands, 1),
+    )
+
+
 def test_exporting_and_predicting_leave_torchs_random_generator_alone() -> None:
     # A callback that exports or acts during learn must not shift the run's later noise and buffer samples.
     model = trained()
