@@ -72,6 +72,7 @@ ALGOS = ("gogepo", "ars", "ddpg")
 CSV_COLUMNS = ("timesteps", "mean_return", "std_return", "wall_clock_s", "eval_wall_clock_s")
 CSV_FILE = "evaluations.csv"
 META_FILE = "run.json"
+LOG_FILE = "log.txt"  # the output of a run that a parallel grid launched
 #: Fractions of the budget at which GoGePo's generator is saved (:func:`snapshot_file`).
 SNAPSHOT_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 
@@ -326,12 +327,13 @@ def clear_lost_attempt(folder: Path) -> None:
     """
     Remove what a run folder holds of an attempt whose checkpoint is lost, before the run starts again from step 0:
     its evaluations, Monitor files, snapshots and every report cache made from them (command sweeps, frontier,
-    policy map, noise robustness, ...). Only ``run.json``, which counts the restart, and the lock stay.
+    policy map, noise robustness, ...). Only ``run.json``, which counts the restart, the lock and ``log.txt`` (every
+    attempt appends to it, and a parallel grid opens it before the run starts) stay.
 
     :param folder: A run folder.
     """
     for path in folder.iterdir():
-        if path.name == META_FILE or path.name.startswith(("lock", ".lock")):
+        if path.name in (META_FILE, LOG_FILE) or path.name.startswith(("lock", ".lock")):
             continue
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
@@ -467,6 +469,7 @@ class _StopFlag:
     """Set by SIGINT/SIGTERM: checkpoint at the next step and stop."""
 
     requested = False
+    signum = int(signal.SIGTERM)
 
 
 class StopRun(Exception):
@@ -475,6 +478,7 @@ class StopRun(Exception):
 
 def _request_stop(signum: int, frame: Any) -> None:
     _StopFlag.requested = True
+    _StopFlag.signum = signum
 
 
 def make_manager(spec: RunSpec, seed: int, trained_agent: str = "") -> Any:
@@ -1101,7 +1105,7 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
     def launch(spec: RunSpec) -> int:
         if stopping:
             print(f"[not started] {spec.run_dir}: the grid was asked to stop", flush=True)
-            return 0
+            return 128 + stopping[0]
         try:
             check_same_run(spec)
         except ValueError as error:
@@ -1111,7 +1115,7 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
             print(f"[skip] {spec.run_dir}: finished", flush=True)
             return 0
         spec.run_dir.mkdir(parents=True, exist_ok=True)
-        with open(spec.run_dir / "log.txt", "a") as log:
+        with open(spec.run_dir / LOG_FILE, "a") as log:
             child = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.run", *spec_arguments(spec, args)],
                 cwd=ROOT,
@@ -1122,9 +1126,10 @@ def run_parallel(specs: Sequence[RunSpec], args: argparse.Namespace) -> list[int
             children.add(child)
             print(f"[launch] {spec.run_dir} (pid {child.pid})", flush=True)
             code = child.wait()
+            code = 128 - code if code < 0 else code  # killed by a signal: the shell's status for it
             children.discard(child)
         meta = read_meta(spec.run_dir)
-        status = "finished" if meta.get("finished") else f"exit {code}"
+        status = "finished" if meta.get("finished") else "stopped" if stopping else f"exit {code}"
         extra = f", final return {meta['final_return']:.1f}, {meta['wall_clock_s']:.0f} s" if meta.get("finished") else ""
         print(f"[{status}] {spec.run_dir}{extra}", flush=True)
         return code
@@ -1216,14 +1221,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_grid(specs, address=args.address, storage_path=args.storage_path, cpus_per_run=args.cpus_per_run)
     if args.jobs > 1:
-        codes = run_parallel(specs, args)
-        return int(any(codes))
+        # A failure's 1 before a stop's 128 + the signal (the shell's status for a process the signal ended).
+        return min((code for code in run_parallel(specs, args) if code), default=0)
     signal.signal(signal.SIGTERM, _request_stop)
     signal.signal(signal.SIGINT, _request_stop)
     for spec in specs:
         run_one(spec)
         if _StopFlag.requested:
             break
+    if _StopFlag.requested and not all(read_meta(spec.run_dir).get("finished") for spec in specs):
+        return 128 + _StopFlag.signum  # stopped at a checkpoint, not done: a scheduler can tell the two apart
     return 0
 
 

@@ -1255,6 +1255,46 @@ def test_a_grid_asked_to_stop_starts_no_further_runs(tmp_path: Path, monkeypatch
     assert len(launched) == 1  # seeds 1 and 2 were not started after the stop
 
 
+def tiny_grid_arguments(tmp_path: Path, algo: str, seeds: str, *extra: str, **hyperparams: Any) -> list[str]:
+    """:return: ``benchmarks.run`` arguments of tiny runs on MountainCar into ``tmp_path``."""
+    overrides = [f"{key}:{value}" for key, value in {**TINY[algo], **hyperparams}.items()]
+    return [
+        *("--algos", algo, "--envs", MOUNTAIN_CAR, "--seeds", seeds, "--budget", "4000", "--eval-freq", "1000"),
+        *("--n-eval-episodes", "1", "--results-dir", str(tmp_path), *extra, "--hyperparams", *overrides),
+    ]
+
+
+def test_a_stopped_grid_exits_with_the_signals_status_and_a_finished_one_with_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stopped grid exited 0, as a finished one does, so a scheduler or a shell loop could not tell the two apart.
+    import signal
+
+    evaluate = stop_after_evaluations(monkeypatch, 2)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        assert bench.main(tiny_grid_arguments(tmp_path, "ars", "0")) == 128 + signal.SIGTERM
+        monkeypatch.setattr(bench._Runner, "evaluate", evaluate)
+        bench._StopFlag.requested = False
+        assert bench.main(tiny_grid_arguments(tmp_path, "ars", "0")) == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    assert (
+        json.loads((tmp_path / MOUNTAIN_CAR / "ars" / "budget_4000" / "seed_0" / bench.META_FILE).read_text())["resumes"] == 1
+    )
+
+
+def test_a_parallel_grid_keeps_the_output_of_a_run_that_failed_in_its_log(tmp_path: Path) -> None:
+    # The run cleared its new folder of everything but run.json and the lock, the log the grid had opened for it
+    # included: the traceback that said why it failed went with it.
+    args = bench.parse_args(tiny_grid_arguments(tmp_path, "gogepo", "0-1", "--jobs", "2", batch_size="abc"))
+    specs = bench.build_specs(args)
+    assert bench.run_parallel(specs, args) == [1, 1]
+    for spec in specs:
+        assert "batch_size" in (spec.run_dir / bench.LOG_FILE).read_text()
+
+
 def test_a_result_file_is_written_whole_into_a_new_folder_and_printed(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from benchmarks.common import write_result
 
