@@ -285,6 +285,22 @@ def test_continuing_a_gogepo_run_without_its_policy_buffer_says_so(tmp_path: Pat
         train([*common, "--seed", "2", "-i", str(checkpoint)])
 
 
+def test_continuing_the_best_model_does_not_load_the_final_models_policy_buffer(tmp_path: Path) -> None:
+    # -i best_model.zip loaded the run's policy_buffer.npz, saved with the final model: episodes from after the best
+    # model, which has no buffer of its own.
+    logs = tmp_path / "logs"
+    common = ["--algo", "gogepo", "--env", "Pendulum-v1", "-n", "400", "--num-threads", "1", "-f", str(logs),
+              "--save-replay-buffer", "--hyperparams", TINY_GOGEPO, "n_evaluator_updates:1",
+              "n_generator_updates:1"]  # fmt: skip
+    train([*common, "--seed", "1", "--eval-freq", "200", "--eval-episodes", "1"])
+    first = run_folder(logs, "gogepo", "Pendulum-v1")
+    assert (first / "best_model.zip").is_file() and (first / POLICY_BUFFER_FILE).is_file()
+    with pytest.warns(UserWarning, match=r"empty policy buffer: no buffer is saved with the best model"):
+        train([*common, "--seed", "2", "--eval-freq", "-1", "-i", str(first / "best_model.zip")])
+    with np.load(logs / "gogepo" / "Pendulum-v1_2" / POLICY_BUFFER_FILE) as data:
+        assert len(data["returns"]) == 2  # the new run's 2 episodes of 200 steps only
+
+
 @pytest.mark.parametrize("saved, algo", [("ars", "gogepo"), ("gogepo", "ars"), ("gogepo", "ddpg")])
 def test_continuing_a_model_of_another_algorithm_is_refused_naming_its_policy(saved: str, algo: str, tmp_path: Path) -> None:
     # Before: "policy must be one of ['MlpPolicy']", a KeyError 'policy.optimizer', or an AttributeError 'actor'.

@@ -30,6 +30,7 @@ from sb3_gogepo.zoo.sampler import ENTRY_POLICY_KWARGS
 
 #: File name of GoGePo's policy buffer in a run's folder (``--save-replay-buffer``).
 POLICY_BUFFER_FILE = "policy_buffer.npz"
+BEST_MODEL_FILE = "best_model.zip"  # where the zoo's EvalCallback saves the best model
 
 
 #: The learning rates of a YAML entry that the zoo turns into schedules (``evaluator_learning_rate`` is GoGePo's).
@@ -168,10 +169,15 @@ class GoGePoExperimentManager(ExperimentManager):
                 print(f"Loading policy buffer from {found[0]}")
                 model.load_policy_buffer(found[0])
             else:
+                missing = (
+                    f"no {' or '.join(candidates)}"
+                    if candidates
+                    else "no buffer is saved with the best model (EvalCallback saves the model alone)"
+                )
                 warnings.warn(
-                    f"Continuing {self.trained_agent} with an empty policy buffer: no {' or '.join(candidates)}. "
-                    "The evaluator and the generator will train on the new episodes only; train with "
-                    "--save-replay-buffer to save the buffer with the model and with every checkpoint (--save-freq)",
+                    f"Continuing {self.trained_agent} with an empty policy buffer: {missing}. The evaluator and the "
+                    "generator will train on the new episodes only; train with --save-replay-buffer to save the buffer "
+                    "with the final model and with every checkpoint (--save-freq), and continue from one of those",
                     UserWarning,
                     stacklevel=2,
                 )
@@ -240,13 +246,16 @@ def policy_buffer_files(model_path: str) -> list[str]:
     """
     The files where the policy buffer saved with a model may be: for a checkpoint ``<prefix>_<steps>_steps.zip``, the
     :class:`~sb3_gogepo.callbacks.GoGePoCheckpointCallback`'s ``<prefix>_policy_buffer_<steps>_steps.npz`` and SB3's
-    ``CheckpointCallback``'s ``<prefix>_replay_buffer_<steps>_steps.pkl``; for any other model file, the run's
-    ``policy_buffer.npz`` (saved with the final model).
+    ``CheckpointCallback``'s ``<prefix>_replay_buffer_<steps>_steps.pkl``; for the best model (``best_model.zip``,
+    saved by the ``EvalCallback`` alone), none; for any other model file, the run's ``policy_buffer.npz`` (saved with
+    the final model).
 
     :param model_path: The model file given to ``-i``.
     :return: The candidate files, in the order they are tried.
     """
     folder, name = os.path.split(model_path)
+    if name == BEST_MODEL_FILE:
+        return []  # the run's policy_buffer.npz holds the final model's episodes, from after the best model
     checkpoint = re.fullmatch(r"(.*)_(\d+)_steps\.zip", name)
     if checkpoint is None:
         return [os.path.join(folder, POLICY_BUFFER_FILE)]
