@@ -37,6 +37,7 @@ from sb3_gogepo.zoo import (
     register,
     sample_gogepo_params,
 )
+from sb3_gogepo.zoo.sampler import ENTRY_POLICY_KWARGS
 from tests.conftest import small_kwargs
 
 th.set_num_threads(1)
@@ -512,8 +513,15 @@ def test_sampler_covers_the_main_hyperparameters() -> None:
     expected = {"noise_std", "learning_rate", "evaluator_learning_rate", "command_drive", "recency_exponent",
                 "n_evaluator_updates", "n_generator_updates", "batch_size", "policy_kwargs"}  # fmt: skip
     assert set(sampled) == expected
-    assert set(sampled["policy_kwargs"]) == {"net_arch", "hypernetwork_net_arch", "evaluator_net_arch", "activation_fn"}
+    assert set(sampled["policy_kwargs"]) == {"net_arch", "hypernetwork_net_arch", "evaluator_net_arch"}
     assert convert_gogepo_params(trial.params) == sampled  # what --trial-id loads
+    # The sizes join the entry's policy_kwargs, its activation included (the sampler set Tanh over an entry's ReLU).
+    token = ENTRY_POLICY_KWARGS.set({"activation_fn": th.nn.ReLU, "command_scale": 465.0})
+    try:
+        joined = convert_gogepo_params(trial.params)["policy_kwargs"]
+    finally:
+        ENTRY_POLICY_KWARGS.reset(token)
+    assert joined == {**sampled["policy_kwargs"], "activation_fn": th.nn.ReLU, "command_scale": 465.0}
     sampled["policy_kwargs"].update(net_arch=[4], hypernetwork_net_arch=[8], evaluator_net_arch=[8], n_probing_states=2)
     GoGePo("MlpPolicy", "Pendulum-v1", **sampled)
 

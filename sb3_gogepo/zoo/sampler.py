@@ -4,7 +4,6 @@ from contextvars import ContextVar
 from typing import Any
 
 import optuna
-from torch import nn
 
 #: Named network sizes searched by :func:`sample_gogepo_params`.
 NET_ARCHS: dict[str, list[int]] = {"tiny": [32, 32], "small": [64, 64], "medium": [256, 256]}
@@ -47,8 +46,7 @@ def convert_gogepo_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
         if trial_key in hyperparams:
             policy_kwargs[policy_key] = list(NET_ARCHS[hyperparams.pop(trial_key)])
     if policy_kwargs:
-        policy_kwargs["activation_fn"] = nn.Tanh
-        hyperparams["policy_kwargs"] = policy_kwargs
+        hyperparams["policy_kwargs"] = policy_kwargs  # the activation stays the entry's (the paper's Tanh by default)
     if "batch_size_pow" in hyperparams:
         hyperparams["batch_size"] = 2 ** int(hyperparams.pop("batch_size_pow"))
     return join_policy_kwargs(hyperparams, ENTRY_POLICY_KWARGS.get() or {})
