@@ -753,6 +753,21 @@ def run_once(folder: Path, run: Callable[[], str]) -> str:
         return run()
 
 
+def check_extendable(spec: RunSpec) -> None:
+    """
+    :raises ValueError: When ``spec`` extends a run (``extend_from``) whose budget is not below ``spec.budget``, or,
+        where its own folder holds neither a finished run nor a checkpoint, a run that is not finished with a
+        checkpoint.
+    """
+    if spec.extend_from and spec.extend_from >= spec.budget:
+        raise ValueError(f"--extend-from: budget {spec.extend_from} is not below the run's budget {spec.budget}")
+    if not spec.extend_from or read_meta(spec.run_dir).get("finished") or _latest_checkpoint(spec.run_dir) is not None:
+        return
+    source = run_dir(spec.results_dir, spec.env_id, spec.algo, spec.extend_from, spec.seed)
+    if not read_meta(source).get("finished") or _latest_checkpoint(source) is None:
+        raise ValueError(f"--extend-from: {source} is not a finished run with a checkpoint")
+
+
 def extend_finished_run(spec: RunSpec) -> None:
     """
     Copy the finished run at budget ``spec.extend_from`` into ``spec.run_dir`` as a checkpoint to resume from.
@@ -760,13 +775,11 @@ def extend_finished_run(spec: RunSpec) -> None:
     :raises ValueError: when that run is not finished, has no checkpoint, used other overrides, another evaluation
         protocol or a learning-rate schedule, or its budget is not below ``spec.budget``.
     """
+    check_extendable(spec)
     source = run_dir(spec.results_dir, spec.env_id, spec.algo, spec.extend_from, spec.seed)
     meta = read_meta(source)
     checkpoint = _latest_checkpoint(source)
-    if spec.extend_from >= spec.budget:
-        raise ValueError(f"--extend-from: budget {spec.extend_from} is not below the run's budget {spec.budget}")
-    if not meta.get("finished") or checkpoint is None:
-        raise ValueError(f"--extend-from: {source} is not a finished run with a checkpoint")
+    assert checkpoint is not None
     check_same_overrides(dataclasses.replace(spec, budget=spec.extend_from))
     try:
         check_same_protocol(dataclasses.replace(spec, budget=spec.extend_from))
@@ -988,7 +1001,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     hours of good ones.
 
     :raises ValueError: Naming the option: an env id that is not registered, a budget or override an algorithm does not
-        take, seeds that are not seeds.
+        take, seeds that are not seeds, a run to extend that is not there to extend.
     """
     import gymnasium as gym
 
@@ -1019,6 +1032,9 @@ def check_arguments(args: argparse.Namespace) -> None:
                         resolve_budget(budget, algo, env_id)
                     except ValueError as error:
                         raise ValueError(f"{option}: {error}") from None
+    if _extend_from(args):
+        for spec in build_specs(args):
+            check_extendable(spec)
 
 
 def _extend_from(args: argparse.Namespace) -> str:

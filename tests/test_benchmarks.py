@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import threading
@@ -615,6 +616,24 @@ def test_a_bad_command_line_is_refused_before_any_run_naming_the_option(case: st
     with pytest.raises(SystemExit):
         bench.parse_args(arguments)
     assert message in capsys.readouterr().err
+
+
+def test_a_grid_that_would_extend_a_missing_run_is_refused_before_its_first_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # With --jobs 1 the grid stopped with a traceback at its first such run, after the runs before it, and never
+    # started the runs after it; --budget below --extend-from was a traceback too.
+    assert bench.main(tiny_grid_arguments(tmp_path, "ars", "1", "--budget", "1000")) == 0
+    for arguments, message in (
+        (["--budget", "2000", "--extend-from", "1000"], r"--extend-from: \S*seed_0 is not a finished run with a checkpoint"),
+        (["--budget", "500", "--extend-from", "1000"], "--extend-from: budget 1000 is not below the run's budget 500"),
+    ):
+        with pytest.raises(SystemExit):
+            bench.parse_args(tiny_grid_arguments(tmp_path, "ars", "0-1", *arguments))
+        assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / MOUNTAIN_CAR / "ars" / "budget_2000").exists()
+    args = bench.parse_args(tiny_grid_arguments(tmp_path, "ars", "1", "--budget", "2000", "--extend-from", "1000"))
+    assert [spec.extend_from for spec in bench.build_specs(args)] == [1000]  # seed 1's run is there to extend
 
 
 def test_the_command_line_takes_what_it_took_before_its_checks() -> None:
