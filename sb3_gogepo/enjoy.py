@@ -65,6 +65,10 @@ def commanded_gogepo(command: float) -> type[GoGePo]:
     return CommandedGoGePo
 
 
+#: What ``--help`` says of ``--command``.
+COMMAND_HELP = "replay the policy generated for the desired return R (--algo gogepo; default: the best training return)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """
     Run ``rl_zoo3 enjoy`` with GoGePo registered.
@@ -79,15 +83,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sb3_gogepo.enjoy", usage="%(prog)s [options] (--help lists them)", add_help=False
     )
-    parser.add_argument("--command", type=_command_argument, default=None)
+    parser.add_argument("--command", type=_command_argument, default=None, help=COMMAND_HELP)
     parser.add_argument("--algo", default="ppo")
     known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
     arguments = [arg for arg in (sys.argv[1:] if argv is None else argv)]
     if known.command is not None:
         if known.algo != "gogepo":
             raise SystemExit("--command is only meaningful for --algo gogepo")
-        index = _option_index(arguments, "--command")
-        del arguments[index : index + (1 if "=" in arguments[index] else 2)]
+        if _option_index(arguments, "--command") is None:
+            raise SystemExit("--command must be given in full (not abbreviated)")
+        while (index := _option_index(arguments, "--command")) is not None:  # each one: the last counts, as in argparse
+            del arguments[index : index + (1 if "=" in arguments[index] else 2)]
         print(f"Acting with the policy generated for a return of {known.command}")
 
     saved_argv, saved_gogepo = sys.argv, rl_zoo3.ALGOS["gogepo"]
@@ -96,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         rl_zoo3.ALGOS["gogepo"] = commanded_gogepo(known.command)
     try:
         rl_zoo3.enjoy.enjoy()
+    except SystemExit:
+        if {"-h", "--help"} & set(arguments):  # after the zoo's own options
+            print(f"\nGoGePo's option:\n  --command R           {COMMAND_HELP}")
+        raise
     finally:
         sys.argv = saved_argv
         rl_zoo3.ALGOS["gogepo"] = saved_gogepo
@@ -108,11 +118,12 @@ def _command_argument(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _option_index(arguments: list[str], option: str) -> int:
+def _option_index(arguments: list[str], option: str) -> int | None:
+    """:return: Where ``option`` is first given in full, or None."""
     for index, argument in enumerate(arguments):
         if argument == option or argument.startswith(option + "="):
             return index
-    raise SystemExit(f"{option} must be given in full (not abbreviated)")
+    return None
 
 
 if __name__ == "__main__":

@@ -278,6 +278,15 @@ def test_the_replay_launchers_command_is_checked_when_it_is_parsed(capsys: pytes
     assert error.startswith("usage: python -m sb3_gogepo.enjoy [options]")  # it named the test runner, or enjoy.py
 
 
+def test_the_replay_launchers_help_lists_its_command_option_after_the_zoos(capsys: pytest.CaptureFixture[str]) -> None:
+    # --help gave the zoo's options only: --command was nowhere.
+    with pytest.raises(SystemExit) as stopped:
+        enjoy_main(["--help"])
+    assert stopped.value.code == 0
+    output = capsys.readouterr().out
+    assert output.index("--load-best") < output.index("GoGePo's option:\n  --command R ") and "desired return R" in output
+
+
 @pytest.mark.parametrize(
     "make_commands, message",
     [
