@@ -938,7 +938,8 @@ def parse_seeds(values: Sequence[str]) -> list[int]:
 
 def parse_hyperparams(values: Sequence[str]) -> dict[str, Any]:
     """
-    ``["n_delta:2", "policy_kwargs:dict(net_arch=[8])"]`` -> a dict (YAML values; strings as the zoo's).
+    ``["n_delta:2", "policy_kwargs:dict(net_arch=[8])"]`` -> a dict (YAML values; strings as the zoo's). ``None`` is
+    None, as in the zoo's ``--hyperparams``, which reads values as Python (YAML reads it as a string).
 
     :raises ValueError: For an override without a ``key:value`` form.
     """
@@ -947,7 +948,7 @@ def parse_hyperparams(values: Sequence[str]) -> dict[str, Any]:
         key, colon, text = value.partition(":")
         if not key or not colon:
             raise ValueError(f"overrides are key:value, got {value!r}")
-        result[key] = yaml.safe_load(text)
+        result[key] = None if text.strip() == "None" else yaml.safe_load(text)
     return result
 
 
