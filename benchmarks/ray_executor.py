@@ -26,6 +26,8 @@ import dataclasses
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -134,6 +136,34 @@ def fit_or_restore(trainable: Any, param_space: dict[str, Any], tune_config: Any
     return tuner.fit()
 
 
+@contextlib.contextmanager
+def stopping_tune_on_sigterm() -> Iterator[list[int]]:
+    """
+    Within this block, a SIGTERM to the driver stops the grid as Ctrl-C does: Tune saves its state and ends the
+    trials, and the same command restores it. Ray's own handler (set by ``ray.init``) exits at once, in the middle of
+    Tune's loop, and the driver aborted.
+
+    :return: The signals received (empty if none).
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        received.append(signum)
+        tune_handler = signal.getsignal(signal.SIGUSR1)  # Tune's graceful stop, while it fits
+        if not callable(tune_handler):
+            raise KeyboardInterrupt
+        tune_handler(signal.SIGUSR1, frame)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def default_storage_path(results_dir: Path) -> str:
     """:return: Tune's experiment folder when ``--storage-path`` is not given: ``<results-dir>/ray_tune``."""
     return os.fspath(Path(results_dir).resolve() / "ray_tune")
@@ -150,7 +180,8 @@ def run_grid(
     :param address: Ray cluster to join (``"auto"``, ``HOST:PORT``); None starts one on this machine.
     :param storage_path: Tune's experiment folder (a path every node sees); default ``<results-dir>/ray_tune``.
     :param cpus_per_run: CPUs Tune reserves for each run, and its torch threads.
-    :return: 0 when every trial ended without error, else 1.
+    :return: 0 when every trial ended without error, 1 if one failed, 128 + the signal (143) if a SIGTERM stopped the
+        grid.
     """
     from ray import tune
 
@@ -159,7 +190,7 @@ def run_grid(
     specs = [dataclasses.replace(spec, results_dir=spec.results_dir.resolve(), threads=cpus_per_run) for spec in specs]
     by_key = {run_key(spec): spec for spec in specs}
     storage = storage_path or default_storage_path(specs[0].results_dir)
-    with ray_cluster(address):
+    with ray_cluster(address), stopping_tune_on_sigterm() as stopped:
         trainable = tune.with_resources(tune.with_parameters(grid_trainable, specs=by_key), {"cpu": cpus_per_run})
         results = fit_or_restore(
             trainable,
@@ -170,5 +201,8 @@ def run_grid(
     failed = [result for result in results if result.error is not None]
     for result in failed:
         print(f"[error] {result.config['run']}: {result.error}", flush=True)
+    if stopped:
+        print(f"[ray] stopped (signal {stopped[0]}): the same command restores the grid from {results.experiment_path}")
+        return 1 if failed else 128 + stopped[0]
     print(f"[ray] {len(results) - len(failed)} of {len(results)} runs done, Tune's files in {results.experiment_path}")
     return int(bool(failed))

@@ -144,7 +144,10 @@ def test_a_grid_on_ray_writes_what_the_local_executor_writes(tmp_path: Path, ray
         assert list(trial.glob("events.out.tfevents.*"))
 
 
-def test_a_killed_grid_resumes_with_no_run_done_twice_and_no_evaluation_lost(tmp_path: Path, ray_cluster: Cluster) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_grid_resumes_with_no_run_done_twice_and_no_evaluation_lost(
+    tmp_path: Path, ray_cluster: Cluster, stop: signal.Signals
+) -> None:
     grid = ["--algos", "gogepo", "ars", "--envs", MOUNTAIN_CAR, "--seeds", "0-1", "--budget", "10000", "--eval-freq", "1000",
             "--n-eval-episodes", "1", "--checkpoint-interval", "0", "--results-dir", str(tmp_path),
             "--executor", "ray"]  # fmt: skip
@@ -163,8 +166,10 @@ def test_a_killed_grid_resumes_with_no_run_done_twice_and_no_evaluation_lost(tmp
     while not all(state()):  # at least one run finished and another one part-way (checkpointed)
         assert driver.poll() is None and time.monotonic() < deadline, "the grid ended before it could be interrupted"
         time.sleep(0.1)
-    driver.send_signal(signal.SIGKILL)
-    driver.wait()
+    driver.send_signal(stop)
+    code = driver.wait(timeout=120)
+    # A SIGTERM stops it as Ctrl-C does, with the signal's status; before, Ray's handler exited in Tune's loop (15, or 134).
+    assert code == (-signal.SIGKILL if stop == signal.SIGKILL else 128 + signal.SIGTERM)
     finished_before, _ = state()
     metas_before = {folder: (folder / bench.META_FILE).read_bytes() for folder in finished_before}
 
