@@ -12,7 +12,8 @@ parsing: ``normalize``, ``policy_kwargs``, action noise, ...; DDPG is :class:`sb
 
 Runs are resumable: every ``--checkpoint-interval`` seconds (and on SIGINT/SIGTERM) the model, GoGePo's policy buffer,
 DDPG's replay buffer and ARS's ``VecNormalize`` statistics go to ``checkpoint/``; a later call resumes from there
-(evaluation rows after the checkpoint are dropped and recomputed) and a finished run is skipped. GoGePo runs also
+(evaluation rows after the checkpoint are dropped and recomputed) and a finished run is skipped. A grid stopped so
+exits with 128 + the signal (143 for SIGTERM) unless all its runs had finished, 0 when done. GoGePo runs also
 save the generator at 25/50/75/100 % of the budget (``snapshots/``) for the report's Figure 3. ``checkpoint/``,
 ``snapshots/`` and ``work/`` are large and stay out of git; the CSV and ``run.json`` are committed. Keep
 ``--results-dir`` outside the work tree (e.g. ``~/runs/table1``) for runs that outlive a working session. A run
