@@ -90,10 +90,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if known.command is not None:
         if known.algo != "gogepo":
             raise SystemExit("--command is only meaningful for --algo gogepo")
-        if _option_index(arguments, "--command") is None:
-            raise SystemExit("--command must be given in full (not abbreviated)")
+        given = len(arguments)
         while (index := _option_index(arguments, "--command")) is not None:  # each one: the last counts, as in argparse
             del arguments[index : index + (1 if "=" in arguments[index] else 2)]
+        if len(arguments) == given:
+            raise SystemExit("--command must be given in full (not abbreviated)")
         print(f"Acting with the policy generated for a return of {known.command}")
 
     saved_argv, saved_gogepo = sys.argv, rl_zoo3.ALGOS["gogepo"]

@@ -34,7 +34,7 @@ from sb3_gogepo.checks import (
 )
 from sb3_gogepo.commands import as_commands, next_command
 from sb3_gogepo.envs import normalized_like_training, training_return_offset, vec_normalize_statistics
-from sb3_gogepo.evaluation import check_env_fits, evaluate_commands, warn_if_unmonitored
+from sb3_gogepo.evaluation import evaluate_commands, warn_if_unmonitored
 from sb3_gogepo.files import atomic_write
 from sb3_gogepo.policies import GeneratedPolicy, GoGePoPolicy
 from sb3_gogepo.rollout import FinishedEpisode, SlotRollout
@@ -706,8 +706,7 @@ class GoGePo(BaseAlgorithm):
         commands = as_commands(commands)
         vec_env = self._wrap_env(maybe_make_env(env, self.verbose), self.verbose)
         vec_env = normalized_like_training(vec_env, self.get_vec_normalize_env())
-        check_env_fits(vec_env, self.policy, "env")
-        if warn:
+        if warn:  # here, so that the warning names the caller's line
             warn_if_unmonitored(vec_env, stacklevel=3)
         return evaluate_commands(self.policy, vec_env, commands, n_eval_episodes, warn=False)[0]
 
